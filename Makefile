@@ -1,0 +1,49 @@
+# Every target installs what it needs: a fresh clone needs only python3 and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PACKAGE := skyvern_client
+
+.PHONY: install generate check-generated lint format typecheck test contract serve bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.0.1
+	$(PY) -m pip install --quiet --disable-pip-version-check --group dev -e .
+	touch $@
+
+install: $(STAMP) ## create .venv and install every dependency group
+
+generate: $(STAMP) ## regenerate generated/$(PACKAGE) from spec/openapi.yaml
+	$(PY) -m codegen generate
+
+check-generated: $(STAMP) ## fail when generated/ is not what the spec produces
+	$(PY) -m codegen check
+
+lint: $(STAMP) ## ruff lint + format check (generated code included)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+typecheck: $(STAMP) ## mypy --strict over everything, generated code included
+	$(PY) -m mypy codegen reference_server contract_tests tests generated
+
+test: $(STAMP) ## the whole offline suite, plus the contract suite's ci profile
+	$(PY) -m pytest
+
+contract: $(STAMP) ## fuzz a target (default: a fresh reference server) against the spec
+	$(PY) -m contract_tests
+
+serve: $(STAMP) ## run the reference server on 127.0.0.1:8787
+	$(PY) -m reference_server
+
+bench: $(STAMP) ## measure, side by side, and write docs/benchmarks.md
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build reports .mypy_cache .ruff_cache .pytest_cache .hypothesis
