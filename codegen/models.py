@@ -1,0 +1,74 @@
+"""Step 4a: pydantic v2 models, made by datamodel-code-generator called as a library."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from datamodel_code_generator import generate
+from datamodel_code_generator.enums import DataModelType, DefaultValueType, InputFileType
+from datamodel_code_generator.format import PythonVersion
+
+from codegen.ir import pascal
+
+_TEMPLATES = Path(__file__).parent / "templates" / "datamodel"
+_DEFINED = re.compile(r"^(?:class (\w+)\b|(\w+)(?::[^=]+)? = )", re.MULTILINE)
+_OPEN_ENUM_IMPORT = "from ._enums import OpenStrEnum\n"
+
+
+def render_models(spec: dict[str, Any], header: str) -> tuple[str, dict[str, str]]:
+    """The source of `models.py`, and the class name of each component schema that became a class."""
+    source = generate(
+        normalize(spec),
+        input_file_type=InputFileType.OpenAPI,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        target_python_version=PythonVersion.PY_311,
+        custom_template_dir=_TEMPLATES,
+        custom_file_header=header,
+        disable_timestamp=True,
+        use_missing_sentinel=True,
+        strict_nullable=True,
+        use_schema_description=True,
+        use_field_description=True,
+        field_constraints=True,
+        use_annotated=True,
+        collapse_root_models=True,
+        capitalise_enum_members=True,
+        allow_extra_fields=True,
+        deserialize_default_values=[DefaultValueType.Enum],
+        formatters=[],
+    )
+    if not isinstance(source, str):
+        raise TypeError(f"datamodel-code-generator returned {type(source).__name__}, expected one module")
+    if "(OpenStrEnum)" in source:
+        source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\n" + _OPEN_ENUM_IMPORT, 1)  # fmt: skip
+    defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
+    schemas = spec.get("components", {}).get("schemas", {})
+    names = {name: pascal(name) for name in schemas if pascal(name) in defined}
+    return source, names
+
+
+def normalize(node: Any) -> Any:
+    """The spec with `anyOf: [{type: X, ...}, {type: "null"}]` rewritten as `type: [X, "null"]`.
+
+    The two mean the same in JSON Schema, but datamodel-code-generator turns constraints inside an `anyOf` branch
+    into a one-field root model (`Subdivision(RootModel[str])`) where the type-list form gives `str | None` with
+    the constraint on the field. Only plain branches are rewritten: no `$ref`, no nested combinator, no enum.
+    """
+    if isinstance(node, list):
+        return [normalize(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: normalize(value) for key, value in node.items()}
+    options = result.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        other = options[0] if options[1] == {"type": "null"} else options[1]
+        plain = isinstance(other, dict) and isinstance(other.get("type"), str) and other["type"] != "null"
+        if plain and not ({"$ref", "anyOf", "oneOf", "allOf", "enum", "const"} & other.keys()):
+            merged = {key: value for key, value in result.items() if key != "anyOf"}
+            if not (merged.keys() & other.keys() - {"description", "title"}):
+                merged.update({key: value for key, value in other.items() if key not in merged})
+                merged["type"] = [other["type"], "null"]
+                return merged
+    return result
