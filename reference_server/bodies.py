@@ -1,0 +1,114 @@
+"""Request parsing and response bodies, through the generated models.
+
+A request that passed JSON Schema validation is parsed into `WorkflowRunRequest`; its `model_dump(mode="json")` is
+the `run_request` echo (omitted fields stay out, `null` stays `null`, unknown fields are dropped as the live service
+drops them). A run's body is assembled from its stored record and its lifecycle snapshot, validated as a
+`WorkflowRunResponse` and dumped: every documented key is present, `null` when there is no value, as FastAPI sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from reference_server import _generated  # noqa: F401  (puts generated/ on sys.path when needed)
+from reference_server.lifecycle import Snapshot
+from reference_server.store import RunRecord
+from skyvern_client import models
+
+__all__ = ["MAX_SCREENSHOT_SCROLLS", "parse_request", "run_body", "timestamp"]
+
+MAX_SCREENSHOT_SCROLLS = 1000
+
+
+def timestamp(epoch: float) -> datetime:
+    """A timezone-aware UTC datetime."""
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def parse_request(body: dict[str, Any]) -> dict[str, Any]:
+    """Parse a validated request body and return its `run_request` echo.
+
+    Args:
+        body: a body that passed `RequestValidator.body_errors`.
+
+    Returns:
+        The request as the service echoes it: known fields only, GeoTarget country/subdivision upper-cased.
+
+    Raises:
+        pydantic.ValidationError: when the model refuses what JSON Schema allowed (e.g. a lone surrogate).
+    """
+    request = models.WorkflowRunRequest.model_validate(body)
+    echo = request.model_dump(mode="json")
+    extra = request.model_extra or {}
+    echo = {key: value for key, value in echo.items() if key not in extra}
+    proxy = echo.get("proxy_location")
+    if isinstance(proxy, dict):
+        for key in ("country", "subdivision"):
+            if isinstance(proxy.get(key), str):
+                proxy[key] = proxy[key].upper()
+    return echo
+
+
+def clamp_scrolls(value: Any) -> int | None:
+    """`max_screenshot_scrolls` as the live service stores it: clamped to 0..1000."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return max(0, min(MAX_SCREENSHOT_SCROLLS, int(value)))
+
+
+def run_body(record: RunRecord, snap: Snapshot) -> dict[str, Any]:
+    """The `WorkflowRunResponse` JSON of a run as of `snap`.
+
+    Args:
+        record: the stored run.
+        snap: its lifecycle snapshot.
+
+    Returns:
+        JSON-ready values, every documented key present.
+    """
+    details = record.details
+    request = record.request
+    status = snap.status
+    terminal = snap.is_terminal
+    started = snap.started_at is not None
+    steps = int(details.get("steps", 0))
+    failure_reason = details.get("failure_reason") if status in ("failed", "terminated", "timed_out") else None
+    base = details.get("base_url", "")
+    run_with = request.get("run_with") or "agent"
+    if status == "completed":
+        errors: list[dict[str, Any]] = []
+    elif failure_reason is not None:
+        errors = [{"error_code": status.upper(), "reasoning": failure_reason}]
+    else:
+        errors = []
+    data: dict[str, Any] = {
+        "run_id": record.run_id,
+        "status": status,
+        "created_at": timestamp(record.created_at),
+        "modified_at": timestamp(snap.modified_at),
+        "run_type": "workflow_run",
+        "output": details.get("output") if status == "completed" else None,
+        "downloaded_files": list(details.get("downloaded_files", [])) if status == "completed" else [],
+        "recording_url": f"{base}/recordings/{record.run_id}.webm" if terminal and started else None,
+        "screenshot_urls": [f"{base}/screenshots/{record.run_id}/final.png"] if terminal and started else None,
+        "failure_reason": failure_reason,
+        "queued_at": None if snap.queued_at is None else timestamp(snap.queued_at),
+        "started_at": None if snap.started_at is None else timestamp(snap.started_at),
+        "finished_at": None if snap.finished_at is None else timestamp(snap.finished_at),
+        "app_url": f"{base}/workflows/{record.workflow_id}/{record.run_id}",
+        "browser_session_id": request.get("browser_session_id"),
+        "browser_profile_id": request.get("browser_profile_id"),
+        "max_screenshot_scrolls": clamp_scrolls(request.get("max_screenshot_scrolls")),
+        "script_run": {"ai_fallback_triggered": False} if run_with == "code" and terminal and started else None,
+        "errors": errors,
+        "step_count": (steps if status != "canceled" else min(steps, 1)) if terminal and started else 0,
+        "run_with": run_with,
+        "ai_fallback": request.get("ai_fallback"),
+        "run_request": request,
+    }
+    if status == "running":
+        data["step_count"] = min(steps, 1)
+    model = models.WorkflowRunResponse.model_validate(data)
+    body: dict[str, Any] = model.model_dump(mode="json")
+    return body

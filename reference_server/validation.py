@@ -1,0 +1,286 @@
+"""Request validation against `spec/openapi.yaml` with JSON Schema semantics, reported FastAPI style.
+
+JSON Schema, not pydantic, decides what is valid: `14.0` is an integer and a plain string is an enum value, exactly as
+the spec (and Schemathesis) read it. Only a request that passes is parsed into the generated models. Failures become
+FastAPI-shaped items `{"type", "loc", "msg", "input", "ctx"?}` with `loc` like `["body", "proxy_location"]`,
+`["header", "x-max-steps-override"]` or `["query", "template"]`, so clients see what the live service would send.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import yaml
+from jsonschema.exceptions import ValidationError as SchemaError
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = [
+    "DEFAULT_SPEC_PATH",
+    "MAX_DEPTH",
+    "BodyError",
+    "RequestValidator",
+    "load_spec",
+    "parse_json_body",
+    "url_problem",
+]
+
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml"
+SPEC_URI = "urn:skyvern-run-contract:openapi"
+MAX_DEPTH = 64
+MAX_URL_LENGTH = 2083
+_INTEGER = re.compile(r"[+-]?[0-9]+(\.0*)?")
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+Item = dict[str, Any]
+
+_TYPE_ERRORS: Mapping[str, tuple[str, str]] = {
+    "string": ("string_type", "Input should be a valid string"),
+    "integer": ("int_type", "Input should be a valid integer"),
+    "number": ("float_type", "Input should be a valid number"),
+    "boolean": ("bool_type", "Input should be a valid boolean"),
+    "object": ("dict_type", "Input should be a valid dictionary"),
+    "array": ("list_type", "Input should be a valid list"),
+    "null": ("none_required", "Input should be None"),
+}
+
+
+def load_spec(path: Path = DEFAULT_SPEC_PATH) -> dict[str, Any]:
+    """Read the OpenAPI document.
+
+    Args:
+        path: the spec file (YAML or JSON).
+
+    Returns:
+        The parsed document.
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not an OpenAPI document")
+    return data
+
+
+class BodyError(Exception):
+    """A request body that cannot be read as JSON; carries the HTTP status and the response body."""
+
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _json_invalid(error: str, position: int = 0) -> BodyError:
+    item = {"type": "json_invalid", "loc": ["body", position], "msg": "JSON decode error", "input": {}}
+    item["ctx"] = {"error": error}
+    return BodyError(422, [item])
+
+
+def parse_json_body(raw: bytes, content_type: str | None) -> Any:
+    """Read a request body the way FastAPI does, with limits.
+
+    Args:
+        raw: the body bytes (already size-checked).
+        content_type: the `content-type` header, if any.
+
+    Returns:
+        The parsed JSON value.
+
+    Raises:
+        BodyError: 422 for a missing, non-JSON or malformed body (FastAPI's `missing` / `json_invalid` /
+            `model_attributes_type`), 400 for a body that is not UTF-8.
+    """
+    if content_type is not None:
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        main, _, sub = media_type.partition("/")
+        if not (main == "application" and (sub == "json" or sub.endswith("+json"))):
+            text = raw.decode("utf-8", errors="replace")
+            item = {
+                "type": "model_attributes_type",
+                "loc": ["body"],
+                "msg": "Input should be a valid dictionary or object to extract fields from",
+                "input": text[:1000],
+            }
+            raise BodyError(422, [item])
+    if not raw.strip():
+        raise BodyError(422, [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BodyError(400, "There was an error parsing the body") from error
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as error:
+        raise _json_invalid(error.msg, error.pos) from error
+    except RecursionError as error:
+        raise _json_invalid(f"JSON nested deeper than {MAX_DEPTH} levels") from error
+    except ValueError as error:  # NaN/Infinity, numbers out of range, integers over the digit limit
+        raise _json_invalid(str(error)) from error
+    if _too_deep(value):
+        raise _json_invalid(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def url_problem(value: str) -> str | None:
+    """Why a `webhook_url` / `totp_url` is not an http(s) URL, or None when it is one.
+
+    Example:
+        >>> url_problem("ftp://example.com") is not None
+        True
+    """
+    if len(value) > MAX_URL_LENGTH:
+        return f"URL longer than {MAX_URL_LENGTH} characters"
+    if not value.isprintable() or any(char.isspace() for char in value):
+        return "URL contains whitespace or control characters"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as error:
+        return f"malformed URL: {error}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "URL scheme should be 'http' or 'https'"
+    if not parts.hostname:
+        return "URL has no host"
+    if port == 0:
+        return "URL port should be between 1 and 65535"
+    return None
+
+
+def _ctx_expected(values: Iterable[Any]) -> str:
+    quoted = [repr(value) for value in values]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def _item(error: SchemaError, prefix: list[str | int]) -> list[Item]:
+    """FastAPI-style items for one JSON Schema error (descending into `anyOf` to the most relevant branch)."""
+    leaf = best_match([error])
+    assert leaf is not None
+    loc: list[str | int] = [*prefix, *leaf.absolute_path]
+    keyword = leaf.validator
+    if keyword == "required":
+        instance = leaf.instance if isinstance(leaf.instance, dict) else {}
+        missing = [name for name in leaf.validator_value if name not in instance]
+        return [
+            {"type": "missing", "loc": [*loc, name], "msg": "Field required", "input": instance} for name in missing
+        ]
+    if keyword == "type" and len(loc) == 1 and prefix == ["body"]:
+        return [
+            {
+                "type": "model_attributes_type",
+                "loc": loc,
+                "msg": "Input should be a valid dictionary or object to extract fields from",
+                "input": leaf.instance,
+            }
+        ]
+    if keyword == "type":
+        expected = leaf.validator_value if isinstance(leaf.validator_value, str) else leaf.validator_value[0]
+        kind, msg = _TYPE_ERRORS.get(expected, ("value_error", leaf.message))
+        return [{"type": kind, "loc": loc, "msg": msg, "input": leaf.instance}]
+    if keyword == "enum":
+        expected = _ctx_expected(leaf.validator_value)
+        item = {"type": "enum", "loc": loc, "msg": f"Input should be {expected}", "input": leaf.instance}
+        return [{**item, "ctx": {"expected": expected}}]
+    if keyword in ("minLength", "maxLength"):
+        short = keyword == "minLength"
+        bound = leaf.validator_value
+        return [
+            {
+                "type": "string_too_short" if short else "string_too_long",
+                "loc": loc,
+                "msg": f"String should have at {'least' if short else 'most'} {bound} characters",
+                "input": leaf.instance,
+                "ctx": {"min_length" if short else "max_length": bound},
+            }
+        ]
+    return [{"type": "value_error", "loc": loc, "msg": leaf.message, "input": leaf.instance}]
+
+
+@dataclass(frozen=True, slots=True)
+class RunWorkflowInput:
+    """A `run_workflow` request that passed validation."""
+
+    body: dict[str, Any]
+    template: bool
+    max_steps_override: int | None
+    user_agent: str | None
+
+
+class RequestValidator:
+    """Validates `run_workflow` requests against the spec's schemas.
+
+    Example:
+        >>> validator = RequestValidator(load_spec())
+        >>> validator.body_errors({"workflow_id": "wpid_1", "max_screenshot_scrolls": 14.0})
+        []
+    """
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        """Compile the validators.
+
+        Args:
+            spec: the parsed OpenAPI document.
+        """
+        registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource.from_contents(spec, DRAFT202012))
+        self._body = jsonschema.Draft202012Validator(
+            {"$ref": f"{SPEC_URI}#/components/schemas/WorkflowRunRequest"}, registry=registry
+        )
+
+    def body_errors(self, body: Any) -> list[Item]:
+        """FastAPI-style errors of a request body, empty when it is valid."""
+        errors = sorted(self._body.iter_errors(body), key=lambda error: [str(part) for part in error.absolute_path])
+        return [item for error in errors for item in _item(error, ["body"])]
+
+    @staticmethod
+    def template_query(values: list[str]) -> tuple[bool, list[Item]]:
+        """Read the `template` query parameter (pydantic's boolean words, the last value wins)."""
+        if not values:
+            return False, []
+        value = values[-1]
+        if value.strip().lower() in _TRUE:
+            return True, []
+        if value.strip().lower() in _FALSE:
+            return False, []
+        msg = "Input should be a valid boolean, unable to interpret input"
+        return False, [{"type": "bool_parsing", "loc": ["query", "template"], "msg": msg, "input": value}]
+
+    @staticmethod
+    def max_steps_header(value: str | None) -> tuple[int | None, list[Item]]:
+        """Read `x-max-steps-override`: an integer (`14` or `14.0`), absent for null."""
+        if value is None:
+            return None, []
+        text = value.strip(" \t")
+        if _INTEGER.fullmatch(text) and len(text) <= 4300:
+            return int(text.split(".", 1)[0]), []
+        msg = "Input should be a valid integer, unable to parse string as an integer"
+        return None, [{"type": "int_parsing", "loc": ["header", "x-max-steps-override"], "msg": msg, "input": value}]

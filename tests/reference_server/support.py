@@ -1,0 +1,74 @@
+"""Shared test data and helpers: the workflows the test servers know, spec conformance, polling."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+REGISTRY: Registry[Any] = Registry().with_resource("urn:spec", Resource.from_contents(SPEC, DRAFT202012))
+TERMINAL = frozenset({"completed", "failed", "terminated", "canceled", "timed_out"})
+JSON = {"content-type": "application/json"}
+
+DEMO = "wpid_100000000000000001"
+FAILS = "wpid_200000000000000002"
+TIMES_OUT = "wpid_300000000000000003"
+SLOW = "wpid_400000000000000004"
+NEEDS_URL = "wpid_500000000000000005"
+TEMPLATE = "wpid_600000000000000006"
+TERMINATES = "wpid_700000000000000007"
+
+WORKFLOWS = {
+    "workflows": [
+        {
+            "workflow_id": DEMO,
+            "title": "Demo",
+            "parameters": [{"name": "url"}, {"name": "max_pages"}],
+            "outcome": {"status": "completed", "run_seconds": 5, "output": {"title": "Example Domain"}, "steps": 4},
+        },
+        {"workflow_id": FAILS, "outcome": {"status": "failed", "run_seconds": 5, "failure_reason": "boom"}},
+        {"workflow_id": TIMES_OUT, "outcome": {"status": "timed_out", "run_seconds": 5}},
+        {"workflow_id": TERMINATES, "outcome": {"status": "terminated", "run_seconds": 5}},
+        {"workflow_id": SLOW, "outcome": {"status": "completed", "run_seconds": 100_000}},
+        {
+            "workflow_id": NEEDS_URL,
+            "parameters": [{"name": "url", "required": True}],
+            "outcome": {
+                "status": "completed",
+                "run_seconds": 5,
+                "downloaded_files": [{"url": "https://files.example/report.pdf", "filename": "report.pdf"}],
+            },
+        },
+        {"workflow_id": TEMPLATE, "template": True, "outcome": {"status": "completed", "run_seconds": 5}},
+    ]
+}
+# With --fast (x0.01): created -> queued after 0.1 s, running after 0.2 s, terminal 0.05 s later.
+CLOCK_ARGS = ("--queue-seconds", "10", "--start-seconds", "10")
+
+
+def conforms(body: Any, schema: str) -> None:
+    """Raise unless `body` is valid against the spec's component schema (formats included)."""
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": f"urn:spec#/components/schemas/{schema}"},
+        registry=REGISTRY,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    validator.validate(body)
+
+
+def wait_terminal(client: httpx2.Client, run_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    """Poll a run until its status is terminal (or the timeout passes); return its last body."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = client.get(f"/v1/runs/{run_id}").json()
+        if body["status"] in TERMINAL or time.monotonic() > deadline:
+            return body
+        time.sleep(0.02)
