@@ -1,0 +1,10 @@
+"""`python -m contract_tests`: see `contract_tests.runner`."""
+
+from __future__ import annotations
+
+import sys
+
+from contract_tests.runner import main
+
+if __name__ == "__main__":
+    sys.exit(main())

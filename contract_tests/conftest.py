@@ -1,0 +1,92 @@
+"""Fixtures and Hypothesis settings of a contract run (started by `python -m contract_tests`)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from contract_tests.api import Api
+from contract_tests.context import Context, current
+from contract_tests.findings import CHAIN_ATTRIBUTE
+from contract_tests.spec import Spec
+from contract_tests.strategies import Requests
+
+_CONTEXT = current()
+_PROFILE = _CONTEXT.profile
+
+settings.register_profile(
+    "contract",
+    max_examples=_PROFILE.property_examples,
+    derandomize=_PROFILE.derandomize,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    # Explaining a failure replays it many times against the target: too slow and too noisy here.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+settings.load_profile("contract")
+
+Example = Callable[[], contextlib.AbstractContextManager[None]]
+
+
+@pytest.fixture(scope="session")
+def context() -> Context:
+    """The target and profile of this run."""
+    return _CONTEXT
+
+
+@pytest.fixture(scope="session")
+def spec() -> Spec:
+    """The spec."""
+    return Spec.load()
+
+
+@pytest.fixture(scope="session")
+def api(context: Context, spec: Spec) -> Iterator[Api]:
+    """Recording HTTP access to the target; cancels the runs it created that may still be going at the end."""
+    paths = {operation_id: spec.operation(operation_id)[0] for operation_id in spec.operation_ids()}
+    client = Api(
+        context.base_url,
+        api_key=context.api_key,
+        key_header=spec.api_key_header(),
+        paths=paths,
+        recorder=context.recorder,
+        max_requests=context.profile.max_requests,
+        timeout=context.profile.request_timeout,
+    )
+    yield client
+    for run_id in client.created_runs[-200:]:
+        with contextlib.suppress(Exception):
+            client.request("POST", client.path_of("cancel_run", run_id))
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def bodies(context: Context, spec: Spec) -> Requests:
+    """Strategies of valid request bodies for this target."""
+    return Requests(spec, context.workflow_id, context.workflow_parameters, context.sink_url)
+
+
+@pytest.fixture(scope="session")
+def example(context: Context) -> Example:
+    """`with example():` around one Hypothesis example: starts a new chain, and on failure attaches the chain of
+    exchanges to the exception (the finding's reproduction)."""
+
+    @contextlib.contextmanager
+    def one_example() -> Iterator[None]:
+        context.recorder.reset()
+        try:
+            yield
+        except BaseException as error:
+            chain = context.recorder.chain()
+            targets = list(error.exceptions) if isinstance(error, BaseExceptionGroup) else []
+            for target in [error, *targets]:
+                with contextlib.suppress(AttributeError):
+                    setattr(target, CHAIN_ATTRIBUTE, chain)
+            raise
+
+    return one_example

@@ -1,0 +1,202 @@
+"""What the suite knows about the API, read from `spec/openapi.yaml` and nowhere else.
+
+Field lists, enums, defaults, nullability and the URL-typed fields all come from here, so a field added to the spec is
+fuzzed, echoed and null-checked without touching the suite.
+
+Example:
+    >>> spec = Spec.load()
+    >>> "RESIDENTIAL" in spec.enum("ProxyLocation")
+    True
+    >>> "title" in spec.nullable_fields("WorkflowRunRequest")
+    True
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["DEFAULT_SPEC", "Field", "Spec", "is_nullable", "non_null_branches"]
+
+DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml"
+_URL_SUFFIXES = ("_url", "_address")
+
+JsonSchema = dict[str, Any]
+
+
+def is_nullable(schema: Mapping[str, Any]) -> bool:
+    """Whether a (resolved) schema admits `null`, in any of the 3.1 spellings."""
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(is_nullable(branch) for branch in schema.get("anyOf", []) + schema.get("oneOf", []))
+
+
+def non_null_branches(schema: Mapping[str, Any]) -> list[JsonSchema]:
+    """The alternatives of a schema other than `null` (the schema itself when it has no `anyOf`/`oneOf`)."""
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if not branches:
+        return [dict(schema)]
+    return [dict(branch) for branch in branches if branch.get("type") != "null"]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One property of an object schema.
+
+    Attributes:
+        path: property names from the body's root, e.g. `("proxy_location", "country")`.
+        schema: its resolved schema.
+    """
+
+    path: tuple[str, ...]
+    schema: JsonSchema
+
+    @property
+    def name(self) -> str:
+        """The last path element."""
+        return self.path[-1]
+
+    @property
+    def nullable(self) -> bool:
+        """Whether null is allowed."""
+        return is_nullable(self.schema)
+
+    @property
+    def has_default(self) -> bool:
+        """Whether the spec gives a default."""
+        return "default" in self.schema
+
+    @property
+    def default(self) -> Any:
+        """The spec's default (None when there is none)."""
+        return self.schema.get("default")
+
+
+class Spec:
+    """The loaded OpenAPI document with local `$ref`s resolved on demand."""
+
+    def __init__(self, document: JsonSchema, path: Path) -> None:
+        self.document = document
+        self.path = path
+
+    @classmethod
+    @functools.cache
+    def load(cls, path: Path = DEFAULT_SPEC) -> Spec:
+        """Read the spec (cached per path)."""
+        return cls(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+
+    def resolve(self, node: Any) -> Any:
+        """A deep copy of `node` with every local `$ref` replaced by its target."""
+        if isinstance(node, list):
+            return [self.resolve(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            target = self._pointer(node["$ref"])
+            merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            return self.resolve(merged)
+        return {key: self.resolve(value) for key, value in node.items()}
+
+    def _pointer(self, ref: str) -> JsonSchema:
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local $refs are supported, got {ref!r}")
+        node: Any = self.document
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return copy.deepcopy(node)
+
+    def schema(self, name: str) -> JsonSchema:
+        """A component schema, resolved."""
+        resolved: JsonSchema = self.resolve(self.document["components"]["schemas"][name])
+        return resolved
+
+    def enum(self, name: str) -> list[str]:
+        """The values of an enum component schema, in spec order."""
+        return list(self.schema(name)["enum"])
+
+    def fields(self, name: str) -> list[Field]:
+        """The top-level properties of an object component schema."""
+        return [Field((prop,), sub) for prop, sub in self.schema(name).get("properties", {}).items()]
+
+    def required(self, name: str) -> list[str]:
+        """The required properties of an object component schema."""
+        return list(self.schema(name).get("required", []))
+
+    def nested_fields(self, name: str) -> Iterator[Field]:
+        """Every property, top level and one object level down (inside `anyOf` branches), e.g. GeoTarget's."""
+        for top in self.fields(name):
+            yield top
+            for branch in non_null_branches(top.schema):
+                for prop, sub in branch.get("properties", {}).items():
+                    yield Field((*top.path, prop), sub)
+
+    def nullable_fields(self, name: str) -> list[str]:
+        """Names of the top-level properties that admit null."""
+        return [f.name for f in self.fields(name) if f.nullable]
+
+    def url_fields(self, name: str) -> list[str]:
+        """Properties that carry an address the target may call or connect to.
+
+        A string property is URL-typed when it has `format: uri`, or its name ends in `_url` / `_address`, or its
+        example is an http(s) URL. The suite only ever sends loopback addresses of its own sink in these.
+        """
+        found = []
+        for f in self.fields(name):
+            strings = [b for b in non_null_branches(f.schema) if b.get("type") == "string"]
+            if not strings:
+                continue
+            example = str(f.schema.get("example", ""))
+            if (
+                any(b.get("format") in ("uri", "url") for b in strings)
+                or f.name.endswith(_URL_SUFFIXES)
+                or example.startswith(("http://", "https://"))
+            ):
+                found.append(f.name)
+        return found
+
+    def operation(self, operation_id: str) -> tuple[str, str, JsonSchema]:
+        """The path, method and (resolved) operation object of an operationId."""
+        for path, item in self.document["paths"].items():
+            for method, operation in item.items():
+                if isinstance(operation, dict) and operation.get("operationId") == operation_id:
+                    return path, method.upper(), self.resolve(operation)
+        raise KeyError(operation_id)
+
+    def operation_ids(self) -> list[str]:
+        """Every operationId, in document order."""
+        return [
+            operation["operationId"]
+            for item in self.document["paths"].values()
+            for operation in item.values()
+            if isinstance(operation, dict) and "operationId" in operation
+        ]
+
+    def header_parameters(self, operation_id: str) -> list[JsonSchema]:
+        """The header parameters of an operation."""
+        return [p for p in self.operation(operation_id)[2].get("parameters", []) if p.get("in") == "header"]
+
+    def api_key_header(self) -> str:
+        """The header name of the first `apiKey` security scheme."""
+        for scheme in self.document["components"]["securitySchemes"].values():
+            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                return str(scheme["name"])
+        raise KeyError("no apiKey header security scheme")
+
+    def response_schema(self, operation_id: str, status: str) -> JsonSchema | None:
+        """The JSON schema of one response of an operation, if it has one."""
+        response = self.operation(operation_id)[2]["responses"].get(status)
+        if response is None:
+            return None
+        content = response.get("content", {}).get("application/json")
+        return None if content is None else dict(content["schema"])
+
+    def documented_statuses(self, operation_id: str) -> list[int]:
+        """The status codes an operation documents."""
+        return [int(code) for code in self.operation(operation_id)[2]["responses"] if code.isdigit()]

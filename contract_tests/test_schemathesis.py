@@ -1,0 +1,184 @@
+"""Schemathesis over every operation (positive and negative, examples + coverage + fuzzing) and the stateful run
+along the spec's links, with the built-in checks the contract needs plus this suite's own response checks.
+
+Generated cases are made safe and meaningful for the target by `map_case`: URL-typed fields only ever point at the
+loopback sink; in positive mode the body names the target's workflow with parameters it accepts (a random workflow id
+would only ever be a 404), and a header that the schema allows to be null is left out (a header cannot carry null).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.config import HealthCheck as SchemathesisHealthCheck
+from schemathesis.core.failures import FailureGroup
+
+from contract_tests import checks
+from contract_tests.api import Reply
+from contract_tests.areas import Area, ContractViolation
+from contract_tests.classify import area_of_failure
+from contract_tests.context import current
+from contract_tests.findings import AREA_ATTRIBUTE, CHAIN_ATTRIBUTE, STRIP_ATTRIBUTE
+from contract_tests.repro import Exchange, now
+from contract_tests.spec import DEFAULT_SPEC, Spec
+
+CONTEXT = current()
+SPEC = Spec.load()
+KEY_HEADER = SPEC.api_key_header()
+URL_FIELDS = SPEC.url_fields("WorkflowRunRequest")
+RUN_OPERATION = "run_workflow"
+AUTH = {KEY_HEADER: CONTEXT.api_key}  # passed explicitly, so that `ignored_auth` knows the key is the real one
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "ignored_auth",
+    "missing_required_header",
+    "use_after_free",
+    "ensure_resource_availability",
+]
+
+schema = schemathesis.openapi.from_path(DEFAULT_SPEC)
+schema.config.update(
+    base_url=CONTEXT.base_url,
+    headers={KEY_HEADER: CONTEXT.api_key},
+    request_timeout=CONTEXT.profile.request_timeout,
+    suppress_health_check=[SchemathesisHealthCheck.all],
+)
+schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+    max_examples=CONTEXT.profile.operation_examples,
+    deterministic=CONTEXT.profile.derandomize,
+    database="none",
+    # The key is ours to send: a generated one would be overridden by ours and then misread as "auth ignored".
+    with_security_parameters=False,
+)
+schema.config.checks.update(included_check_names=CHECKS)
+schema.config.output.sanitization.update(enabled=False)
+
+
+@schema.hook
+def map_case(ctx: Any, case: Any) -> Any:
+    """Keep URL fields on the sink; give positive cases the target's workflow; drop null headers."""
+    body = case.body
+    if isinstance(body, dict):
+        for name in URL_FIELDS:
+            if isinstance(body.get(name), str):
+                body[name] = f"{CONTEXT.sink_url}/schemathesis"
+    positive = case.meta is not None and case.meta.generation.mode.is_positive
+    if case.headers and positive:
+        for name in [n for n, v in case.headers.items() if v in (None, "null") and n.lower() != KEY_HEADER]:
+            del case.headers[name]
+    if positive and case.operation.definition.raw.get("operationId") == RUN_OPERATION and isinstance(body, dict):
+        body["workflow_id"] = CONTEXT.workflow_id
+        if body.get("parameters") is not None:
+            body["parameters"] = dict(CONTEXT.workflow_parameters)
+        if case.query:
+            case.query.pop("template", None)
+    return case
+
+
+def _exchange(response: Any) -> Exchange:
+    request = response.request
+    body = request.body.encode() if isinstance(request.body, str) else request.body
+    return Exchange(
+        request.method or "GET",
+        request.url or "",
+        dict(request.headers),
+        body,
+        response.status_code,
+        response.content,
+        now() - response.elapsed,
+    )
+
+
+def _own_checks(case: Any, response: Any) -> list[BaseException]:
+    """This suite's response checks, on every Schemathesis response (not on probes with another HTTP method)."""
+    if case.method.upper() != case.operation.method.upper():
+        return []
+    operation_id = case.operation.definition.raw.get("operationId", "")
+    headers = {name: ", ".join(values) for name, values in response.headers.items()}
+    reply = Reply(response.status_code, headers, response.content)
+    try:
+        body = checks.response_conforms(SPEC, operation_id, reply)
+        if reply.status == 200 and isinstance(body, dict):
+            checks.nullable_keys_present(SPEC, body)
+    except ContractViolation as violation:
+        return [violation]
+    return []
+
+
+def raise_failures(case: Any, response: Any, failures: list[BaseException]) -> None:
+    """Add this suite's checks, file every failure under its area with the chain so far, and raise them at once."""
+    failures = [*failures, *_own_checks(case, response)]
+    chain = CONTEXT.recorder.chain()
+    for failure in failures:
+        if not isinstance(failure, ContractViolation):
+            area = area_of_failure(SPEC, failure, case.body if isinstance(case.body, dict) else None, response.content)
+            setattr(failure, AREA_ATTRIBUTE, area)
+            if area == Area.AUTH:
+                setattr(failure, STRIP_ATTRIBUTE, (KEY_HEADER,))
+        setattr(failure, CHAIN_ATTRIBUTE, chain)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise ExceptionGroup("contract violations", failures)  # type: ignore[type-var]
+
+
+def builtin_failures(validate: Any) -> list[BaseException]:
+    """Run Schemathesis's checks (`validate()`), returning their failures instead of raising them."""
+    try:
+        validate()
+    except FailureGroup as group:
+        return list(group.exceptions)
+    except AssertionError as failure:
+        return [failure]
+    return []
+
+
+@schema.parametrize()
+def test_operation(case: Any) -> None:
+    """Every operation: examples, coverage and fuzzing, positive and negative."""
+    CONTEXT.recorder.reset()
+    response = case.call(headers=AUTH)
+    CONTEXT.recorder.add(_exchange(response))
+    raise_failures(case, response, builtin_failures(lambda: case.validate_response(response, headers=AUTH)))
+
+
+class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
+    """The stateful run: run_workflow, then get_run / cancel_run on the run it created (the spec's links)."""
+
+    def setup(self) -> None:
+        CONTEXT.recorder.reset()
+
+    def call(self, case: Any, **kwargs: Any) -> Any:
+        response = super().call(case, **kwargs)
+        CONTEXT.recorder.add(_exchange(response))
+        return response
+
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        return {"headers": AUTH}
+
+    def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+        def validate() -> None:
+            case.validate_response(response, headers=AUTH, transport_kwargs=kwargs or None, recorder=self.recorder)
+
+        raise_failures(case, response, builtin_failures(validate))
+
+
+TestStateful = RunLifecycleMachine.TestCase
+TestStateful.settings = settings(
+    max_examples=CONTEXT.profile.stateful_examples,
+    stateful_step_count=CONTEXT.profile.stateful_steps,
+    derandomize=CONTEXT.profile.derandomize,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
