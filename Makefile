@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
-.PHONY: install generate check-generated lint format typecheck test contract serve bench clean
+.PHONY: install generate check-generated golden lint format typecheck test contract serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ generate: $(STAMP) ## regenerate generated/$(PACKAGE) from spec/openapi.yaml
 
 check-generated: $(STAMP) ## fail when generated/ is not what the spec produces
 	$(PY) -m codegen check
+
+golden: $(STAMP) ## rewrite the generator's golden files from tests/codegen/golden/*/openapi.yaml
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/codegen/test_golden.py
 
 lint: $(STAMP) ## ruff lint + format check (generated code included)
 	$(PY) -m ruff check .

@@ -168,7 +168,8 @@ class TypeMapper:
         name = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
         target = resolve(self.spec, ref)
         model = self.model_names.get(name) if ref.startswith("#/components/schemas/") else None
-        if model is None:
+        is_union = isinstance(target, dict) and ("anyOf" in target or "oneOf" in target) and "properties" not in target
+        if model is None or is_union:  # a union's root model would make callers wrap values: name its members
             return self.hint(target, for_input=for_input, depth=depth + 1)
         hint = f"models.{model}"
         if for_input and isinstance(target, dict) and isinstance(target.get("enum"), list):

@@ -15,10 +15,15 @@ from codegen.ir import pascal
 _TEMPLATES = Path(__file__).parent / "templates" / "datamodel"
 _DEFINED = re.compile(r"^(?:class (\w+)\b|(\w+)(?::[^=]+)? = )", re.MULTILINE)
 _OPEN_ENUM_IMPORT = "from ._enums import OpenStrEnum\n"
+_PLAIN_STRING_FORMATS = ("email=string", "idn-email=string", "uri=string", "uri-reference=string", "iri=string")
+"""Formats kept as `str`: pydantic's `EmailStr` needs an extra package, and URL types reject what servers send."""
 
 
 def render_models(spec: dict[str, Any], header: str) -> tuple[str, dict[str, str]]:
     """The source of `models.py`, and the class name of each component schema that became a class."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    if not schemas:
+        return f'{header}\n"""The spec declares no component schemas."""\n', {}
     source = generate(
         normalize(spec),
         input_file_type=InputFileType.OpenAPI,
@@ -37,14 +42,18 @@ def render_models(spec: dict[str, Any], header: str) -> tuple[str, dict[str, str
         capitalise_enum_members=True,
         allow_extra_fields=True,
         deserialize_default_values=[DefaultValueType.Enum],
+        type_mappings=list(_PLAIN_STRING_FORMATS),
         formatters=[],
     )
     if not isinstance(source, str):
         raise TypeError(f"datamodel-code-generator returned {type(source).__name__}, expected one module")
     if "(OpenStrEnum)" in source:
         source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\n" + _OPEN_ENUM_IMPORT, 1)  # fmt: skip
+    # pydantic 2.14 made the sentinel public and warns on the old path that datamodel-code-generator still emits.
+    source = source.replace(
+        "from pydantic.experimental.missing_sentinel import MISSING", "from pydantic import MISSING"
+    )
     defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
-    schemas = spec.get("components", {}).get("schemas", {})
     names = {name: pascal(name) for name in schemas if pascal(name) in defined}
     return source, names
 

@@ -50,8 +50,6 @@ def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
         spec_name=spec.name,
         spec_sha256=spec.sha256,
     )
-    if not api.operations:
-        raise CodegenError([*found, error("#/paths", "the spec has no operations")])
     files = {"models.py": models, **render_client(api, head), **runtime_files(head)}
     return files, found + notes
 

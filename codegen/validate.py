@@ -42,6 +42,8 @@ def validate(spec: dict[str, Any]) -> list[Diagnostic]:
     if not isinstance(paths, dict):
         found.append(error(pointer("paths"), f"expected a mapping of paths, got {type(paths).__name__}"))
         return found
+    if not any(isinstance(item, dict) and any(m in item for m in METHODS) for item in paths.values()):
+        found.append(error(pointer("paths"), "the spec has no operations: nothing to generate"))
     operation_ids: dict[str, str] = {}
     for path, item in paths.items():
         where = pointer("paths", path)

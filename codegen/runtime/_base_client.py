@@ -47,7 +47,8 @@ class Endpoint(Generic[T]):
     Attributes:
         method: the HTTP method, upper case.
         path: the path template, e.g. `/v1/runs/{run_id}`.
-        response_type: the type a 2xx JSON body parses into; `None` when the spec declares no body.
+        response_type: the type a 2xx JSON body parses into; `None` when the spec declares no body, `bytes` when
+            the body is not JSON.
         error_types: the error model the spec declares per status code (`"4XX"`, `"default"` also accepted).
         idempotent: safe to resend after a failure that may have reached the server.
     """
@@ -72,6 +73,8 @@ def _parser(type_: Any) -> Callable[[bytes], Any]:
     if parser is None:
         if type_ is None:
             parser = _parse_none
+        elif type_ is bytes:  # a body that is not JSON: handed over as it came
+            parser = bytes
         elif isinstance(type_, type) and issubclass(type_, pydantic.BaseModel):
             parser = type_.model_validate_json
         else:

@@ -63,8 +63,9 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
     try:
         value = float(raw)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(raw) if raw.strip() else None
-        if parsed is None:
+        try:
+            parsed = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
             return None
         value = max(float(parsed.timestamp()) - (time.time() if now is None else now), 0.0)
     return value if value >= 0 else None
