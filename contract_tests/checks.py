@@ -188,7 +188,8 @@ def _echo_area(name: str) -> Area:
 def echoed(spec: Spec, sent: Mapping[str, Any], run_request: Any) -> None:
     """`run_request` echoes the request, field by field, as the spec lists them.
 
-    A value sent (null included) comes back equal; an omitted field comes back absent, null, or the spec's default.
+    A value sent (null included) comes back equal; an omitted field comes back absent, or as the spec's default (null
+    when the spec gives none).
     Inside a GeoTarget, `country` and `subdivision` compare case-insensitively (the live service upper-cases them).
     """
     if not isinstance(run_request, Mapping):
@@ -206,7 +207,7 @@ def echoed(spec: Spec, sent: Mapping[str, Any], run_request: Any) -> None:
                     f"`{name}` sent as {_short(sent[name])} is echoed in run_request as {_short(got)}",
                 )
         elif name in run_request:
-            allowed = [None, *([field.default] if field.has_default else [])]
+            allowed = [field.default] if field.has_default else [None]
             if got not in allowed:
                 raise ContractViolation(
                     _echo_area(name),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from contract_tests.api import Api
-from contract_tests.context import Context, current
+from contract_tests.context import Context, Example, current
 from contract_tests.findings import CHAIN_ATTRIBUTE
 from contract_tests.spec import Spec
 from contract_tests.strategies import Requests
@@ -29,8 +29,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 settings.load_profile("contract")
-
-Example = Callable[[], contextlib.AbstractContextManager[None]]
 
 
 @pytest.fixture(scope="session")

@@ -17,15 +17,19 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from contract_tests.repro import Recorder
 
-__all__ = ["PROFILES", "Context", "Profile", "current", "set_current"]
+__all__ = ["PROFILES", "Context", "Example", "Profile", "current", "set_current"]
+
+Example = Callable[[], contextlib.AbstractContextManager[None]]
+"""The `example` fixture: `with example():` around one Hypothesis example (see `conftest.py`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ minimal one: Hypothesis replays it last) becomes the finding's reproduction: one
 Example:
     >>> ex = Exchange("GET", "http://127.0.0.1:8787/v1/runs/wr_1", {"x-api-key": "k"}, None, 404, b"{}", 0.0)
     >>> print(render_script([ex], secrets={"k"}))
-    curl -sS -i -X GET -H "x-api-key: $CONTRACT_API_KEY" 'http://127.0.0.1:8787/v1/runs/wr_1'
+    curl -sS -i -X GET -H "x-api-key: $CONTRACT_API_KEY" http://127.0.0.1:8787/v1/runs/wr_1
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Exchange", "Recorder", "render_script"]
+__all__ = ["Exchange", "Recorder", "collapse", "render_script"]
 
-_PAUSE_THRESHOLD = 0.2  # seconds between two requests below which no `sleep` is written
+_PAUSE_THRESHOLD = 0.05  # seconds between two requests below which no `sleep` is written
 _DESCRIBED_BODY = 200
 _CAPTURED_KEY = "run_id"  # response field whose value later requests refer to
 _SKIPPED_HEADERS = frozenset(
@@ -133,6 +133,35 @@ def _body_parts(body: bytes | None) -> tuple[str, list[str]]:
     return f"printf '{octal}' | ", ["--data-binary @-"]
 
 
+def collapse(chain: Sequence[Exchange]) -> list[Exchange]:
+    """Drop every exchange that the next one repeats (same request, same answer): a poll that saw `running` ten
+    times replays as one read after a pause of the same length.
+
+    Example:
+        >>> poll = [Exchange("GET", "u", {}, None, 200, b"running", float(t)) for t in range(3)]
+        >>> [e.started for e in collapse(poll)]
+        [2.0]
+    """
+    kept: list[Exchange] = []
+    for index, exchange in enumerate(chain):
+        following = chain[index + 1] if index + 1 < len(chain) else None
+        if following is not None and _same(exchange, following):
+            continue
+        kept.append(exchange)
+    return kept
+
+
+def _same(a: Exchange, b: Exchange) -> bool:
+    return (a.method, a.url, dict(a.headers), a.body, a.status, a.response_body) == (
+        b.method,
+        b.url,
+        dict(b.headers),
+        b.body,
+        b.status,
+        b.response_body,
+    )
+
+
 def render_script(chain: Sequence[Exchange], *, secrets: set[str], strip_headers: Iterable[str] = ()) -> str:
     """Render a chain as shell commands that send the same requests again.
 
@@ -145,6 +174,7 @@ def render_script(chain: Sequence[Exchange], *, secrets: set[str], strip_headers
         The script, one command per line (a captured request takes two lines).
     """
     strip = list(strip_headers)
+    chain = collapse(chain)
     captured: dict[str, str] = {}
     later_urls = [exchange.url for exchange in chain]
     lines: list[str] = []

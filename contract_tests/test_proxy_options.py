@@ -1,0 +1,97 @@
+"""Proxy options: every `ProxyLocation` name and any valid `GeoTarget` is accepted and echoed in `run_request`; names
+outside the enum, wrong types and invalid GeoTargets get a 422 (not a 5xx, not a 2xx); omitted means the default.
+
+The names, the GeoTarget constraints and the default all come from the spec.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contract_tests import checks, flows
+from contract_tests.api import Api
+from contract_tests.areas import Area
+from contract_tests.context import Example
+from contract_tests.spec import Spec, non_null_branches
+from contract_tests.strategies import Requests, from_schema, text
+
+FIELD = "proxy_location"
+SPEC = Spec.load()
+NAMES = SPEC.enum("ProxyLocation")
+
+
+def invalid_proxy_values(spec: Spec) -> st.SearchStrategy[Any]:
+    """Values of `proxy_location` that the spec does not allow, derived from its schema.
+
+    Strings outside the enum (case variants of real names included), other JSON types, and GeoTargets that break one
+    constraint: the required key missing, a property of the wrong type, a string too short or too long.
+    """
+    names = spec.enum("ProxyLocation")
+    geo = spec.schema("GeoTarget")
+    valid_geo = from_schema(geo)
+    wrong_names = st.one_of(
+        st.sampled_from(names).map(str.lower),
+        st.sampled_from(names).map(lambda n: n + "_X"),
+        text(0, 12),
+    ).filter(lambda value: value not in names)
+    others = st.one_of(
+        st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(st.sampled_from(names), min_size=1)
+    )
+    broken: list[st.SearchStrategy[Any]] = []
+    for name in geo.get("required", []):
+        broken.append(valid_geo.map(lambda g, n=name: {k: v for k, v in g.items() if k != n}))
+    for name, schema in geo["properties"].items():
+        strings = [b for b in non_null_branches(schema) if b.get("type") == "string"]
+        broken.append(valid_geo.map(lambda g, n=name: {**g, n: 12345}))
+        for branch in strings:
+            if "maxLength" in branch:
+                size = branch["maxLength"] + 1
+                too_long = st.text("ABCDEFGH", min_size=size, max_size=size + 3)
+                broken.append(st.tuples(valid_geo, too_long).map(lambda p, n=name: {**p[0], n: p[1]}))
+            if branch.get("minLength", 0) > 0:
+                too_short = st.text("ABCDEFGH", max_size=branch["minLength"] - 1)
+                broken.append(st.tuples(valid_geo, too_short).map(lambda p, n=name: {**p[0], n: p[1]}))
+    return st.one_of(wrong_names, others, *broken)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_proxy_name_is_accepted_and_echoed(
+    api: Api, spec: Spec, bodies: Requests, example: Example, name: str
+) -> None:
+    """Each name of the enum: 2xx, echoed as sent."""
+    with example():
+        flows.start_run(api, spec, {**bodies.minimal(), FIELD: name}, area=Area.PROXY_OPTIONS)
+
+
+def test_valid_geotargets_are_accepted_and_echoed(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
+    """Arbitrary valid GeoTargets: 2xx, echoed (country and subdivision up to case)."""
+
+    @given(from_schema(spec.schema("GeoTarget")))
+    def prop(geo: dict[str, Any]) -> None:
+        with example():
+            flows.start_run(api, spec, {**bodies.minimal(), FIELD: geo}, area=Area.PROXY_OPTIONS)
+
+    prop()
+
+
+def test_invalid_proxy_values_are_rejected(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
+    """Names outside the enum, wrong types, broken GeoTargets: 422."""
+
+    @given(invalid_proxy_values(spec))
+    def prop(value: Any) -> None:
+        with example():
+            reply = api.run_workflow({**bodies.minimal(), FIELD: value})
+            checks.rejected(reply, Area.PROXY_OPTIONS, f"proxy_location {value!r}")
+            checks.response_conforms(spec, "run_workflow", reply)
+
+    prop()
+
+
+def test_omitted_proxy_means_the_default(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
+    """Left out, `proxy_location` is echoed absent or as the spec's default (checked by `checks.echoed`)."""
+    with example():
+        flows.start_run(api, spec, bodies.minimal(), area=Area.PROXY_OPTIONS)
