@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
-.PHONY: install generate check-generated golden lint format typecheck test contract serve bench clean
+.PHONY: install generate check-generated golden smoke-github lint format typecheck test contract serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,21 @@ check-generated: $(STAMP) ## fail when generated/ is not what the spec produces
 
 golden: $(STAMP) ## rewrite the generator's golden files from tests/codegen/golden/*/openapi.yaml
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/codegen/test_golden.py
+
+OCTOKIT_OPENAPI := 23.0.2
+GITHUB_SPEC := build/octokit/node_modules/@octokit/openapi/generated/api.github.com.json
+
+$(GITHUB_SPEC):
+	mkdir -p build/octokit
+	cd build/octokit && npm install --silent --no-audit --no-fund @octokit/openapi@$(OCTOKIT_OPENAPI)
+
+smoke-github: $(STAMP) $(GITHUB_SPEC) ## generate, import and type-check a client for GitHub's spec (~1,200 operations)
+	rm -rf build/github
+	$(PY) -m codegen generate -q --spec $(GITHUB_SPEC) --out build/github --package github_client \
+		--client-name GitHubClient --env-prefix GITHUB
+	cd build/github && ../../$(PY) -c "import github_client as g; c = g.GitHubClient(api_key='x'); \
+		print(len([m for m in dir(c) if not m.startswith('_')]), 'methods')"
+	cd build/github && ../../$(PY) -m mypy --strict --no-incremental github_client
 
 lint: $(STAMP) ## ruff lint + format check (generated code included)
 	$(PY) -m ruff check .
