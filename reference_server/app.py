@@ -22,9 +22,11 @@ import httpx2
 import pydantic
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference_server import webhooks
 from reference_server.bodies import parse_request, run_body
@@ -389,6 +391,36 @@ def _pydantic_errors(error: pydantic.ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+class CatchAll:
+    """ASGI middleware: an unexpected exception becomes a JSON 500 with `detail`, and is not re-raised.
+
+    Not re-raising keeps the connection usable (uvicorn drops a keep-alive connection whose app raised).
+    """
+
+    def __init__(self, app: ASGIApp, service: Service) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            logger.error("unhandled error on %s %s: %r", scope.get("method"), scope.get("path"), error)
+            if not started:
+                await self.service.error(500, "Internal server error")(scope, receive, send)
+
+
 def create_app(config: ServerConfig) -> Starlette:
     """Build the ASGI app of one server.
 
@@ -409,10 +441,6 @@ def create_app(config: ServerConfig) -> Starlette:
         assert isinstance(exc, HTTPException)
         return service.error(exc.status_code, exc.detail, exc.headers)
 
-    async def server_error(request: Request, exc: Exception) -> Response:
-        logger.error("unhandled error on %s %s: %r", request.method, request.url.path, exc)
-        return service.error(500, "Internal server error")
-
     routes = [
         Route("/v1/run/workflows", service.run_workflow, methods=["POST"]),
         Route("/v1/runs/{run_id}", service.get_run, methods=["GET"]),
@@ -420,7 +448,8 @@ def create_app(config: ServerConfig) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        exception_handlers={HTTPException: http_error},
+        middleware=[Middleware(CatchAll, service=service)],
         lifespan=service.lifespan,
     )
     app.state.service = service

@@ -175,9 +175,12 @@ class Store:
             return cursor.rowcount == 1
 
     def force_cancel(self, run_id: str, now: float) -> None:
-        """Cancel regardless of status (only the `cancel_terminal` fault uses this)."""
+        """Make the run `canceled` even when it has finished (only the `cancel_terminal` fault uses this)."""
         with self._transaction() as db:
-            db.execute("UPDATE runs SET canceled_at = ?, finishes_at = ? WHERE run_id = ?", (now, now, run_id))
+            db.execute(
+                "UPDATE runs SET outcome = 'canceled', canceled_at = ?, finishes_at = MIN(finishes_at, ?) WHERE run_id = ?",
+                (now, now, run_id),
+            )
 
     def due_webhooks(self, now: float, limit: int = 100) -> list[RunRecord]:
         """Runs whose webhook is pending, whose run has finished and whose next attempt is due."""

@@ -276,10 +276,15 @@ class RequestValidator:
 
     @staticmethod
     def max_steps_header(value: str | None) -> tuple[int | None, list[Item]]:
-        """Read `x-max-steps-override`: an integer (`14` or `14.0`), absent for null."""
+        """Read `x-max-steps-override`: an integer (`14` or `14.0`); absent or the text `null` for null.
+
+        A header cannot carry JSON `null`; OpenAPI tools (Schemathesis among them) send the word, so it reads as null.
+        """
         if value is None:
             return None, []
         text = value.strip(" \t")
+        if text == "null":
+            return None, []
         if _INTEGER.fullmatch(text) and len(text) <= 4300:
             return int(text.split(".", 1)[0]), []
         msg = "Input should be a valid integer, unable to parse string as an integer"

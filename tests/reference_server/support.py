@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx2
 import jsonschema
@@ -52,6 +52,16 @@ WORKFLOWS = {
 }
 # With --fast (x0.01): created -> queued after 0.1 s, running after 0.2 s, terminal 0.05 s later.
 CLOCK_ARGS = ("--queue-seconds", "10", "--start-seconds", "10")
+
+
+class Target(Protocol):
+    """A server to test: a subprocess (`RunningServer`) or a thread (`ThreadedServer`)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def api_key(self) -> str: ...
 
 
 def conforms(body: Any, schema: str) -> None:
