@@ -229,7 +229,8 @@ def build(
     title = str(spec["info"]["title"])
     operations: list[Operation] = []
     used_names: set[str] = set()
-    for path, item in spec["paths"].items():
+    for path, raw_item in spec["paths"].items():
+        item = deref(spec, raw_item)
         for method in METHODS:
             if isinstance(item.get(method), dict):
                 operation = _operation(spec, mapper, str(path), method, item, notes, used_names)

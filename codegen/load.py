@@ -83,11 +83,12 @@ def check_refs(data: dict[str, Any]) -> list[Diagnostic]:
     """Every `$ref` must be local (`#/...`) and point at something."""
     problems: list[Diagnostic] = []
     seen: dict[str, bool] = {}
-    stack: list[tuple[Any, str]] = [(data, "#")]
+    stack: list[tuple[Any, str, str]] = [(data, "#", "")]
     while stack:
-        node, where = stack.pop()
+        node, where, key_of_node = stack.pop()
+        names = key_of_node in _NAME_MAPS
         if isinstance(node, dict):
-            ref = node.get("$ref")
+            ref = None if names else node.get("$ref")
             if isinstance(ref, str):
                 if not ref.startswith("#"):
                     problems.append(error(where, f"remote $ref {ref!r} is not supported: inline it or make it local"))
@@ -101,10 +102,20 @@ def check_refs(data: dict[str, Any]) -> list[Diagnostic]:
                     problems.append(error(where, f"$ref {ref!r} points at nothing"))
             elif ref is not None:
                 problems.append(error(where, f"$ref must be a string, not {type(ref).__name__}"))
-            stack.extend((value, f"{where}/{_escape(key)}") for key, value in node.items())
+            stack.extend(
+                (value, f"{where}/{_escape(key)}", "" if names else str(key))
+                for key, value in node.items()
+                if names or key not in _DATA or (key == "default" and key_of_node == "responses")
+            )
         elif isinstance(node, list):
-            stack.extend((value, f"{where}/{index}") for index, value in enumerate(node))
+            stack.extend((value, f"{where}/{index}", "") for index, value in enumerate(node))
     return sorted(problems, key=lambda d: d.pointer)
+
+
+_NAME_MAPS = frozenset({"properties", "patternProperties"})
+"""Keys whose value maps names to schemas: a property may be called `$ref`."""
+_DATA = frozenset({"example", "examples", "default", "enum", "const"})
+"""Keys whose value is data, not schema: a `$ref` key there is not a reference."""
 
 
 def _escape(key: object) -> str:

@@ -42,10 +42,12 @@ def validate(spec: dict[str, Any]) -> list[Diagnostic]:
     if not isinstance(paths, dict):
         found.append(error(pointer("paths"), f"expected a mapping of paths, got {type(paths).__name__}"))
         return found
-    if not any(isinstance(item, dict) and any(m in item for m in METHODS) for item in paths.values()):
+    items = [deref(spec, item) for item in paths.values()]
+    if not any(isinstance(item, dict) and any(m in item for m in METHODS) for item in items):
         found.append(error(pointer("paths"), "the spec has no operations: nothing to generate"))
     operation_ids: dict[str, str] = {}
     for path, item in paths.items():
+        item = deref(spec, item)  # a path item may itself be a $ref (3.1)
         where = pointer("paths", path)
         if not str(path).startswith("/"):
             found.append(error(where, f"path {path!r} must start with '/'"))

@@ -248,3 +248,30 @@ def test_client_name_and_env_prefix_from_config(generate: Generate, monkeypatch:
     events = generate(SPEC_31, "events_named", client_name="Calendar", env_prefix="EV")
     assert events.Calendar().base_url == "http://from-env"
     assert events.AsyncCalendar.__name__ == "AsyncCalendar"
+
+
+def test_path_item_given_by_ref(generate: Generate) -> None:
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "Ping", "version": "1"},
+        "servers": [{"url": "http://ping"}],
+        "paths": {"/ping": {"$ref": "#/components/pathItems/Ping"}},
+        "components": {
+            "pathItems": {
+                "Ping": {
+                    "get": {
+                        "operationId": "ping",
+                        "responses": {
+                            "200": {
+                                "description": "ok",
+                                "content": {"application/json": {"schema": {"type": "string"}}},
+                            }
+                        },
+                    }
+                }
+            }
+        },
+    }
+    ping = generate(spec, "ping_client")
+    http = httpx2.Client(transport=httpx2.MockTransport(lambda request: httpx2.Response(200, json="pong")))
+    assert ping.PingClient(http_client=http).ping() == "pong"

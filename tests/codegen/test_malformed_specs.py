@@ -169,3 +169,27 @@ def test_invalid_package_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     path = write_spec(tmp_path, MINIMAL)
     assert main(["generate", "--spec", str(path), "--out", str(tmp_path), "--package", "my-pets"]) == 2
     assert "not a Python identifier" in capsys.readouterr().err
+
+
+def test_a_property_named_ref_and_ref_keys_in_examples_are_not_references(tmp_path: Path) -> None:
+    spec = spec_with(
+        components={
+            "schemas": {
+                "Link": {
+                    "type": "object",
+                    "properties": {"$ref": {"type": "string"}},
+                    "example": {"$ref": "not/a/reference"},
+                }
+            }
+        }
+    )
+    path = write_spec(tmp_path, spec)
+    assert main(["generate", "-q", "--spec", str(path), "--out", str(tmp_path / "out"), "--package", "links"]) == 0
+
+
+def test_a_dangling_default_response_is_still_caught(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    responses = {"default": {"$ref": "#/components/responses/Gone"}}
+    spec = spec_with(paths={"/pets/{pet_id}": {"get": operation(responses=responses)}})
+    path = write_spec(tmp_path, spec)
+    assert main(["generate", "--spec", str(path), "--out", str(tmp_path / "out"), "--package", "p"]) == 2
+    assert "/get/responses/default: $ref '#/components/responses/Gone' points at nothing" in capsys.readouterr().err
