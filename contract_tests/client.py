@@ -70,8 +70,10 @@ def violation_of(error: BaseException, operation_id: str) -> ContractViolation |
     """
     if isinstance(error, skyvern_client.APIResponseValidationError):
         locations = [".".join(str(p) for p in e.get("loc", ())) for e in error.errors]
-        area = Area.STATUS_ENUM if locations and all(loc == "status" for loc in locations) else Area.RESPONSE_SCHEMA
-        return ContractViolation(area, "client_parses_response", f"{operation_id}: {error}: {error.errors[:3]}")
+        parse_area = (
+            Area.STATUS_ENUM if locations and all(loc == "status" for loc in locations) else Area.RESPONSE_SCHEMA
+        )
+        return ContractViolation(parse_area, "client_parses_response", f"{operation_id}: {error}: {error.errors[:3]}")
     if isinstance(error, skyvern_client.APIStatusError):
         status = error.status_code
         area: Area

@@ -6,6 +6,7 @@ The names, the GeoTarget constraints and the default all come from the spec.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,6 +23,22 @@ from contract_tests.strategies import Requests, from_schema, text
 FIELD = "proxy_location"
 SPEC = Spec.load()
 NAMES = SPEC.enum("ProxyLocation")
+
+
+def _without(key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def drop(geo: dict[str, Any]) -> dict[str, Any]:
+        return {name: value for name, value in geo.items() if name != key}
+
+    return drop
+
+
+def _replaced(
+    geo: st.SearchStrategy[dict[str, Any]], key: str, values: st.SearchStrategy[Any]
+) -> st.SearchStrategy[dict[str, Any]]:
+    def put(target: dict[str, Any], value: Any) -> dict[str, Any]:
+        return {**target, key: value}
+
+    return st.builds(put, geo, values)
 
 
 def invalid_proxy_values(spec: Spec) -> st.SearchStrategy[Any]:
@@ -41,20 +58,15 @@ def invalid_proxy_values(spec: Spec) -> st.SearchStrategy[Any]:
     others = st.one_of(
         st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(st.sampled_from(names), min_size=1)
     )
-    broken: list[st.SearchStrategy[Any]] = []
-    for name in geo.get("required", []):
-        broken.append(valid_geo.map(lambda g, n=name: {k: v for k, v in g.items() if k != n}))
+    broken: list[st.SearchStrategy[Any]] = [valid_geo.map(_without(name)) for name in geo.get("required", [])]
     for name, schema in geo["properties"].items():
-        strings = [b for b in non_null_branches(schema) if b.get("type") == "string"]
-        broken.append(valid_geo.map(lambda g, n=name: {**g, n: 12345}))
-        for branch in strings:
+        broken.append(_replaced(valid_geo, name, st.integers()))
+        for branch in (b for b in non_null_branches(schema) if b.get("type") == "string"):
             if "maxLength" in branch:
                 size = branch["maxLength"] + 1
-                too_long = st.text("ABCDEFGH", min_size=size, max_size=size + 3)
-                broken.append(st.tuples(valid_geo, too_long).map(lambda p, n=name: {**p[0], n: p[1]}))
+                broken.append(_replaced(valid_geo, name, st.text("ABCDEFGH", min_size=size, max_size=size + 3)))
             if branch.get("minLength", 0) > 0:
-                too_short = st.text("ABCDEFGH", max_size=branch["minLength"] - 1)
-                broken.append(st.tuples(valid_geo, too_short).map(lambda p, n=name: {**p[0], n: p[1]}))
+                broken.append(_replaced(valid_geo, name, st.text("ABCDEFGH", max_size=branch["minLength"] - 1)))
     return st.one_of(wrong_names, others, *broken)
 
 
