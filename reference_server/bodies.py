@@ -19,6 +19,7 @@ from skyvern_client import models
 __all__ = ["MAX_SCREENSHOT_SCROLLS", "parse_request", "run_body", "timestamp"]
 
 MAX_SCREENSHOT_SCROLLS = 1000
+ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def timestamp(epoch: float) -> datetime:
@@ -46,7 +47,8 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
     if isinstance(proxy, dict):
         for key in ("country", "subdivision"):
             if isinstance(proxy.get(key), str):
-                proxy[key] = proxy[key].upper()
+                # ASCII letters only: `"ß".upper()` is "SS", which would break the 2-character country code.
+                proxy[key] = proxy[key].translate(ASCII_UPPER)
     return echo
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -203,6 +202,18 @@ def _item(error: SchemaError, prefix: list[str | int]) -> list[Item]:
                 "input": leaf.instance,
             }
         ]
+    if keyword == "anyOf":
+        # No branch is closer than another (e.g. `2` for string-or-null): report the first non-null type.
+        expected_types = [
+            value
+            for sub in leaf.context or []
+            if sub.validator == "type"
+            for value in ([sub.validator_value] if isinstance(sub.validator_value, str) else sub.validator_value)
+            if value != "null"
+        ]
+        if expected_types and expected_types[0] in _TYPE_ERRORS:
+            kind, msg = _TYPE_ERRORS[expected_types[0]]
+            return [{"type": kind, "loc": loc, "msg": msg, "input": leaf.instance}]
     if keyword == "type":
         expected = leaf.validator_value if isinstance(leaf.validator_value, str) else leaf.validator_value[0]
         kind, msg = _TYPE_ERRORS.get(expected, ("value_error", leaf.message))
@@ -224,16 +235,6 @@ def _item(error: SchemaError, prefix: list[str | int]) -> list[Item]:
             }
         ]
     return [{"type": "value_error", "loc": loc, "msg": leaf.message, "input": leaf.instance}]
-
-
-@dataclass(frozen=True, slots=True)
-class RunWorkflowInput:
-    """A `run_workflow` request that passed validation."""
-
-    body: dict[str, Any]
-    template: bool
-    max_steps_override: int | None
-    user_agent: str | None
 
 
 class RequestValidator:
