@@ -1,11 +1,14 @@
-"""The usage examples in the package's docstrings run and say what they show."""
+"""The usage examples in the package's docstrings run, and `docs/reference_server.md` lists every fault."""
 
 from __future__ import annotations
 
 import doctest
 import importlib
+from pathlib import Path
 
 import pytest
+
+from reference_server.faults import FAULTS
 
 MODULES = [
     "reference_server",
@@ -22,3 +25,9 @@ MODULES = [
 def test_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_every_fault_is_documented() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reference_server.md").read_text(encoding="utf-8")
+    for name, description in FAULTS.items():
+        assert f"| `{name}` | {description} |" in text, name
