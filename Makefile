@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
-.PHONY: install generate check-generated golden smoke-github lint format typecheck test contract serve bench clean
+.PHONY: install generate check-generated golden smoke-github lint format typecheck test contract kill-matrix serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,8 +54,11 @@ typecheck: $(STAMP) ## mypy --strict over everything, generated code included
 test: $(STAMP) ## the whole offline suite, plus the contract suite's ci profile
 	$(PY) -m pytest
 
-contract: $(STAMP) ## fuzz a target (default: a fresh reference server) against the spec
+contract: $(STAMP) ## fuzz a target (default: a fresh reference server) against the spec; CONTRACT_PROFILE=ci|dev|deep
 	$(PY) -m contract_tests
+
+kill-matrix: $(STAMP) ## every reference-server fault must fail the contract suite in its area (checks docs/kill-matrix.md)
+	$(PY) -m contract_tests.kill_matrix --check
 
 serve: $(STAMP) ## run the reference server on 127.0.0.1:8787
 	$(PY) -m reference_server

@@ -54,6 +54,7 @@ class ReferenceServer:
         self.db = workdir / "contract-runs.sqlite3"
         self._process: subprocess.Popen[str] | None = None
         self._output: list[str] = []
+        self._drainer: threading.Thread | None = None
 
     def command(self, port: int | str = 0, api_key: str = "$CONTRACT_API_KEY") -> list[str]:
         """The command line that starts this server (with the key redacted, for the summary's replay hint)."""
@@ -93,7 +94,8 @@ class ReferenceServer:
             argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, bufsize=1
         )
         ready: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._drain, args=(ready,), name="reference-server-output", daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, args=(ready,), name="reference-server-output", daemon=True)
+        self._drainer.start()
         try:
             line = ready.get(timeout=_START_TIMEOUT)
         except queue.Empty:
@@ -137,6 +139,10 @@ class ReferenceServer:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        if self._drainer is not None:
+            self._drainer.join(timeout=5)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
         self._process = None
 
     def __enter__(self) -> ReferenceServer:
