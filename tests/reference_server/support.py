@@ -25,6 +25,7 @@ SLOW = "wpid_400000000000000004"
 NEEDS_URL = "wpid_500000000000000005"
 TEMPLATE = "wpid_600000000000000006"
 TERMINATES = "wpid_700000000000000007"
+STEPPED = "wpid_800000000000000008"
 
 WORKFLOWS = {
     "workflows": [
@@ -47,11 +48,13 @@ WORKFLOWS = {
                 "downloaded_files": [{"url": "https://files.example/report.pdf", "filename": "report.pdf"}],
             },
         },
+        {"workflow_id": STEPPED, "outcome": {"status": "completed", "run_seconds": 30}},
         {"workflow_id": TEMPLATE, "template": True, "outcome": {"status": "completed", "run_seconds": 5}},
     ]
 }
-# With --fast (x0.01): created -> queued after 0.1 s, running after 0.2 s, terminal 0.05 s later.
-CLOCK_ARGS = ("--queue-seconds", "10", "--start-seconds", "10")
+# With --fast (x0.01): created -> queued after 0.2 s, running after 0.4 s, terminal 0.05 s later (STEPPED: 0.3 s).
+# Windows of 0.2 s or more keep every status observable by a poller on a busy machine.
+CLOCK_ARGS = ("--queue-seconds", "20", "--start-seconds", "20")
 
 
 class Target(Protocol):

@@ -15,6 +15,7 @@ from tests.reference_server.support import (
     JSON,
     NEEDS_URL,
     SLOW,
+    STEPPED,
     TEMPLATE,
     TERMINAL,
     TERMINATES,
@@ -96,7 +97,7 @@ def test_scripted_outcomes(client: httpx2.Client, workflow_id: str, status: str,
 
 
 def test_lifecycle_moves_forward_through_every_status(client: httpx2.Client) -> None:
-    created = run(client, {"workflow_id": DEMO}).json()
+    created = run(client, {"workflow_id": STEPPED}).json()
     seen = [created["status"]]
     deadline = time.monotonic() + 5
     while seen[-1] not in TERMINAL and time.monotonic() < deadline:

@@ -195,8 +195,8 @@ def fault_servers(tmp_path_factory: pytest.TempPathFactory, workflows_file: Path
                 workflows=workflows,
                 faults=frozenset([fault] if fault else []),
                 time_scale=0.01,
-                queue_seconds=10,
-                start_seconds=10,
+                queue_seconds=20,
+                start_seconds=20,
             )
             servers[fault] = stack.enter_context(serve_in_thread(config))
         try:
