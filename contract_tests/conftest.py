@@ -53,7 +53,7 @@ def api(context: Context, spec: Spec) -> Iterator[Api]:
         key_header=spec.api_key_header(),
         paths=paths,
         recorder=context.recorder,
-        max_requests=context.profile.max_requests,
+        budget=context.check_budget,
         timeout=context.profile.request_timeout,
     )
     yield client

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from contract_tests.repro import Recorder
 
@@ -46,6 +49,7 @@ class Profile:
         stateful_steps: steps per stateful scenario.
         lifecycle_timeout: seconds to poll a run before giving up waiting for a terminal status.
         max_requests: requests the whole run may send; beyond it the remaining tests are skipped.
+        max_seconds: wall time the whole run may take; beyond it the remaining tests are skipped.
         request_timeout: seconds per request.
     """
 
@@ -58,13 +62,14 @@ class Profile:
     stateful_steps: int
     lifecycle_timeout: float
     max_requests: int
+    max_seconds: float
     request_timeout: float = 10.0
 
 
 PROFILES: Mapping[str, Profile] = {
-    "ci": Profile("ci", True, 20261129, 12, 25, 6, 6, 20.0, 3000),
-    "dev": Profile("dev", False, 0, 40, 60, 20, 10, 60.0, 10000),
-    "deep": Profile("deep", False, 0, 300, 400, 100, 20, 300.0, 100000),
+    "ci": Profile("ci", True, 20261129, 12, 25, 6, 6, 20.0, 3000, 100.0),
+    "dev": Profile("dev", False, 0, 40, 60, 20, 10, 60.0, 10000, 600.0),
+    "deep": Profile("deep", False, 0, 300, 400, 100, 20, 300.0, 100000, 3600.0),
 }
 
 
@@ -93,6 +98,14 @@ class Context:
     workflow_parameters: Mapping[str, Any] = field(default_factory=dict)
     replay_hint: str = ""
     recorder: Recorder = field(default_factory=Recorder)
+    started: float = field(default_factory=time.monotonic)
+
+    def check_budget(self) -> None:
+        """Skip the calling test when the profile's request or time budget is spent."""
+        if self.recorder.total >= self.profile.max_requests:
+            pytest.skip(f"request budget of profile {self.profile.name} spent ({self.profile.max_requests} requests)")
+        if time.monotonic() - self.started >= self.profile.max_seconds:
+            pytest.skip(f"time budget of profile {self.profile.name} spent ({self.profile.max_seconds:.0f} s)")
 
 
 _current: list[Context] = []

@@ -17,7 +17,7 @@ from contract_tests.areas import Area, ContractViolation
 from contract_tests.classify import area_of_failure_kind
 from contract_tests.repro import Exchange, render_script
 
-__all__ = ["CHAIN_ATTRIBUTE", "Finding", "findings_from_exception", "render_summary", "summary_json"]
+__all__ = ["CHAIN_ATTRIBUTE", "Finding", "distinct", "findings_from_exception", "render_summary", "summary_json"]
 
 CHAIN_ATTRIBUTE = "contract_chain"
 """Exceptions raised inside `example()` carry the example's exchanges under this attribute."""
@@ -100,8 +100,28 @@ def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
 
+def distinct(findings: Sequence[Finding]) -> list[tuple[Finding, list[str]]]:
+    """Findings with the same area, check and detail, merged: the one with the shortest reproduction (the most
+    minimal chain) stands for all, with the tests that found it.
+
+    Example:
+        >>> a = Finding(Area.AUTH, "c", "d", "t1", "curl 1\ncurl 2")
+        >>> b = Finding(Area.AUTH, "c", "d", "t2", "curl 1")
+        >>> [(f.test, tests) for f, tests in distinct([a, b])]
+        [('t2', ['t1', 't2'])]
+    """
+    groups: dict[tuple[Area, str, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.area, finding.check, finding.detail), []).append(finding)
+    merged = []
+    for group in groups.values():
+        best = min(group, key=lambda f: (not f.reproduction, f.reproduction.count("\n"), len(f.reproduction)))
+        merged.append((best, [f.test for f in group]))
+    return merged
+
+
 def render_summary(findings: Sequence[Finding], *, header: str, errors: Sequence[str] = ()) -> str:
-    """The human summary: findings grouped by area (in `Area` order), each with its reproduction.
+    """The human summary: distinct findings grouped by area (in `Area` order), each with its reproduction.
 
     Args:
         findings: the findings.
@@ -112,13 +132,15 @@ def render_summary(findings: Sequence[Finding], *, header: str, errors: Sequence
         Markdown text.
     """
     lines = [header, ""]
+    merged = distinct(findings)
     for area in Area:
-        in_area = [f for f in findings if f.area == area]
+        in_area = [(f, tests) for f, tests in merged if f.area == area]
         if not in_area:
             continue
         lines.append(f"## {area} ({len(in_area)})")
-        for finding in in_area:
-            lines += ["", f"### {finding.check} ({finding.test})", "", _indent(finding.detail)]
+        for finding, tests in in_area:
+            more = f" and {len(tests) - 1} more test(s)" if len(tests) > 1 else ""
+            lines += ["", f"### {finding.check} ({finding.test}{more})", "", _indent(finding.detail)]
             if finding.observed:
                 lines += ["", "Observed:", _indent(finding.observed)]
             if finding.reproduction:

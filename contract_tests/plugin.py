@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from contract_tests.context import Context
-from contract_tests.findings import Finding, findings_from_exception, render_summary, summary_json
+from contract_tests.findings import Finding, distinct, findings_from_exception, render_summary, summary_json
 
 __all__ = ["SUMMARY_JSON", "SUMMARY_MD", "ContractPlugin"]
 
@@ -34,6 +34,7 @@ class ContractPlugin:
         self.errors: list[str] = []
         self.started = time.monotonic()
         self.tests = 0
+        self.skipped = 0
 
     @property
     def ok(self) -> bool:
@@ -45,6 +46,8 @@ class ContractPlugin:
         report: pytest.TestReport = yield
         if call.when == "call":
             self.tests += 1
+        if report.skipped:
+            self.skipped += 1
         if report.failed and call.excinfo is not None:
             found, errors = findings_from_exception(call.excinfo.value, item.nodeid, {self.context.api_key})
             if call.when != "call":
@@ -62,7 +65,7 @@ class ContractPlugin:
     def _header(self) -> str:
         profile = self.context.profile
         if self.findings:
-            verdict = f"FAIL: {len(self.findings)} violation(s)"
+            verdict = f"FAIL: {len(distinct(self.findings))} distinct violation(s)"
         elif self.errors:
             verdict = f"ERROR: the run failed ({len(self.errors)} error(s)), no violation found"
         else:
@@ -75,7 +78,7 @@ class ContractPlugin:
             f"# Contract suite: {verdict}{where}",
             "",
             f"target {self.target} ({self.context.base_url}), profile {profile.name}{seed}, "
-            f"{self.tests} tests, {self.context.recorder.total} requests, {elapsed:.1f} s",
+            f"{self.tests} tests ({self.skipped} skipped), {self.context.recorder.total} requests, {elapsed:.1f} s",
         ]
         if self.context.replay_hint and not self.ok:
             lines += ["", self.context.replay_hint]

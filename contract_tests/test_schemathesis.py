@@ -147,6 +147,7 @@ def builtin_failures(validate: Any) -> list[BaseException]:
 def test_operation(case: Any) -> None:
     """Every operation: examples, coverage and fuzzing, positive and negative."""
     CONTEXT.recorder.reset()
+    CONTEXT.check_budget()
     response = case.call(headers=AUTH)
     CONTEXT.recorder.add(_exchange(response))
     raise_failures(case, response, builtin_failures(lambda: case.validate_response(response, headers=AUTH)))
@@ -159,6 +160,7 @@ class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
         CONTEXT.recorder.reset()
 
     def call(self, case: Any, **kwargs: Any) -> Any:
+        CONTEXT.check_budget()
         response = super().call(case, **kwargs)
         CONTEXT.recorder.add(_exchange(response))
         return response
