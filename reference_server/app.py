@@ -122,6 +122,12 @@ class Service:
         self._reads: dict[str, int] = {}
         self._in_flight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._latest = 0.0
+
+    def now(self) -> float:
+        """The clock, never going backwards within this process (a wall-clock step back cannot undo a status)."""
+        self._latest = max(self._latest, self.config.clock())
+        return self._latest
 
     # -- responses -----------------------------------------------------------------------------------------------
 
@@ -282,7 +288,7 @@ class Service:
         return RunRecord(
             run_id=new_run_id(),
             workflow_id=workflow.workflow_id,
-            created_at=config.clock(),
+            created_at=self.now(),
             schedule=Schedule(queued, started, finished, outcome.status),
             details=details,
             request=echo,
@@ -299,7 +305,7 @@ class Service:
         record = None if "no_persist" in self.faults else self.store.get(run_id)
         if record is None:
             return self.error(404, f"Run not found: {run_id}")
-        return self.json(self.body_of(record, self.config.clock(), read=True))
+        return self.json(self.body_of(record, self.now(), read=True))
 
     async def cancel_run(self, request: Request) -> Response:
         """`POST /v1/runs/{run_id}/cancel`: 200 with a `null` body; a terminal run keeps its status."""
@@ -310,7 +316,7 @@ class Service:
         record = None if "no_persist" in self.faults else self.store.get(run_id)
         if record is None:
             return self.error(404, f"Run not found: {run_id}")
-        now = self.config.clock()
+        now = self.now()
         if "cancel_terminal" in self.faults:
             self.store.force_cancel(run_id, now)
         else:
@@ -326,7 +332,7 @@ class Service:
         async with httpx2.AsyncClient(transport=transport, trust_env=False, follow_redirects=False) as client:
             while True:
                 try:
-                    for record in self.store.due_webhooks(self.config.clock()):
+                    for record in self.store.due_webhooks(self.now()):
                         if record.run_id not in self._in_flight:
                             self._in_flight.add(record.run_id)
                             task = asyncio.create_task(self.deliver(client, record))
@@ -340,7 +346,7 @@ class Service:
         """One try at delivering a run's webhook; the store remembers the outcome and when to retry."""
         try:
             assert record.webhook_url is not None
-            body = webhooks.encode_body(self.body_of(record, self.config.clock()))
+            body = webhooks.encode_body(self.body_of(record, self.now()))
             ok = await webhooks.deliver(
                 client, record.webhook_url, body, self.config.api_key, self.config.webhook_timeout
             )
@@ -352,9 +358,7 @@ class Service:
                 logger.warning("webhook for %s failed %d times, giving up", record.run_id, attempts)
             else:
                 delay = self.config.scaled(self.config.webhook_retry_seconds) * attempts
-                self.store.record_webhook(
-                    record.run_id, state="pending", attempts=attempts, next_at=self.config.clock() + delay
-                )
+                self.store.record_webhook(record.run_id, state="pending", attempts=attempts, next_at=self.now() + delay)
         except Exception:
             logger.exception("webhook delivery for %s", record.run_id)
         finally:

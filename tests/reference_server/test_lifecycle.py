@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from reference_server.app import ServerConfig, Service
 from reference_server.lifecycle import NON_TERMINAL, TERMINAL, Schedule, snapshot
 
 SCHEDULE = Schedule(queued_after=1.0, started_after=2.0, finished_after=5.0, outcome="failed")
@@ -46,3 +49,10 @@ def test_a_cancel_after_the_finish_changes_nothing() -> None:
 def test_status_sets() -> None:
     assert TERMINAL.isdisjoint(NON_TERMINAL)
     assert len(TERMINAL | NON_TERMINAL) == 8
+
+
+def test_the_service_clock_never_goes_backwards() -> None:
+    readings = iter([100.0, 90.0, 101.0])
+    service = Service(ServerConfig(api_key="k", db_path=Path(":memory:"), clock=lambda: next(readings)))
+    assert [service.now(), service.now(), service.now()] == [100.0, 100.0, 101.0]
+    service.store.close()
