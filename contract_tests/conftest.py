@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from contract_tests.api import Api
 from contract_tests.context import Context, Example, current
@@ -21,7 +22,7 @@ settings.register_profile(
     "contract",
     max_examples=_PROFILE.property_examples,
     derandomize=_PROFILE.derandomize,
-    database=None,
+    database=None if _PROFILE.derandomize else DirectoryBasedExampleDatabase(".hypothesis/contract"),
     deadline=None,
     print_blob=False,
     # Explaining a failure replays it many times against the target: too slow and too noisy here.

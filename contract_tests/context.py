@@ -29,10 +29,14 @@ import pytest
 
 from contract_tests.repro import Recorder
 
-__all__ = ["PROFILES", "Context", "Example", "Profile", "current", "set_current"]
+__all__ = ["PROFILES", "ConfigurationError", "Context", "Example", "Profile", "current", "set_current"]
 
 Example = Callable[[], contextlib.AbstractContextManager[None]]
 """The `example` fixture: `with example():` around one Hypothesis example (see `conftest.py`)."""
+
+
+class ConfigurationError(ValueError):
+    """The environment does not describe a usable run (exit status 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,5 +137,5 @@ def profile_from_env() -> Profile:
     """The profile named by `CONTRACT_PROFILE` (default `ci`: deterministic and quick)."""
     name = os.environ.get("CONTRACT_PROFILE") or "ci"
     if name not in PROFILES:
-        raise SystemExit(f"CONTRACT_PROFILE={name!r}: expected one of {', '.join(PROFILES)}")
+        raise ConfigurationError(f"CONTRACT_PROFILE={name!r}: expected one of {', '.join(PROFILES)}")
     return PROFILES[name]

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests.context import Context, profile_from_env, set_current
+from contract_tests.context import ConfigurationError, Context, profile_from_env, set_current
 from contract_tests.plugin import ContractPlugin
 from contract_tests.sink import Sink
 from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer, TargetError
@@ -52,14 +52,14 @@ def _parser() -> argparse.ArgumentParser:
 def _remote(environ: dict[str, str]) -> tuple[str, str, str, dict[str, Any]]:
     missing = [name for name in ("CONTRACT_API_KEY", "CONTRACT_WORKFLOW_ID") if not environ.get(name)]
     if missing:
-        raise SystemExit(f"CONTRACT_BASE_URL is set, so {' and '.join(missing)} must be set too")
+        raise ConfigurationError(f"CONTRACT_BASE_URL is set, so {' and '.join(missing)} must be set too")
     raw = environ.get("CONTRACT_WORKFLOW_PARAMETERS") or "{}"
     try:
         parameters = json.loads(raw)
     except ValueError as error:
-        raise SystemExit(f"CONTRACT_WORKFLOW_PARAMETERS is not JSON: {error}") from None
+        raise ConfigurationError(f"CONTRACT_WORKFLOW_PARAMETERS is not JSON: {error}") from None
     if not isinstance(parameters, dict):
-        raise SystemExit("CONTRACT_WORKFLOW_PARAMETERS must be a JSON object")
+        raise ConfigurationError("CONTRACT_WORKFLOW_PARAMETERS must be a JSON object")
     return environ["CONTRACT_BASE_URL"], environ["CONTRACT_API_KEY"], environ["CONTRACT_WORKFLOW_ID"], parameters
 
 
@@ -113,7 +113,7 @@ def run(
         try:
             if environ.get("CONTRACT_BASE_URL"):
                 if faults:
-                    raise SystemExit("--fault applies to the default target only (unset CONTRACT_BASE_URL)")
+                    raise ConfigurationError("--fault applies to the default target only (unset CONTRACT_BASE_URL)")
                 base_url, api_key, workflow_id, parameters = _remote(environ)
                 target, hint = "CONTRACT_BASE_URL", ""
             else:
@@ -156,7 +156,11 @@ def run(
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    code, plugin = run(reports=args.reports, faults=args.fault, keyword=args.keyword, quiet=args.quiet)
+    try:
+        code, plugin = run(reports=args.reports, faults=args.fault, keyword=args.keyword, quiet=args.quiet)
+    except ConfigurationError as error:
+        print(f"contract suite: {error}", file=sys.stderr)
+        return EXIT_ERROR
     if plugin is not None:
         print(f"\nsummary: {args.reports / 'contract-summary.md'}, JUnit: {args.reports / JUNIT}")
     return code

@@ -66,6 +66,12 @@ schema.config.output.sanitization.update(enabled=False)
 
 @schema.hook
 def map_case(ctx: Any, case: Any) -> Any:
+    """`prepare` every generated case (the explicit-examples phase bypasses hooks: `prepare` runs again before
+    sending)."""
+    return prepare(case)
+
+
+def prepare(case: Any) -> Any:
     """Keep URL fields on the sink; give positive cases the target's workflow; drop null headers."""
     body = case.body
     if isinstance(body, dict):
@@ -83,6 +89,15 @@ def map_case(ctx: Any, case: Any) -> Any:
         if case.query:
             case.query.pop("template", None)
     return case
+
+
+def ensure_safe(case: Any) -> None:
+    """Refuse to send a case whose URL-typed field points anywhere but the sink (a guard behind `map_case`)."""
+    body = case.body if isinstance(case.body, dict) else {}
+    for name in URL_FIELDS:
+        value = body.get(name)
+        if isinstance(value, str) and not value.startswith(CONTEXT.sink_url + "/"):
+            raise RuntimeError(f"refusing to send {name}={value!r}: URL fields may only point at the sink")
 
 
 def _exchange(response: Any) -> Exchange:
@@ -148,6 +163,7 @@ def test_operation(case: Any) -> None:
     """Every operation: examples, coverage and fuzzing, positive and negative."""
     CONTEXT.recorder.reset()
     CONTEXT.check_budget()
+    ensure_safe(prepare(case))
     response = case.call(headers=AUTH)
     CONTEXT.recorder.add(_exchange(response))
     raise_failures(case, response, builtin_failures(lambda: case.validate_response(response, headers=AUTH)))
@@ -161,6 +177,7 @@ class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
 
     def call(self, case: Any, **kwargs: Any) -> Any:
         CONTEXT.check_budget()
+        ensure_safe(prepare(case))
         response = super().call(case, **kwargs)
         CONTEXT.recorder.add(_exchange(response))
         return response
