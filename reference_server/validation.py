@@ -118,7 +118,7 @@ def parse_json_body(raw: bytes, content_type: str | None) -> Any:
 
     Raises:
         BodyError: 422 for a missing, non-JSON or malformed body (FastAPI's `missing` / `json_invalid` /
-            `model_attributes_type`), 400 for a body that is not UTF-8.
+            `model_attributes_type`), 400 for a body that cannot be decoded (e.g. invalid UTF-8).
     """
     if content_type is not None:
         media_type = content_type.split(";", 1)[0].strip().lower()
@@ -135,11 +135,10 @@ def parse_json_body(raw: bytes, content_type: str | None) -> Any:
     if not raw.strip():
         raise BodyError(422, [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}])
     try:
-        text = raw.decode("utf-8")
+        # Bytes, as FastAPI passes them: the encoding is detected (UTF-8 with or without BOM, UTF-16, UTF-32).
+        value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except UnicodeDecodeError as error:
         raise BodyError(400, "There was an error parsing the body") from error
-    try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise _json_invalid(error.msg, error.pos) from error
     except RecursionError as error:

@@ -114,6 +114,8 @@ def test_unreadable_bodies(raw: bytes, content_type: str | None, status: int) ->
 def test_readable_bodies(content_type: str | None) -> None:
     assert parse_json_body(b'{"a": [1.5, "\\ud800"]}', content_type) == {"a": [1.5, "\ud800"]}
     assert parse_json_body(b"[" * 64 + b"]" * 64, content_type) is not None
+    assert parse_json_body(b'\xef\xbb\xbf{"a": 1}', content_type) == {"a": 1}  # BOM, as FastAPI reads it
+    assert parse_json_body('{"a": "é"}'.encode("utf-16"), content_type) == {"a": "é"}
 
 
 @pytest.mark.parametrize(
