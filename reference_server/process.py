@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["RunningServer", "ServerStartError", "running_server", "start_server"]
 
@@ -162,9 +163,9 @@ def start_server(
 
 
 @contextmanager
-def running_server(**kwargs: object) -> Iterator[RunningServer]:
-    """`start_server(**kwargs)` as a context manager that always stops the server."""
-    server = start_server(**kwargs)  # type: ignore[arg-type]
+def running_server(*, db: Path, **kwargs: Any) -> Iterator[RunningServer]:
+    """`start_server(db=db, **kwargs)` as a context manager that always stops the server."""
+    server = start_server(db=db, **kwargs)
     try:
         yield server
     finally:
