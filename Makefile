@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
-.PHONY: install generate check-generated golden smoke-github lint format typecheck test contract kill-matrix serve bench clean
+.PHONY: install generate check-generated golden smoke-github lint format typecheck test contract kill-matrix serve bench bench-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,36 @@ kill-matrix: $(STAMP) ## every reference-server fault must fail the contract sui
 serve: $(STAMP) ## run the reference server on 127.0.0.1:8787
 	$(PY) -m reference_server
 
-bench: $(STAMP) ## measure, side by side, and write docs/benchmarks.md
+# The benchmark's outside tools, pinned, under build/bench (never in .venv): see bench/tools.py.
+BENCH := build/bench
+OPC_VERSION := 0.29.1
+SKYVERN_VERSION := 1.0.56
+PRISM_VERSION := 5.16.0
+BENCH_RUFF_VERSION := 0.17.6
+BENCH_STAMPS := $(BENCH)/venv-opc/.installed-$(OPC_VERSION) $(BENCH)/venv-skyvern/.installed-$(SKYVERN_VERSION) \
+	$(BENCH)/prism/.installed-$(PRISM_VERSION)
+
+$(BENCH)/venv-opc/.installed-$(OPC_VERSION):
+	rm -rf $(BENCH)/venv-opc && $(PYTHON) -m venv $(BENCH)/venv-opc
+	$(BENCH)/venv-opc/bin/pip install --quiet --disable-pip-version-check \
+		openapi-python-client==$(OPC_VERSION) ruff==$(BENCH_RUFF_VERSION)
+	touch $@
+
+$(BENCH)/venv-skyvern/.installed-$(SKYVERN_VERSION):
+	rm -rf $(BENCH)/venv-skyvern && $(PYTHON) -m venv $(BENCH)/venv-skyvern
+	$(BENCH)/venv-skyvern/bin/pip install --quiet --disable-pip-version-check skyvern==$(SKYVERN_VERSION)
+	touch $@
+
+$(BENCH)/prism/.installed-$(PRISM_VERSION):
+	rm -rf $(BENCH)/prism && mkdir -p $(BENCH)/prism
+	cd $(BENCH)/prism && npm install --silent --no-audit --no-fund @stoplight/prism-cli@$(PRISM_VERSION)
+	touch $@
+
+bench-tools: $(STAMP) $(BENCH_STAMPS) $(GITHUB_SPEC) ## install what `make bench` compares against (build/bench, wrk)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "make bench needs wrk: install it with your package manager (Debian: apt-get install wrk)"; exit 1; }
+
+bench: bench-tools ## measure, side by side, and write docs/benchmarks.md (~20 min; BENCH_QUICK=1 for a few)
 	$(PY) -m bench
 
 clean:

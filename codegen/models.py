@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from datamodel_code_generator import generate
@@ -12,8 +11,11 @@ from datamodel_code_generator.format import PythonVersion
 
 from codegen.ir import pascal
 
-_TEMPLATES = Path(__file__).parent / "templates" / "datamodel"
 _DEFINED = re.compile(r"^(?:class (\w+)\b|(\w+)(?::[^=]+)? = )", re.MULTILINE)
+_STR_ENUM_CLASS = re.compile(r"^(class \w+)\(StrEnum\):", re.MULTILINE)
+"""String enums become `OpenStrEnum`s (unknown values kept, see `runtime/_enums.py`). A rename of the base class
+after generation, not a custom template: datamodel-code-generator re-checks a custom template directory's files
+while it renders, which cost 10-25% of the model step on a 1,000-operation spec (see docs/benchmarks.md)."""
 _OPEN_ENUM_IMPORT = "from ._enums import OpenStrEnum\n"
 _PLAIN_STRING_FORMATS = ("email=string", "idn-email=string", "uri=string", "uri-reference=string", "iri=string")
 """Formats kept as `str`: pydantic's `EmailStr` needs an extra package, and URL types reject what servers send."""
@@ -29,7 +31,6 @@ def render_models(spec: dict[str, Any], header: str) -> tuple[str, dict[str, str
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
-        custom_template_dir=_TEMPLATES,
         custom_file_header=header,
         disable_timestamp=True,
         use_missing_sentinel=True,
@@ -47,7 +48,8 @@ def render_models(spec: dict[str, Any], header: str) -> tuple[str, dict[str, str
     )
     if not isinstance(source, str):
         raise TypeError(f"datamodel-code-generator returned {type(source).__name__}, expected one module")
-    if "(OpenStrEnum)" in source:
+    source, open_enums = _STR_ENUM_CLASS.subn(r"\1(OpenStrEnum):", source)
+    if open_enums:
         source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\n" + _OPEN_ENUM_IMPORT, 1)  # fmt: skip
     # pydantic 2.14 made the sentinel public and warns on the old path that datamodel-code-generator still emits.
     source = source.replace(

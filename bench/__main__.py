@@ -1,0 +1,135 @@
+"""`python -m bench` (`make bench`): run every benchmark and write `docs/benchmarks.md`.
+
+Environment:
+    BENCH_QUICK=1: 3 runs per figure, synthetic specs of 10 and 100 operations only, no GitHub spec, shorter wrk
+        runs and fewer client calls (a few minutes; for checking the harness, not for quoting).
+    BENCH_ONLY=generation,client,contract,server: run only these sections (the others are left out of the doc).
+    BENCH_OUT=path: where to write the document (default `docs/benchmarks.md`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.client import run_client, run_imports
+from bench.contract import run_contract
+from bench.generation import run_generation, spec_cases, tools_for
+from bench.report import Report, render
+from bench.server import run_wrk_series
+from bench.stats import BenchError, machine, run_timed
+from bench.tools import find_tools
+
+SECTIONS = ("generation", "client", "contract", "server")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How much to run."""
+
+    quick: bool
+    runs: int
+    sizes: tuple[int, ...]
+    github: bool
+    calls: int
+    sdk_calls: dict[str, int]
+    connections: tuple[int, ...]
+    duration: int
+    sections: tuple[str, ...]
+
+
+def plan_from_env(environ: dict[str, str]) -> Plan:
+    quick = environ.get("BENCH_QUICK", "") not in ("", "0")
+    only = tuple(s.strip() for s in environ.get("BENCH_ONLY", "").split(",") if s.strip()) or SECTIONS
+    unknown = set(only) - set(SECTIONS)
+    if unknown:
+        raise BenchError(f"BENCH_ONLY: unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    if quick:
+        return Plan(True, 3, (10, 100), False, 2_000, {"run_workflow": 300, "get_run": 100}, (1, 8, 32), 1, only)
+    return Plan(
+        False, 5, (10, 100, 1000), True, 10_000, {"run_workflow": 10_000, "get_run": 1_000}, (1, 8, 32), 3, only
+    )
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+NOTES = """## What profiling showed (generation)
+
+- On a small spec such as ours, almost all of a generation is fixed cost: starting Python, importing
+  datamodel-code-generator and letting it build its own pydantic configuration models (about half a second of CPU,
+  `dmcg import + setup` below). Its CLI pays the same, so the models-only time is mostly that cost too; what we add
+  on top is our imports (jinja2, PyYAML), the client templates and two short ruff runs.
+- On large specs, datamodel-code-generator's schema parser dominates (about 70% of our time at 1,000 operations):
+  building its data-type graph, resolving duplicate names, then rendering. The options we pass
+  (`field_constraints`, `use_annotated`, `collapse_root_models`, the missing sentinel) each move it by at most
+  about 10%, within the noise of this shared machine; passing the parsed dict instead of text was already done.
+  ruff (import fixes, then format) is the second cost, about 15%.
+- Our own load, validation, IR and templates stay under 0.5 s even at 1,000 operations.
+"""
+
+
+def main() -> int:
+    root = Path.cwd()
+    if not (root / "codegen").is_dir() or not (root / "spec" / "openapi.yaml").is_file():
+        log("run `python -m bench` from the repository's root (or use `make bench`)")
+        return 2
+    started = time.perf_counter()
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        plan = plan_from_env(dict(os.environ))
+        tools = find_tools(root, github=plan.github and "generation" in plan.sections)
+    except BenchError as error:
+        log(f"bench: {error}")
+        return 2
+    command = ("BENCH_QUICK=1 " if plan.quick else "") + "make bench"
+    report = Report(
+        stamp, 0.0, plan.quick, command, machine(), plan.runs, connections=plan.connections, duration=plan.duration
+    )
+    scratch = root / "build" / "bench"
+    try:
+        if "generation" in plan.sections:
+            log("generation ...")
+            cases = spec_cases(root, scratch, plan.sizes, tools.github_spec)
+            report.tools = tools_for(tools)
+            report.generation = run_generation(cases, report.tools, plan.runs, root, log)
+            for case in cases:
+                if case.label.startswith("synthetic") and case.operations != max(plan.sizes):
+                    continue
+                run = run_timed([str(tools.python), "-m", "bench.stages", str(case.path)], cwd=root)
+                report.stages[case.label] = json.loads(run.stdout)
+        if "client" in plan.sections:
+            log("client ...")
+            report.client = run_client(tools, root, plan.runs, plan.calls, plan.sdk_calls, log)
+            report.imports = run_imports(tools, root, plan.runs)
+        if "contract" in plan.sections:
+            log("contract ...")
+            report.contract = run_contract(tools, root, plan.runs, log)
+        if "server" in plan.sections:
+            log("server ...")
+            report.server = run_wrk_series(
+                tools, root / "spec" / "openapi.yaml", plan.connections, plan.runs, plan.duration, log
+            )
+    except BenchError as error:
+        log(f"bench: {error}")
+        return 1
+    if plan.quick:
+        report.skipped.append("the 1,000-operation synthetic spec and GitHub's spec (quick run)")
+    report.skipped += [f"the {name} section (BENCH_ONLY)" for name in SECTIONS if name not in plan.sections]
+    report.seconds = time.perf_counter() - started
+    report.load_after = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    out = Path(os.environ.get("BENCH_OUT") or root / "docs" / "benchmarks.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(report, [*NOTES.splitlines(), ""] if "generation" in plan.sections else []), encoding="utf-8")
+    log(f"wrote {out} in {report.seconds / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

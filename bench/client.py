@@ -1,0 +1,88 @@
+"""Client overhead: calls through a mock transport (ours, the floor, the official SDK) and import time.
+
+Each run is a fresh process (`bench/_client_worker.py`) that warms up, then times the calls; implementations take
+turns run by run. The official SDK runs in its own virtualenv (it brings httpx and much else).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.stats import Sample, run_timed, shell_line
+from bench.tools import Tools
+
+__all__ = ["ClientResult", "ImportResult", "run_client", "run_imports"]
+
+WORKER = Path(__file__).with_name("_client_worker.py")
+OPERATIONS = ("run_workflow", "get_run")
+IMPLEMENTATIONS = ("floor", "ours", "sdk")
+
+
+@dataclass(slots=True)
+class ClientResult:
+    """Microseconds per call, keyed by (implementation, operation); and the calls per run of each."""
+
+    per_call_us: dict[tuple[str, str], Sample] = field(default_factory=dict)
+    calls: dict[tuple[str, str], int] = field(default_factory=dict)
+    commands: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ImportResult:
+    milliseconds: dict[str, Sample] = field(default_factory=dict)
+    commands: dict[str, str] = field(default_factory=dict)
+
+
+def _env(root: Path) -> dict[str, str]:
+    return {"PYTHONPATH": os.pathsep.join([str(root / "generated"), str(root)])}
+
+
+def run_client(
+    tools: Tools, root: Path, runs: int, calls: int, sdk_calls: dict[str, int], log: Callable[[str], None]
+) -> ClientResult:
+    """`runs` rounds; in each, every implementation makes its calls of each operation in a fresh process."""
+    result = ClientResult()
+    pythons: dict[str, Path] = {"floor": tools.python, "ours": tools.python, "sdk": tools.skyvern_python}
+    for round_ in range(runs):
+        for operation in OPERATIONS:
+            for implementation in IMPLEMENTATIONS:
+                count = sdk_calls[operation] if implementation == "sdk" else calls
+                argv: list[str | Path] = [pythons[implementation], WORKER, implementation, operation, str(count)]
+                if round_ == 0:
+                    result.commands.append(shell_line(argv))
+                # PYTHONPATH makes the generated package importable from the SDK's venv too (only ours uses it).
+                seconds = float(run_timed(argv, cwd=root, env=_env(root), timeout=600).stdout.strip())
+                result.per_call_us.setdefault((implementation, operation), Sample()).values.append(
+                    seconds / count * 1e6
+                )
+                result.calls[implementation, operation] = count
+        line = ", ".join(f"{impl}.{op} {sample.values[-1]:.0f}us" for (impl, op), sample in result.per_call_us.items())
+        log(f"  client run {round_ + 1}/{runs}: {line}")
+    return result
+
+
+_IMPORT = "import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+
+
+def run_imports(tools: Tools, root: Path, runs: int) -> ImportResult:
+    """Milliseconds to import, in a fresh interpreter each time (interpreter start-up not counted)."""
+    cases = {
+        "import skyvern_client": (tools.python, "import skyvern_client"),
+        "import httpx2, pydantic": (tools.python, "import httpx2, pydantic"),
+        "from skyvern.client import Skyvern (official SDK)": (
+            tools.skyvern_python,
+            "from skyvern.client import Skyvern",
+        ),
+    }
+    result = ImportResult()
+    for round_ in range(runs + 1):
+        for label, (python, stmt) in cases.items():
+            argv = [str(python), "-c", _IMPORT.format(stmt=stmt)]
+            result.commands.setdefault(label, shell_line(argv))
+            seconds = float(run_timed(argv, cwd=root, env=_env(root)).stdout.strip())
+            if round_:
+                result.milliseconds.setdefault(label, Sample()).values.append(seconds * 1000)
+    return result

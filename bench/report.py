@@ -1,0 +1,371 @@
+"""`docs/benchmarks.md` from the results: tables of median / min / max, ratios from the same run, goals."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bench.client import ClientResult, ImportResult
+from bench.contract import ContractResult
+from bench.generation import (
+    CLIENT_GENERATORS,
+    DMCG_MODELS,
+    DMCG_MODELS_SAME,
+    OURS,
+    GenerationResult,
+    Tool,
+)
+from bench.server import ServerResult
+from bench.stats import Sample
+
+__all__ = ["Goal", "Report", "paired_ratio", "render"]
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """One goal of the issue: what it asks, what was measured, and whether it holds."""
+
+    text: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+
+@dataclass(slots=True)
+class Report:
+    started: str
+    seconds: float
+    quick: bool
+    command: str
+    machine: dict[str, str]
+    runs: int
+    generation: list[GenerationResult] = field(default_factory=list)
+    tools: dict[str, Tool] = field(default_factory=dict)
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)
+    client: ClientResult | None = None
+    imports: ImportResult | None = None
+    contract: ContractResult | None = None
+    server: ServerResult | None = None
+    connections: Sequence[int] = ()
+    duration: int = 0
+    skipped: list[str] = field(default_factory=list)
+    load_after: str = ""
+
+
+def paired_ratio(numerator: Sample, denominator: Sample) -> Sample:
+    """Ratios of runs made in the same round (the i-th of each), so a slow spell of the machine cancels out."""
+    return Sample([a / b for a, b in zip(numerator.values, denominator.values, strict=False)])
+
+
+def _f(value: float, digits: int = 2) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _mmm(sample: Sample, digits: int = 2) -> str:
+    return f"{_f(sample.median, digits)} | {_f(sample.min, digits)} | {_f(sample.max, digits)}"
+
+
+def _ratio(sample: Sample) -> str:
+    return f"{sample.median:.2f}x ({sample.min:.2f}-{sample.max:.2f})"
+
+
+def _verdict(met: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: "not measured"}[met]
+
+
+def goals(report: Report) -> list[Goal]:
+    found: list[Goal] = []
+    by_ops = {
+        result.case.operations: result for result in report.generation if result.case.label.startswith("synthetic")
+    }
+    big = by_ops.get(max(by_ops)) if by_ops else None
+    if big is not None and OURS in big.wall:
+        for key in CLIENT_GENERATORS:
+            if key in big.wall:
+                ratio = paired_ratio(big.wall[key], big.wall[OURS])
+                found.append(
+                    Goal(
+                        f"generation, {big.case.operations:,} operations: at least 3x faster than {report.tools[key].label}",
+                        f"{_ratio(ratio)} faster",
+                        ratio.median >= 3,
+                    )
+                )
+    ours_spec = report.generation[0] if report.generation else None
+    if ours_spec is not None and OURS in ours_spec.wall:
+        for key in (DMCG_MODELS, DMCG_MODELS_SAME):
+            if key in ours_spec.wall:
+                ratio = paired_ratio(ours_spec.wall[OURS], ours_spec.wall[key])
+                found.append(
+                    Goal(
+                        f"generation, our spec: within 1.2x of {report.tools[key].label}",
+                        f"ours takes {_ratio(ratio)} its time",
+                        ratio.median <= 1.2,
+                    )
+                )
+    if report.client is not None:
+        per_call = report.client.per_call_us
+        for operation in ("run_workflow", "get_run"):
+            ours, floor, sdk = (per_call.get((impl, operation)) for impl in ("ours", "floor", "sdk"))
+            if ours is not None and floor is not None:
+                ratio = paired_ratio(ours, floor)
+                found.append(
+                    Goal(
+                        f"client `{operation}`: within 1.15x of the floor",
+                        f"{_ratio(ratio)} the floor",
+                        ratio.median <= 1.15,
+                    )
+                )
+            if ours is not None and sdk is not None:
+                ratio = paired_ratio(sdk, ours)
+                found.append(
+                    Goal(
+                        f"client `{operation}`: at least 2x faster than the official SDK",
+                        f"{_ratio(ratio)} faster",
+                        ratio.median >= 2,
+                    )
+                )
+    if report.server is not None:
+        for method in ("POST", "GET"):
+            for count in report.connections:
+                ours_rps, prism_rps = (
+                    report.server.rps.get(("reference", method, count)),
+                    report.server.rps.get(("prism", method, count)),
+                )
+                if ours_rps is not None and prism_rps is not None:
+                    ratio = paired_ratio(ours_rps, prism_rps)
+                    found.append(
+                        Goal(
+                            f"server, validated {method}, {count} connections: at least 2x Prism's requests/s",
+                            f"{_ratio(ratio)}",
+                            ratio.median >= 2,
+                        )
+                    )
+    return found
+
+
+def _generation(report: Report) -> list[str]:
+    lines = ["## 1. Generation", ""]
+    lines += [
+        "Wall seconds of one generation, run as a user runs it: a fresh process writing into a fresh folder. Tools take",
+        "turns run by run after one untimed warm-up each; *vs ours* is the median (min-max) of the per-round ratios",
+        "(their time / ours: above 1 means we are faster). CPU is the child's user + system time.",
+        "",
+    ]
+    for result in report.generation:
+        case = result.case
+        lines += [f"### {case.label}: {case.operations:,} operations, {case.schemas:,} schemas", ""]
+        lines += ["| tool | median s | min s | max s | CPU median s | vs ours |", "|---|---:|---:|---:|---:|---:|"]
+        for key, sample in result.wall.items():
+            versus = "-" if key == OURS or OURS not in result.wall else _ratio(paired_ratio(sample, result.wall[OURS]))
+            lines.append(f"| {report.tools[key].label} | {_mmm(sample)} | {_f(result.cpu[key].median)} | {versus} |")
+        for key, error in result.errors.items():
+            lines.append(f"| {report.tools[key].label} | failed: {error.splitlines()[0]} | | | | |")
+        lines.append("")
+    lines += _scale(report)
+    lines += _stages(report)
+    lines += ["Commands (on the 1,000-operation spec, or the largest measured):", "", "```"]
+    sample_case = max(
+        report.generation, key=lambda r: r.case.operations if r.case.label.startswith("synthetic") else -1
+    )
+    lines += list(sample_case.commands.values())
+    if report.generation and DMCG_MODELS_SAME in report.generation[0].commands:
+        lines.append(report.generation[0].commands[DMCG_MODELS_SAME])
+    lines += ["```", ""]
+    return lines
+
+
+def _scale(report: Report) -> list[str]:
+    series = [r for r in report.generation if r.case.label.startswith(("synthetic", "GitHub"))]
+    if len(series) < 2:
+        return []
+    keys = [key for key in report.tools if any(key in r.wall for r in series) and key != DMCG_MODELS_SAME]
+    lines = [
+        "### How cost grows with size",
+        "",
+        "Median wall seconds (and milliseconds per operation above the smallest spec's time).",
+        "",
+    ]
+    lines.append("| spec | operations | " + " | ".join(report.tools[key].label for key in keys) + " |")
+    lines.append("|---|---:|" + "---:|" * len(keys))
+    base = series[0]
+    for result in series:
+        cells = []
+        for key in keys:
+            if key not in result.wall:
+                cells.append("-")
+                continue
+            cell = _f(result.wall[key].median)
+            if result is not base and key in base.wall and result.case.operations > base.case.operations:
+                slope = (result.wall[key].median - base.wall[key].median) / (
+                    result.case.operations - base.case.operations
+                )
+                cell += f" ({slope * 1000:.1f} ms/op)"
+            cells.append(cell)
+        lines.append(f"| {result.case.label} | {result.case.operations:,} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _stages(report: Report) -> list[str]:
+    if not report.stages:
+        return []
+    names = list(next(iter(report.stages.values())))
+    lines = [
+        "### Where our time goes",
+        "",
+        "One cold process per spec (`python -m bench.stages SPEC`), seconds per pipeline step:",
+        "",
+    ]
+    lines.append("| step | " + " | ".join(report.stages) + " |")
+    lines.append("|---|" + "---:|" * len(report.stages))
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(_f(split.get(name, 0.0)) for split in report.stages.values()) + " |")
+    totals = [sum(split.values()) for split in report.stages.values()]
+    lines.append(
+        "| **total (interpreter start-up not included)** | " + " | ".join(f"**{_f(t)}**" for t in totals) + " |"
+    )
+    return [*lines, ""]
+
+
+def _client(report: Report) -> list[str]:
+    client = report.client
+    if client is None:
+        return []
+    lines = ["## 2. Client overhead", ""]
+    calls = ", ".join(f"{impl} `{op}`: {count:,}" for (impl, op), count in client.calls.items() if impl == "sdk")
+    lines += [
+        "Microseconds per call through a mock transport (no network): each run is a fresh process that warms up, then",
+        f"makes its calls ({next(iter(client.calls.values())):,} per run for ours and the floor; for the SDK {calls},",
+        "because one of its `get_run` calls costs milliseconds). The floor is raw `httpx2` plus",
+        "`WorkflowRunResponse.model_validate_json`. The official SDK (`skyvern`) runs its own `httpx.Client` over",
+        "`httpx.MockTransport` (passed as `httpx_client=`), and its `run_workflow(agent_id=...)` posts the same body.",
+        "",
+        "| call | implementation | median us | min us | max us | vs floor | SDK / this |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for operation in ("run_workflow", "get_run"):
+        floor = client.per_call_us.get(("floor", operation))
+        sdk = client.per_call_us.get(("sdk", operation))
+        for impl, label in (
+            ("floor", "floor (httpx2 + model_validate_json)"),
+            ("ours", "ours (`skyvern_client`)"),
+            ("sdk", "official SDK 1.0.56"),
+        ):
+            sample = client.per_call_us.get((impl, operation))
+            if sample is None:
+                continue
+            versus = _ratio(paired_ratio(sample, floor)) if floor is not None and impl != "floor" else "-"
+            faster = _ratio(paired_ratio(sdk, sample)) if sdk is not None and impl == "ours" else "-"
+            lines.append(f"| `{operation}` | {label} | {_mmm(sample, 1)} | {versus} | {faster} |")
+    lines += ["", "```", *client.commands, "```", ""]
+    if report.imports is not None:
+        lines += [
+            "### Import time",
+            "",
+            "Milliseconds to import in a fresh interpreter (start-up of the interpreter not counted).",
+            "",
+        ]
+        lines += ["| statement | median ms | min ms | max ms |", "|---|---:|---:|---:|"]
+        for label, sample in report.imports.milliseconds.items():
+            lines.append(f"| `{label}` | {_mmm(sample, 1)} |")
+        lines += ["", "```", *report.imports.commands.values(), "```", ""]
+    return lines
+
+
+def _contract(report: Report) -> list[str]:
+    contract = report.contract
+    if contract is None:
+        return []
+    lines = ["## 3. Contract throughput", ""]
+    lines += [
+        "Both suites against one reference server (`--fast` lifecycle) on the same spec. Ours: `python -m contract_tests`,",
+        "profile `ci`; a case is a request it sent. `st run`: Schemathesis's CLI with its defaults and the API key; a",
+        "case is a generated test case. Rates use the process's wall time, start-up included. The two suites do",
+        "different work: ours waits for runs to reach a terminal status and checks webhooks; `st run` only fuzzes.",
+        "",
+        "| suite | cases/s median | min | max | cases per run (median) | seconds per run (median) | exit codes |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for suite, rate in contract.rate.items():
+        codes = ", ".join(str(code) for code in sorted(contract.exit_codes[suite]))
+        lines.append(
+            f"| {suite} | {_mmm(rate, 1)} | {contract.cases[suite].median:,.0f} | {contract.seconds[suite].median:.1f} | {codes} |"
+        )
+    if {"ours", "st run"} <= contract.rate.keys():
+        lines += [
+            "",
+            f"Ours / `st run`, per round: {_ratio(paired_ratio(contract.rate['ours'], contract.rate['st run']))}.",
+        ]
+    lines += ["", "```", *contract.commands.values(), "```", ""]
+    return lines
+
+
+def _server(report: Report) -> list[str]:
+    server = report.server
+    if server is None:
+        return []
+    lines = ["## 4. Reference server vs Prism", ""]
+    lines += [
+        f"wrk, {report.duration} s per measurement, {len(next(iter(server.rps.values())))} rounds; each round starts one",
+        "server at a time on 127.0.0.1 (the reference server with a fresh SQLite file; Prism 5.16 `mock` on",
+        "`spec/openapi.yaml`), runs GET then POST at each concurrency and stops it. POST is `/v1/run/workflows` with a",
+        "JSON body and `x-api-key` (a Lua script), validated by both; GET is `/v1/runs/{run_id}` of a run created first.",
+        "Prism stores nothing: it answers with examples. The reference server persists every run (SQLite WAL) and moves",
+        "it through its lifecycle.",
+        "",
+        "| method | connections | server | requests/s median | min | max | p50 ms | p99 ms | ours / Prism | non-2xx |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for method in ("POST", "GET"):
+        for count in report.connections:
+            for name, label in (("reference", "reference server"), ("prism", "Prism mock")):
+                key = (name, method, count)
+                if key not in server.rps:
+                    continue
+                ratio = "-"
+                if name == "reference" and ("prism", method, count) in server.rps:
+                    ratio = _ratio(paired_ratio(server.rps[key], server.rps["prism", method, count]))
+                lines.append(
+                    f"| {method} | {count} | {label} | {_mmm(server.rps[key], 0)} | {_f(server.p50[key].median)} | "
+                    f"{_f(server.p99[key].median)} | {ratio} | {server.non_2xx.get(key, 0)} |"
+                )
+    lines += ["", "```", *server.commands.values(), "```", ""]
+    return lines
+
+
+def render(report: Report, notes: Sequence[str]) -> str:
+    """The whole document."""
+    kind = "a quick run, `BENCH_QUICK=1`: fewer runs and sizes" if report.quick else "a full run"
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` ({kind}) on {report.started}, in {report.seconds / 60:.1f} minutes. Regenerate with",
+        f"`{report.command}`. Every figure is the median, min and max of {report.runs} runs unless a table says",
+        "otherwise, and every ratio compares runs made in the same invocation.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {key} | {value} |" for key, value in report.machine.items()),
+        f"| load average at the end | {report.load_after} |",
+        "",
+        "The machine is shared (other work may run beside the benchmark), so tools take turns run by run and ratios",
+        "are computed per round; a high load average above means wider min-max ranges.",
+        "",
+        "## Goals",
+        "",
+        "| goal | measured (median, min-max of per-round ratios) | |",
+        "|---|---|---|",
+    ]
+    for goal in goals(report):
+        lines.append(f"| {goal.text} | {goal.measured} | {_verdict(goal.met)} |")
+    lines.append("")
+    if report.skipped:
+        lines += ["Not measured in this run: " + "; ".join(report.skipped) + ".", ""]
+    lines += list(notes)
+    lines += _generation(report) + _client(report) + _contract(report) + _server(report)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def median_of(values: Sequence[float]) -> float:
+    return statistics.median(values)
