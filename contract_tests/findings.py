@@ -105,7 +105,7 @@ def distinct(findings: Sequence[Finding]) -> list[tuple[Finding, list[str]]]:
     minimal chain) stands for all, with the tests that found it.
 
     Example:
-        >>> a = Finding(Area.AUTH, "c", "d", "t1", "curl 1\ncurl 2")
+        >>> a = Finding(Area.AUTH, "c", "d", "t1", "curl 1 && curl 2")
         >>> b = Finding(Area.AUTH, "c", "d", "t2", "curl 1")
         >>> [(f.test, tests) for f, tests in distinct([a, b])]
         [('t2', ['t1', 't2'])]
