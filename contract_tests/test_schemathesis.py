@@ -8,6 +8,8 @@ would only ever be a 404), and a header that the schema allows to be null is lef
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Any
 
 import schemathesis
@@ -174,6 +176,7 @@ class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
 
     def setup(self) -> None:
         CONTEXT.recorder.reset()
+        self.created: set[str] = set()
 
     def call(self, case: Any, **kwargs: Any) -> Any:
         CONTEXT.check_budget()
@@ -189,7 +192,22 @@ class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
         def validate() -> None:
             case.validate_response(response, headers=AUTH, transport_kwargs=kwargs or None, recorder=self.recorder)
 
-        raise_failures(case, response, builtin_failures(validate))
+        raise_failures(case, response, [*builtin_failures(validate), *self._lifecycle(case, response)])
+
+    def _lifecycle(self, case: Any, response: Any) -> list[BaseException]:
+        """Remember the runs this scenario created; a linked read or cancel of one of them must not be a 404."""
+        operation_id = case.operation.definition.raw.get("operationId")
+        if operation_id == RUN_OPERATION and 200 <= response.status_code < 300:
+            with contextlib.suppress(ValueError, AttributeError):
+                self.created.add(str(json.loads(response.content)["run_id"]))
+            return []
+        run_id = (case.path_parameters or {}).get("run_id")
+        if run_id in self.created and case.method.upper() == case.operation.method.upper():
+            try:
+                checks.retrievable(Reply(response.status_code, {}, response.content), run_id, operation_id)
+            except ContractViolation as violation:
+                return [violation]
+        return []
 
 
 TestStateful = RunLifecycleMachine.TestCase
