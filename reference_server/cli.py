@@ -135,7 +135,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for option in ("time_scale", "queue_seconds", "start_seconds", "webhook_timeout"):
+        value = getattr(args, option)
+        if value is not None and not value >= 0:
+            parser.error(f"--{option.replace('_', '-')} must be >= 0")
+    if args.max_body_bytes <= 0:
+        parser.error("--max-body-bytes must be > 0")
     if args.list_faults:
         for name, description in sorted(FAULTS.items()):
             print(f"{name}: {description}")

@@ -40,6 +40,13 @@ def test_unknown_fault_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     assert "invalid choice" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args", [["--time-scale", "-1"], ["--queue-seconds", "nan"], ["--max-body-bytes", "0"]])
+def test_out_of_range_options_are_usage_errors(args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+
+
 def test_bad_workflows_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "w.yaml").write_text("workflows: []", encoding="utf-8")
     assert main(["--workflows", str(tmp_path / "w.yaml"), "--db", str(tmp_path / "db")]) == 2
