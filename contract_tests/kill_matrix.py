@@ -6,6 +6,7 @@ contract area `EXPECTED` names; the clean server must pass. The result is `docs/
     python -m contract_tests.kill_matrix            # run, print, write docs/kill-matrix.md
     python -m contract_tests.kill_matrix --check    # run; fail if a fault survives or the doc is not what ran
     python -m contract_tests.kill_matrix status_paused no_persist   # just these (no doc written)
+    python -m contract_tests.kill_matrix --by-hand  # servers started apart, with their defaults, via CONTRACT_BASE_URL
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from contract_tests.areas import Area
 from contract_tests.plugin import SUMMARY_JSON
+from contract_tests.target import ReferenceServer
 
 __all__ = ["CLEAN", "EXPECTED", "Outcome", "main", "render", "run_one"]
 
@@ -71,24 +73,35 @@ class Outcome:
         return self.exit_status == 1 and expected is not None and str(expected) in self.areas
 
 
-def run_one(fault: str, reports: Path, environ: Mapping[str, str] | None = None) -> Outcome:
+def run_one(fault: str, reports: Path, environ: Mapping[str, str] | None = None, *, by_hand: bool = False) -> Outcome:
     """Run the suite (profile `ci` unless `CONTRACT_PROFILE` says otherwise) against a fresh reference server.
 
     Args:
         fault: a fault name, or `CLEAN` for none.
         reports: the report folder of this run.
         environ: the environment (default: this process's, without `CONTRACT_BASE_URL`).
+        by_hand: start the server separately, with its own defaults (demo workflow, real-time clock), and point the
+            suite at it through `CONTRACT_BASE_URL`, as a user would; else let the suite start it (`--fault`).
 
     Returns:
         The outcome.
     """
-    env = {k: v for k, v in (environ or os.environ).items() if k != "CONTRACT_BASE_URL"}
+    env = {k: v for k, v in (environ or os.environ).items() if not k.startswith("CONTRACT_") or k == "CONTRACT_PROFILE"}
     env.setdefault("CONTRACT_PROFILE", "ci")
     args = [sys.executable, "-m", "contract_tests", "-q", "--reports", str(reports)]
-    if fault != CLEAN:
-        args += ["--fault", fault]
+    faults = [] if fault == CLEAN else [fault]
     started = time.monotonic()
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if by_hand:
+        with ReferenceServer(reports / "server", faults, server_defaults=True) as server:
+            env.update(
+                CONTRACT_BASE_URL=server.base_url,
+                CONTRACT_API_KEY=server.api_key,
+                CONTRACT_WORKFLOW_ID=server.workflow_id,
+            )
+            result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    else:
+        args += [arg for name in faults for arg in ("--fault", name)]
+        result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
     try:
         summary = json.loads((reports / SUMMARY_JSON).read_text(encoding="utf-8"))
@@ -99,11 +112,11 @@ def run_one(fault: str, reports: Path, environ: Mapping[str, str] | None = None)
     return Outcome(fault, result.returncode, areas, seconds, tuple(summary.get("errors", [])))
 
 
-def run_all(faults: Sequence[str], reports: Path, jobs: int) -> list[Outcome]:
+def run_all(faults: Sequence[str], reports: Path, jobs: int, *, by_hand: bool = False) -> list[Outcome]:
     """Run the control and each fault, `jobs` at a time."""
     names = [CLEAN, *faults]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda name: run_one(name, reports / name.strip("()")), names))
+        return list(pool.map(lambda name: run_one(name, reports / name.strip("()"), by_hand=by_hand), names))
 
 
 def render(outcomes: Sequence[Outcome], descriptions: Mapping[str, str]) -> str:
@@ -117,6 +130,8 @@ def render(outcomes: Sequence[Outcome], descriptions: Mapping[str, str]) -> str:
         "a fresh reference server with one `--fault` and runs `python -m contract_tests` (profile `ci`) against it. A",
         "fault is *killed* when the suite exits 1 with a finding in the fault's contract area; the control row (no",
         "fault) must pass. `make test` runs a representative subset (`tests/contract_tests/test_self_test.py`).",
+        "`python -m contract_tests.kill_matrix --by-hand` runs the same matrix the way a user would: each server started",
+        "apart with its own defaults (demo workflow, real-time clock) and the suite pointed at it via `CONTRACT_BASE_URL`.",
         "",
         f"**{killed} of {total} faults killed.**",
         "",
@@ -151,6 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("faults", nargs="*", help="only these faults (default: all; the doc is written only for all)")
     parser.add_argument("--check", action="store_true", help="fail when docs/kill-matrix.md differs from this run")
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
+    parser.add_argument(
+        "--by-hand",
+        action="store_true",
+        help="start each server separately with its defaults and use CONTRACT_BASE_URL (no doc written)",
+    )
     parser.add_argument("--reports", type=Path, default=ROOT / "reports" / "kill-matrix")
     args = parser.parse_args(argv)
     unclassified = sorted(set(FAULTS) - set(EXPECTED))
@@ -158,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"faults without an expected area in EXPECTED: {', '.join(unclassified)}", file=sys.stderr)
         return 2
     faults = args.faults or sorted(FAULTS)
-    outcomes = run_all(faults, args.reports, args.jobs)
+    outcomes = run_all(faults, args.reports, args.jobs, by_hand=args.by_hand)
     for outcome in outcomes:
         state = "ok " if outcome.killed else "BAD"
         print(
@@ -167,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in outcome.errors[:3]:
             print(f"      error: {error}")
     ok = all(outcome.killed for outcome in outcomes)
-    if args.faults:
+    if args.faults or args.by_hand:
         return 0 if ok else 1
     text = render(outcomes, FAULTS)
     if args.check:

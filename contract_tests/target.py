@@ -44,9 +44,16 @@ class TargetError(RuntimeError):
 class ReferenceServer:
     """`python -m reference_server` on 127.0.0.1, port 0, a fresh database and a generated key."""
 
-    def __init__(self, workdir: Path, faults: Sequence[str] = ()) -> None:
+    def __init__(self, workdir: Path, faults: Sequence[str] = (), *, server_defaults: bool = False) -> None:
+        """Args:
+        workdir: where the database (and the workflows file) go.
+        faults: `--fault` names to switch on.
+        server_defaults: start it as a user would by hand: the server's own demo workflow and real-time clock
+            (instead of this suite's workflow on a 10x clock).
+        """
         self.workdir = workdir
         self.faults = list(faults)
+        self.server_defaults = server_defaults
         self.api_key = f"contract-{secrets.token_hex(12)}"
         self.base_url = ""
         self.workflow_id = str(DEFAULT_WORKFLOW["workflow_id"])
@@ -71,10 +78,11 @@ class ReferenceServer:
             str(self.db),
             "--api-key",
             api_key,
-            "--workflows",
-            str(self.workflows_file),
-            "--time-scale",
-            str(TIME_SCALE),
+            *(
+                []
+                if self.server_defaults
+                else ["--workflows", str(self.workflows_file), "--time-scale", str(TIME_SCALE)]
+            ),
             *faults,
         ]
 
@@ -103,6 +111,8 @@ class ReferenceServer:
         if line is not None:
             fields = dict(part.split("=", 1) for part in line[len(_READY_PREFIX) :].split() if "=" in part)
             self.base_url = fields["url"]
+            if self.server_defaults:
+                self.workflow_id = fields.get("workflows", "").split(",")[0]
             return self
         self.stop()
         raise TargetError("the reference server did not start:\n" + "\n".join(self._output[-20:]))
