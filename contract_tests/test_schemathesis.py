@@ -1,9 +1,10 @@
 """Schemathesis over every operation (positive and negative, examples + coverage + fuzzing) and the stateful run
 along the spec's links, with the built-in checks the contract needs plus this suite's own response checks.
 
-Generated cases are made safe and meaningful for the target by `map_case`: URL-typed fields only ever point at the
-loopback sink; in positive mode the body names the target's workflow with parameters it accepts (a random workflow id
-would only ever be a 404), and a header that the schema allows to be null is left out (a header cannot carry null).
+Generated cases are made safe and meaningful for the target by `prepare` (run by the `map_case` hook and again just
+before sending, with `ensure_safe` as the last guard): URL-typed fields only ever point at the loopback sink; in
+positive mode the body names the target's workflow with parameters it accepts (a random workflow id would only ever
+be a 404), and a header that the schema allows to be null is left out (a header cannot carry null).
 """
 
 from __future__ import annotations
