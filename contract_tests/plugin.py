@@ -55,6 +55,8 @@ class ContractPlugin:
                 found = []
             self.findings += found
             self.errors += errors
+            for area in sorted({str(finding.area) for finding in found}):
+                item.user_properties.append(("contract_area", area))  # lands in the JUnit XML
         return report
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
