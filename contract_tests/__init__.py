@@ -1,13 +1,16 @@
 """Contract tests: fuzz any target (default: a fresh reference server) against `spec/openapi.yaml`.
 
-Run with `python -m contract_tests` (`make contract`). Layers:
+Run with `python -m contract_tests` (`make contract`); `CONTRACT_PROFILE` picks `ci` (default), `dev` or `deep`.
 
-- `runner` picks the target, starts the loopback `sink` (and the reference server, for the default target) and runs
-  the pytest suite in this folder with the `plugin`, which files findings by contract `areas` and writes the summary;
+- `runner` picks the target (`CONTRACT_BASE_URL`, else `target` starts a reference server), starts the loopback
+  `sink`, and runs the pytest suite in this folder with the `plugin`, which files every failure as a `findings.Finding`
+  under a contract area (`areas`) and writes `reports/contract-summary.md|json` next to the JUnit XML;
 - `test_schemathesis.py`: Schemathesis, every operation, positive and negative, plus the stateful run along the links;
-- `test_*.py` properties: Hypothesis over bodies built from the spec (`spec`, `strategies`), judged by `checks`;
-- `repro` records every exchange and renders a failing example's chain as curl commands.
+- `test_*.py` properties: Hypothesis over requests built from the spec (`spec`, `strategies`), sent through `api` (or
+  the generated client, `client`), walked by `flows` and judged by the named checks in `checks`;
+- `repro` records every exchange and renders a failing example's chain as curl commands;
+- `kill_matrix` proves the suite against every fault the reference server can inject (`make kill-matrix`).
 
-Nothing imports this package; it imports the generated client's public API and, to start the default target,
-runs `reference_server` as a subprocess.
+Nothing imports this package. It uses the generated client's public API; it starts `reference_server` only as a
+subprocess, and reads its fault registry for the kill matrix.
 """
