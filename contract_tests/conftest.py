@@ -67,7 +67,7 @@ def api(context: Context, spec: Spec) -> Iterator[Api]:
 @pytest.fixture(scope="session")
 def bodies(context: Context, spec: Spec) -> Requests:
     """Strategies of valid request bodies for this target."""
-    return Requests(spec, context.workflow_id, context.workflow_parameters, context.sink_url)
+    return Requests(spec, context.workflow_id, context.workflow_parameters, context.sink_url, context.null_only_fields)
 
 
 @pytest.fixture(scope="session")

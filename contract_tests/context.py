@@ -86,6 +86,8 @@ class Context:
         api_key: its API key (never printed; reproductions say `$CONTRACT_API_KEY`).
         workflow_id: a workflow that exists there.
         workflow_parameters: parameters that workflow accepts (`CONTRACT_WORKFLOW_PARAMETERS`, JSON).
+        null_only_fields: request fields sent only omitted or null (`CONTRACT_NULL_ONLY_FIELDS`, comma-separated): on
+            a real service some fields must name resources that exist there (`browser_session_id`, ...).
         sink_url: the loopback sink every URL-typed field points at.
         profile: the profile.
         reports: the report folder.
@@ -100,6 +102,7 @@ class Context:
     profile: Profile
     reports: Path
     workflow_parameters: Mapping[str, Any] = field(default_factory=dict)
+    null_only_fields: frozenset[str] = frozenset()
     replay_hint: str = ""
     recorder: Recorder = field(default_factory=Recorder)
     started: float = field(default_factory=time.monotonic)

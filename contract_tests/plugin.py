@@ -84,6 +84,11 @@ class ContractPlugin:
         ]
         if self.context.replay_hint and not self.ok:
             lines += ["", self.context.replay_hint]
+        if not self.ok and not profile.derandomize and self.seed is not None:
+            lines += [
+                "",
+                f"The same cases again: CONTRACT_PROFILE={profile.name} CONTRACT_SEED={self.seed} make contract",
+            ]
         return "\n".join(lines)
 
     def summary(self) -> str:

@@ -1,7 +1,8 @@
 """`python -m contract_tests`: pick the target, start what it needs, run the pytest suite, report, exit.
 
 Target: `CONTRACT_BASE_URL` + `CONTRACT_API_KEY` + `CONTRACT_WORKFLOW_ID` (and optionally
-`CONTRACT_WORKFLOW_PARAMETERS`, a JSON object the workflow accepts); without `CONTRACT_BASE_URL`, a reference server
+`CONTRACT_WORKFLOW_PARAMETERS`, a JSON object the workflow accepts, and `CONTRACT_NULL_ONLY_FIELDS`, request fields
+that must name resources existing there, sent only omitted or null); without `CONTRACT_BASE_URL`, a reference server
 started on a free loopback port (`--fault NAME` switches faults on in it) and stopped afterwards.
 
 Exit status: 0 when no contract violation was found, 1 when some were (see the summary), 2 when the run itself failed
@@ -61,6 +62,17 @@ def _remote(environ: dict[str, str]) -> tuple[str, str, str, dict[str, Any]]:
     if not isinstance(parameters, dict):
         raise ConfigurationError("CONTRACT_WORKFLOW_PARAMETERS must be a JSON object")
     return environ["CONTRACT_BASE_URL"], environ["CONTRACT_API_KEY"], environ["CONTRACT_WORKFLOW_ID"], parameters
+
+
+def _null_only(environ: dict[str, str]) -> frozenset[str]:
+    from contract_tests.spec import Spec
+
+    names = frozenset(n.strip() for n in environ.get("CONTRACT_NULL_ONLY_FIELDS", "").split(",") if n.strip())
+    nullable = set(Spec.load().nullable_fields("WorkflowRunRequest"))
+    unknown = sorted(names - nullable)
+    if unknown:
+        raise ConfigurationError(f"CONTRACT_NULL_ONLY_FIELDS: not nullable request fields: {', '.join(unknown)}")
+    return names
 
 
 def _seed(derandomize: bool, fixed: int) -> int:
@@ -130,6 +142,7 @@ def run(
                 api_key=api_key,
                 workflow_id=workflow_id,
                 workflow_parameters=parameters,
+                null_only_fields=_null_only(environ),
                 sink_url=sink.url,
                 profile=profile,
                 reports=reports,

@@ -108,12 +108,14 @@ class Requests:
         workflow_id: a workflow the target runs.
         parameters: parameters that workflow accepts (each subset is drawn).
         sink_url: base URL of the suite's loopback sink; URL-typed fields only ever point there.
+        null_only: fields only ever drawn as null (omitted is up to `bodies`).
     """
 
     spec: Spec
     workflow_id: str
     parameters: Mapping[str, Any]
     sink_url: str
+    null_only: frozenset[str] = frozenset()
 
     @property
     def url_fields(self) -> list[str]:
@@ -127,6 +129,8 @@ class Requests:
     def field_value(self, field: Field, *, allow_null: bool = True) -> st.SearchStrategy[Any]:
         """Valid values of one top-level request field (null included when it is nullable and allowed)."""
         null = [st.none()] if allow_null and field.nullable else []
+        if field.name in self.null_only:
+            return st.none()
         if field.name in self.url_fields:
             return st.one_of([self.sink_urls(), *null])
         if field.name == "workflow_id":

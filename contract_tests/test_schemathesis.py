@@ -87,6 +87,8 @@ def prepare(case: Any) -> Any:
             del case.headers[name]
     if positive and case.operation.definition.raw.get("operationId") == RUN_OPERATION and isinstance(body, dict):
         body["workflow_id"] = CONTEXT.workflow_id
+        for name in CONTEXT.null_only_fields & body.keys():
+            body[name] = None
         if body.get("parameters") is not None:
             body["parameters"] = dict(CONTEXT.workflow_parameters)
         if case.query:
