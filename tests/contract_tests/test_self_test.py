@@ -21,9 +21,16 @@ from contract_tests.kill_matrix import CLEAN, EXPECTED, Outcome, run_one
 from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[2]
-REPRESENTATIVE = ["status_paused", "reject_valid_proxy", "drop_nullable_key", "ignore_auth", "null_500"]
-"""One fault per area (status enum, proxy options, nullable fields, auth, server errors); lifecycle and response
-schema are covered through CONTRACT_BASE_URL below."""
+REPRESENTATIVE = [
+    "status_paused",
+    "reject_valid_proxy",
+    "drop_nullable_key",
+    "ignore_auth",
+    "validation_shape",
+    "null_500",
+]
+"""One fault per area (status enum, proxy options, nullable fields, auth, response schema, server errors); lifecycle
+is covered through CONTRACT_BASE_URL below."""
 BUDGET_SECONDS = 120
 
 
