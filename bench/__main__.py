@@ -20,6 +20,7 @@ from pathlib import Path
 from bench.client import run_client, run_imports
 from bench.contract import run_contract
 from bench.generation import run_generation, spec_cases, tools_for
+from bench.notes import notes
 from bench.report import Report, render
 from bench.server import run_wrk_series
 from bench.stats import BenchError, machine, run_timed
@@ -58,21 +59,6 @@ def plan_from_env(environ: dict[str, str]) -> Plan:
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-NOTES = """## What profiling showed (generation)
-
-- On a small spec such as ours, almost all of a generation is fixed cost: starting Python, importing
-  datamodel-code-generator and letting it build its own pydantic configuration models (about half a second of CPU,
-  `dmcg import + setup` below). Its CLI pays the same, so the models-only time is mostly that cost too; what we add
-  on top is our imports (jinja2, PyYAML), the client templates and two short ruff runs.
-- On large specs, datamodel-code-generator's schema parser dominates (about 70% of our time at 1,000 operations):
-  building its data-type graph, resolving duplicate names, then rendering. The options we pass
-  (`field_constraints`, `use_annotated`, `collapse_root_models`, the missing sentinel) each move it by at most
-  about 10%, within the noise of this shared machine; passing the parsed dict instead of text was already done.
-  ruff (import fixes, then format) is the second cost, about 15%.
-- Our own load, validation, IR and templates stay under 0.5 s even at 1,000 operations.
-"""
 
 
 def main() -> int:
@@ -126,7 +112,7 @@ def main() -> int:
     report.load_after = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     out = Path(os.environ.get("BENCH_OUT") or root / "docs" / "benchmarks.md")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(report, [*NOTES.splitlines(), ""] if "generation" in plan.sections else []), encoding="utf-8")
+    out.write_text(render(report, notes(report)), encoding="utf-8")
     log(f"wrote {out} in {report.seconds / 60:.1f} min")
     return 0
 
