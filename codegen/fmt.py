@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
-
-from ruff.__main__ import find_ruff_bin
 
 LINE_LENGTH = "120"
 _COMMON = ("--isolated", "--line-length", LINE_LENGTH, "--target-version", "py311", "--quiet")
@@ -14,9 +13,19 @@ _COMMON = ("--isolated", "--line-length", LINE_LENGTH, "--target-version", "py31
 
 def format_tree(root: Path) -> None:
     """Fix imports, then format, every `.py` file under `root` in place. Raises on a ruff failure."""
-    ruff = find_ruff_bin()
+    ruff = _ruff_binary()
     for args in (("check", "--fix", "--select", "I,F401", "--exit-zero", *_COMMON), ("format", *_COMMON)):
         result = subprocess.run([ruff, *args, str(root)], capture_output=True, text=True, check=False)
         if result.returncode != 0:
             sys.stderr.write(result.stdout + result.stderr)
             raise RuntimeError(f"ruff {args[0]} failed on the generated code (exit {result.returncode})")
+
+
+def _ruff_binary() -> str:
+    """The ruff installed beside this Python (the usual case, found without importing `ruff`), else ruff's own lookup."""
+    beside = Path(sys.executable).parent / ("ruff.exe" if os.name == "nt" else "ruff")
+    if beside.is_file():
+        return str(beside)
+    from ruff.__main__ import find_ruff_bin  # imports sysconfig: ~10 ms, rarely needed
+
+    return str(find_ruff_bin())
