@@ -29,7 +29,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference_server import webhooks
-from reference_server.bodies import parse_request, run_body
+from reference_server.bodies import parse_request, run_body, run_json
 from reference_server.faults import parse_faults
 from reference_server.lifecycle import Clock, Schedule, Snapshot, snapshot, wall_clock
 from reference_server.store import RunRecord, Store, new_run_id
@@ -101,13 +101,16 @@ class ServerConfig:
         return seconds * self.time_scale
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
 class JSONResponse(Response):
     """JSON that can always be encoded: ASCII-escaped (lone surrogates included), no NaN."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+        return _ENCODER.encode(content).encode()
 
 
 class Service:
@@ -172,6 +175,12 @@ class Service:
         """A run's JSON as of `now`."""
         return self.shape(run_body(record, self.snapshot(record, now)), read=read)
 
+    def run_response(self, record: RunRecord, now: float, *, read: bool = False) -> Response:
+        """A 200 with the run's JSON as of `now`; serialised straight from the model when no fault reshapes it."""
+        if self.faults:
+            return self.json(self.body_of(record, now, read=read))
+        return Response(run_json(record, self.snapshot(record, now)), media_type="application/json")
+
     @staticmethod
     def snapshot(record: RunRecord, now: float) -> Snapshot:
         """A run's lifecycle snapshot."""
@@ -215,7 +224,8 @@ class Service:
             body = parse_json_body(await self.read_body(request), request.headers.get("content-type"))
         except BodyError as error:
             return self.error(error.status, error.detail)
-        template, errors = self.validator.template_query(request.query_params.getlist("template"))
+        query = request.query_params.getlist("template") if request.scope["query_string"] else []
+        template, errors = self.validator.template_query(query)
         max_steps, header_errors = self.validator.max_steps_header(request.headers.get("x-max-steps-override"))
         errors += header_errors
         body_errors = self.validator.body_errors(body)
@@ -253,7 +263,7 @@ class Service:
         record = self.new_record(workflow, body, echo, max_steps, request.headers.get("x-user-agent"))
         if "no_persist" not in self.faults:
             record = self.store.insert(record)
-        return self.json(self.body_of(record, record.created_at))
+        return self.run_response(record, record.created_at)
 
     def new_record(
         self,
@@ -305,7 +315,7 @@ class Service:
         record = None if "no_persist" in self.faults else self.store.get(run_id)
         if record is None:
             return self.error(404, f"Run not found: {run_id}")
-        return self.json(self.body_of(record, self.now(), read=True))
+        return self.run_response(record, self.now(), read=True)
 
     async def cancel_run(self, request: Request) -> Response:
         """`POST /v1/runs/{run_id}/cancel`: 200 with a `null` body; a terminal run keeps its status."""

@@ -8,17 +8,21 @@ drops them). A run's body is assembled from its stored record and its lifecycle 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
+
+from pydantic_core import PydanticSerializationError
 
 from reference_server import _generated  # noqa: F401  (puts generated/ on sys.path when needed)
 from reference_server.lifecycle import Snapshot
 from reference_server.store import RunRecord
 from skyvern_client import models
 
-__all__ = ["MAX_SCREENSHOT_SCROLLS", "parse_request", "run_body", "timestamp"]
+__all__ = ["MAX_SCREENSHOT_SCROLLS", "parse_request", "run_body", "run_json", "run_model", "timestamp"]
 
 MAX_SCREENSHOT_SCROLLS = 1000
+_ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -69,6 +73,26 @@ def run_body(record: RunRecord, snap: Snapshot) -> dict[str, Any]:
     Returns:
         JSON-ready values, every documented key present.
     """
+    body: dict[str, Any] = run_model(record, snap).model_dump(mode="json")
+    return body
+
+
+def run_json(record: RunRecord, snap: Snapshot) -> bytes:
+    """`run_body` encoded as compact, ASCII-only JSON, serialised once by pydantic (no intermediate dict).
+
+    The same JSON value as `json.dumps(run_body(...), ensure_ascii=True, separators=(",", ":"))`; only the spelling
+    of some floats can differ (`1e-7` for `1e-07`). A string pydantic cannot encode (a lone surrogate, which the
+    request may carry as `\\ud800`) takes the `json.dumps` route, which escapes it.
+    """
+    model = run_model(record, snap)
+    try:
+        return model.model_dump_json(ensure_ascii=True).encode()
+    except PydanticSerializationError:
+        return _ENCODER.encode(model.model_dump(mode="json")).encode()
+
+
+def run_model(record: RunRecord, snap: Snapshot) -> models.WorkflowRunResponse:
+    """The run as of `snap`, validated as a `WorkflowRunResponse`."""
     details = record.details
     request = record.request
     status = snap.status
@@ -111,6 +135,4 @@ def run_body(record: RunRecord, snap: Snapshot) -> dict[str, Any]:
     }
     if status == "running":
         data["step_count"] = min(steps, 1)
-    model = models.WorkflowRunResponse.model_validate(data)
-    body: dict[str, Any] = model.model_dump(mode="json")
-    return body
+    return models.WorkflowRunResponse.model_validate(data)

@@ -24,6 +24,7 @@ import uvicorn
 
 from reference_server.app import ServerConfig, create_app
 from reference_server.faults import FAULTS
+from reference_server.protocol import uvicorn_config
 from reference_server.validation import DEFAULT_SPEC_PATH
 from reference_server.webhooks import DEFAULT_ALLOWED_HOSTS
 from reference_server.workflows import WorkflowFileError, demo_workflows, load_workflows
@@ -177,8 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = replace(config, base_url=url_for(args.host, port))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app(config)
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=args.access_log, lifespan="on", backlog=4096)
-    )
-    asyncio.run(_serve(server, sock, config, generated_key=args.api_key is None))
+    served = uvicorn_config(app, log_level="warning", access_log=args.access_log, lifespan="on", backlog=4096)
+    server = uvicorn.Server(served)
+    with asyncio.Runner(loop_factory=served.get_loop_factory()) as runner:  # uvloop
+        runner.run(_serve(server, sock, config, generated_key=args.api_key is None))
     return 0

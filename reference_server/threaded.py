@@ -20,6 +20,7 @@ import uvicorn
 
 from reference_server.app import ServerConfig, create_app
 from reference_server.cli import bind_socket, url_for
+from reference_server.protocol import uvicorn_config
 
 __all__ = ["ThreadedServer", "serve_in_thread"]
 
@@ -57,7 +58,7 @@ def serve_in_thread(config: ServerConfig, host: str = "127.0.0.1", timeout: floa
     url = url_for(host, sock.getsockname()[1])
     config = replace(config, base_url=url)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config), log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+        uvicorn_config(create_app(config), log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
     )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"reference-server {url}", daemon=True

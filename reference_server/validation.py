@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
+import jsonschema_rs
 import yaml
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
@@ -88,6 +89,9 @@ def _finite_float(text: str) -> float:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def _too_deep(value: Any) -> bool:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -135,8 +139,9 @@ def parse_json_body(raw: bytes, content_type: str | None) -> Any:
     if not raw.strip():
         raise BodyError(422, [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}])
     try:
-        # Bytes, as FastAPI passes them: the encoding is detected (UTF-8 with or without BOM, UTF-16, UTF-32).
-        value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+        # Bytes, as FastAPI passes them: the encoding is detected (UTF-8 with or without BOM, UTF-16, UTF-32), exactly
+        # as `json.loads(raw, ...)` does it, with one decoder built once.
+        value = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except UnicodeDecodeError as error:
         raise BodyError(400, "There was an error parsing the body") from error
     except json.JSONDecodeError as error:
@@ -236,8 +241,59 @@ def _item(error: SchemaError, prefix: list[str | int]) -> list[Item]:
     return [{"type": "value_error", "loc": loc, "msg": leaf.message, "input": leaf.instance}]
 
 
+# Keywords whose meaning could differ between the two validators: regular expressions are ECMA 262 in jsonschema_rs
+# and Python's `re` in jsonschema, and `format` support differs. Our spec's request schemas use none of them; a spec
+# that does is validated by Python `jsonschema` alone.
+_UNPORTABLE = frozenset({"pattern", "patternProperties", "format", "$dynamicRef", "$recursiveRef"})
+
+
+def _portable(components: Mapping[str, Any], name: str) -> bool:
+    """Whether `#/components/schemas/<name>` and every schema it references are read the same by both validators:
+    no `_UNPORTABLE` keywords, and only references to the spec's own schemas (jsonschema_rs would fetch others)."""
+    schemas = components.get("schemas")
+    if not isinstance(schemas, dict) or name not in schemas:
+        return False
+    prefix = "#/components/schemas/"
+    seen = {name}
+    stack: list[Any] = [schemas[name]]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if _UNPORTABLE & item.keys():
+                return False
+            ref = item.get("$ref")
+            if ref is not None:
+                target = ref[len(prefix) :] if isinstance(ref, str) and ref.startswith(prefix) else None
+                if target is None or target not in schemas:
+                    return False
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(schemas[target])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _fast_validator(spec: Mapping[str, Any], name: str) -> jsonschema_rs.Validator | None:
+    """A compiled jsonschema_rs validator of `#/components/schemas/<name>`, or None when it is not portable."""
+    components = spec.get("components", {})
+    if not isinstance(components, dict) or not _portable(components, name):
+        return None
+    # The spec's components inside the root schema, so the spec's own `#/components/...` references resolve.
+    try:
+        return jsonschema_rs.Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": components})
+    except Exception:  # a schema it cannot compile: Python `jsonschema` alone
+        return None
+
+
 class RequestValidator:
     """Validates `run_workflow` requests against the spec's schemas.
+
+    Two validators of the same schema: `jsonschema_rs` (compiled, about 50x faster) answers "is this body valid?",
+    and only a body it rejects (or cannot read, e.g. an integer too big for it) goes through Python `jsonschema`,
+    which decides and whose errors become the FastAPI-shaped items. A valid request, the common case, never pays
+    for the error machinery; an invalid one gets exactly the items it always got.
 
     Example:
         >>> validator = RequestValidator(load_spec())
@@ -255,9 +311,25 @@ class RequestValidator:
         self._body = jsonschema.Draft202012Validator(
             {"$ref": f"{SPEC_URI}#/components/schemas/WorkflowRunRequest"}, registry=registry
         )
+        self._fast = _fast_validator(spec, "WorkflowRunRequest")
+
+    def fast_is_valid(self, body: Any) -> bool | None:
+        """The compiled validator's verdict, or None when it has none (Python `jsonschema` decides then)."""
+        if self._fast is None:
+            return None
+        try:
+            return bool(self._fast.is_valid(body))
+        except Exception:  # a value it cannot convert: let the slow path decide
+            return None
 
     def body_errors(self, body: Any) -> list[Item]:
         """FastAPI-style errors of a request body, empty when it is valid."""
+        if self.fast_is_valid(body):
+            return []
+        return self.schema_errors(body)
+
+    def schema_errors(self, body: Any) -> list[Item]:
+        """Python `jsonschema`'s verdict on a request body, as FastAPI-style errors (empty when it is valid)."""
         errors = sorted(self._body.iter_errors(body), key=lambda error: [str(part) for part in error.absolute_path])
         return [item for error in errors for item in _item(error, ["body"])]
 

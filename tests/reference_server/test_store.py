@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 
 from reference_server.lifecycle import Schedule
 from reference_server.process import RunningServer, start_server
-from reference_server.store import RunRecord, Store
+from reference_server.store import SCHEMA, RunRecord, Store
 from tests.reference_server.support import DEMO, SLOW, TERMINAL, wait_terminal
 
 pytestmark = pytest.mark.network
@@ -47,6 +49,30 @@ def test_store_round_trip_and_cancel_rules(tmp_path: Path) -> None:
     reopened = Store(tmp_path / "runs.sqlite3")
     assert reopened.get("wr_1") == record
     reopened.close()
+
+
+def test_only_pending_webhooks_are_indexed_and_old_files_are_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite3"
+    with sqlite3.connect(path) as old:  # a file written before the partial index: every run indexed
+        old.executescript(
+            SCHEMA.split("-- Only runs")[0] + "CREATE INDEX runs_webhook ON runs (webhook_state, finishes_at);"
+        )
+    old.close()
+    store = Store(path)
+    store.insert(_record("wr_1"))
+    store.insert(replace(_record("wr_2"), webhook_url="http://127.0.0.1:9/hook", webhook_state="pending"))
+    indexes = {name for (name,) in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "runs_webhook" not in indexes
+    assert "runs_webhook_pending" in indexes
+    assert [record.run_id for record in store.due_webhooks(now=200.0)] == ["wr_2"]
+    plan = store._db.execute(
+        "EXPLAIN QUERY PLAN SELECT run_id FROM runs WHERE webhook_state = 'pending' AND finishes_at <= 1"
+        " AND webhook_next_at <= 1 ORDER BY finishes_at LIMIT 1"
+    ).fetchall()
+    assert "runs_webhook_pending" in str(plan)
+    store.record_webhook("wr_2", state="delivered", attempts=1)
+    assert store.due_webhooks(now=200.0) == []
+    store.close()
 
 
 def _client(server: RunningServer) -> httpx2.Client:

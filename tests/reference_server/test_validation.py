@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reference_server.validation import BodyError, RequestValidator, load_spec, parse_json_body, url_problem
 
@@ -137,3 +139,94 @@ def test_readable_bodies(content_type: str | None) -> None:
 )
 def test_url_problem(url: str, ok: bool) -> None:
     assert (url_problem(url) is None) is ok
+
+
+# -- the compiled fast path agrees with Python jsonschema ---------------------------------------------------------
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.integers(min_value=-3, max_value=3).map(float)  # integral floats: integers to JSON Schema
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["RESIDENTIAL", "RESIDENTIAL_ISP", "NONE", "MARS", "", "US", "ß", "\ud800"])
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_GEO = st.fixed_dictionaries(
+    {},
+    optional={"country": _SCALARS, "subdivision": _SCALARS, "city": _SCALARS | st.text(min_size=99, max_size=102)},
+)
+_TEXT = st.none() | st.text(max_size=12)
+_PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
+    "parameters": st.none() | st.dictionaries(st.text(max_size=4), _JSON, max_size=3),
+    "title": _TEXT,
+    "proxy_location": st.none() | st.sampled_from(["RESIDENTIAL", "RESIDENTIAL_ISP", "NONE", "MARS"]) | _GEO,
+    "webhook_url": _TEXT,
+    "totp_url": _TEXT,
+    "totp_identifier": _TEXT,
+    "browser_session_id": _TEXT,
+    "browser_profile_id": _TEXT,
+    "max_screenshot_scrolls": st.none() | st.integers(-(2**70), 2**70) | st.integers(-3, 3).map(float),
+    "extra_http_headers": st.none() | st.dictionaries(st.text(max_size=4), st.text(max_size=4) | _SCALARS, max_size=2),
+    "browser_address": _TEXT,
+    "ai_fallback": st.none() | st.booleans(),
+    "run_with": _TEXT,
+    "unknown": _JSON,
+}
+
+
+# Mostly plausible fields (so that many bodies are valid), now and then any JSON value in their place.
+def _mostly(plausible: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.integers(0, 9).flatmap(lambda roll: _JSON if roll == 0 else plausible)
+
+
+_BODIES = (
+    st.fixed_dictionaries(
+        {"workflow_id": _mostly(st.text(max_size=8))},
+        optional={name: _mostly(plausible) for name, plausible in _PLAUSIBLE.items()},
+    )
+    | _JSON
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_BODIES)
+def test_fast_validator_agrees_with_jsonschema(body: Any) -> None:
+    """The compiled validator may only short-cut what Python jsonschema also finds valid (and it sees every body)."""
+    verdict = VALIDATOR.fast_is_valid(body)
+    errors = VALIDATOR.schema_errors(body)
+    assert verdict is not None
+    assert verdict == (errors == []), errors
+    assert VALIDATOR.body_errors(body) == errors
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"workflow_id": "w", "max_screenshot_scrolls": 10**400},
+        {"workflow_id": "w", "max_screenshot_scrolls": 1e300},
+        {"workflow_id": "w", "max_screenshot_scrolls": -0.0},
+        {"workflow_id": "w", "proxy_location": {"country": "ÜS"}},
+        {"workflow_id": "w", "proxy_location": {"country": "U\ud800"}},
+        {"workflow_id": "w", "extra_http_headers": {"a": 1}},
+        {"workflow_id": "w", "parameters": []},
+        {"workflow_id": "w", "ai_fallback": 0},
+    ],
+)
+def test_fast_validator_edge_values(body: dict[str, Any]) -> None:
+    verdict = VALIDATOR.fast_is_valid(body)
+    assert verdict in (None, VALIDATOR.schema_errors(body) == [])
+
+
+def test_a_spec_with_patterns_is_validated_by_jsonschema_alone() -> None:
+    spec = load_spec()
+    spec["components"]["schemas"]["GeoTarget"]["properties"]["country"]["pattern"] = "^[A-Z]{2}$"
+    validator = RequestValidator(spec)
+    assert validator.fast_is_valid({"workflow_id": "w"}) is None
+    assert validator.body_errors({"workflow_id": "w", "proxy_location": {"country": "us"}})[0]["type"] == "value_error"
+    assert validator.body_errors({"workflow_id": "w", "proxy_location": {"country": "US"}}) == []
