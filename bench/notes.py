@@ -100,16 +100,13 @@ def _server(report: Report) -> list[str]:
     return [
         "### Reference server, validated POST",
         "",
-        f"- **{', '.join(missed)} connections against a goal of 2x Prism.** GET meets it; POST does more work than",
-        "  Prism's: JSON Schema validation, a pydantic parse, a SQLite insert and commit, and a response built from the",
-        "  stored run, where Prism validates and returns an example. A py-spy profile of the server under wrk POST",
-        "  (8 connections, 2026-11-29, not re-measured by `make bench`): 45-65% of its on-CPU samples sit in",
-        "  `socket.send` (on loopback the kernel does the receiving side's TCP work in the sender's time, and wrk",
-        "  competes for the same 2 cores; under GET it is about 40%); of the rest, the SQLite insert and commit is",
-        "  about 7%, jsonschema validation 3-5%, pydantic parse and dump about 5%, JSON encoding about 3%, and uvicorn's",
-        "  h11 protocol the remainder. No single step of ours would give 2x; candidates for the reference server's",
-        "  owner are httptools instead of h11 (uvicorn `--http httptools`), batching commits, and serialising the",
-        "  response once with pydantic instead of `model_dump` + `json.dumps`.",
+        f"- **{', '.join(missed)} connections against a goal of 2x Prism.** POST does more work than Prism's: JSON",
+        "  Schema validation, a pydantic parse, a SQLite insert committed before the answer, and a response built from",
+        "  the stored run, where Prism validates and returns an example. A py-spy profile under wrk POST (8",
+        "  connections, 2026-11-29, not re-measured by `make bench`): the SQLite insert about 25% of the server's",
+        "  samples, the one `send` per response 10%, building, validating and serialising the response model 15%,",
+        "  the run id 4.5%, the request's pydantic parse 5%, JSON Schema validation 1.5%; uvicorn (httptools, uvloop),",
+        "  Starlette and the event loop the rest. See docs/reference_server.md for what was already done.",
         "",
     ]
 

@@ -155,6 +155,8 @@ def goals(report: Report) -> list[Goal]:
 
 
 def _generation(report: Report) -> list[str]:
+    if not report.generation:
+        return []
     lines = ["## 1. Generation", ""]
     lines += [
         "Wall seconds of one generation, run as a user runs it: a fresh process writing into a fresh folder. Tools take",
