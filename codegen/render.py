@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import tempfile
 from pathlib import Path
@@ -79,21 +80,16 @@ def docstring(op: Operation, raw: bool) -> str:
 
 _ENV.filters.update(error_map=error_map, call_arguments=call_arguments, docstring=docstring, pyrepr=repr)
 
-EXCEPTIONS = (
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConflictError",
-    "InternalServerError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "UnprocessableEntityError",
-)
+
+def _exported_classes(module: str) -> tuple[str, ...]:
+    """The classes a runtime module lists in `__all__`, read without importing it (it needs httpx2)."""
+    for node in ast.parse((RUNTIME / module).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return tuple(name for name in ast.literal_eval(node.value) if name[:1].isupper())
+    raise LookupError(f"{module} has no __all__")
+
+
+EXCEPTIONS = _exported_classes("_exceptions.py")
 
 
 def _isort_order(name: str) -> tuple[int, str]:
