@@ -306,8 +306,8 @@ class Service:
             webhook_state=webhook_state,
         )
 
-    async def get_run(self, request: Request) -> Response:
-        """`GET /v1/runs/{run_id}`."""
+    def find_run(self, request: Request) -> RunRecord | Response:
+        """The run named by the path, or the 403/404 response to answer instead."""
         denied = self.auth_failure(request)
         if denied is not None:
             return denied
@@ -315,22 +315,25 @@ class Service:
         record = None if "no_persist" in self.faults else self.store.get(run_id)
         if record is None:
             return self.error(404, f"Run not found: {run_id}")
+        return record
+
+    async def get_run(self, request: Request) -> Response:
+        """`GET /v1/runs/{run_id}`."""
+        record = self.find_run(request)
+        if isinstance(record, Response):
+            return record
         return self.run_response(record, self.now(), read=True)
 
     async def cancel_run(self, request: Request) -> Response:
         """`POST /v1/runs/{run_id}/cancel`: 200 with a `null` body; a terminal run keeps its status."""
-        denied = self.auth_failure(request)
-        if denied is not None:
-            return denied
-        run_id = request.path_params["run_id"]
-        record = None if "no_persist" in self.faults else self.store.get(run_id)
-        if record is None:
-            return self.error(404, f"Run not found: {run_id}")
+        record = self.find_run(request)
+        if isinstance(record, Response):
+            return record
         now = self.now()
         if "cancel_terminal" in self.faults:
-            self.store.force_cancel(run_id, now)
+            self.store.force_cancel(record.run_id, now)
         else:
-            self.store.cancel(run_id, now)
+            self.store.cancel(record.run_id, now)
         return self.json({"canceled": True} if "cancel_body" in self.faults else None)
 
     # -- webhooks ------------------------------------------------------------------------------------------------
