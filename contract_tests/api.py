@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,20 +21,34 @@ from urllib.parse import quote
 
 import httpx2
 
+from contract_tests.areas import Area, ContractViolation
 from contract_tests.repro import Exchange, Recorder, now
 
 __all__ = ["Api", "Reply"]
 
 _NO_BODY: Any = object()
+_MAX_ISOLATIONS = 20  # 5xx replies this process narrows down to one field (each costs a request per field)
+_RESETS = (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError)
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A response, read."""
+    """A response, read.
+
+    Attributes:
+        status: the status code.
+        headers: the response headers.
+        content: the body.
+        culprit: for a 5xx to a JSON object body: the one field that alone (in the smallest valid body) brings the
+            5xx back, as a JSON pointer (see `Api.isolate`); empty when none alone does.
+        culprit_exchange: that smallest request and its 5xx (the shortest reproduction).
+    """
 
     status: int
     headers: Mapping[str, str]
     content: bytes
+    culprit: str = ""
+    culprit_exchange: Exchange | None = None
 
     @property
     def content_type(self) -> str:
@@ -58,8 +73,15 @@ class Api:
         recorder: Recorder,
         budget: Callable[[], None] | None = None,
         timeout: float = 10.0,
+        known_values: Mapping[str, Any] | None = None,
+        minimal_body: Mapping[str, Any] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.known_values: Mapping[str, Any] = dict(known_values or {})
+        """Request field values that name resources existing on the target (`CONTRACT_KNOWN_VALUES`)."""
+        self.minimal_body = dict(minimal_body or {})
+        """The smallest valid `run_workflow` body: what `isolate` adds one field at a time to."""
+        self.isolations_left = _MAX_ISOLATIONS
         self.api_key = api_key
         self.key_header = key_header
         self.paths = dict(paths)
@@ -78,6 +100,7 @@ class Api:
         path: str,
         *,
         json_body: Any = _NO_BODY,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
         key: str | None = "",
@@ -88,6 +111,8 @@ class Api:
             method: HTTP method.
             path: path below the base URL.
             json_body: a JSON body (left out when not given).
+            content: a raw JSON body, sent (as `application/json`) and recorded byte for byte: JSON text that
+                `json.dumps` would not write, such as `1e2` for an integer. Not together with `json_body`.
             headers: extra headers.
             query: query parameters.
             key: the API key to send: "" for the configured one, None for none, else that value.
@@ -100,9 +125,11 @@ class Api:
         all_headers: dict[str, str] = {}
         if key is not None:
             all_headers[self.key_header] = self.api_key if key == "" else key
-        content = None
         if json_body is not _NO_BODY:
+            if content is not None:
+                raise TypeError("give json_body or content, not both")
             content = json.dumps(json_body).encode()
+        if content is not None:
             all_headers["content-type"] = "application/json"
         all_headers.update(headers or {})
         request = self._client.build_request(
@@ -110,12 +137,73 @@ class Api:
         )
         started = now()
         try:
-            response = self._client.send(request)
+            try:
+                response = self._client.send(request)
+            except _RESETS:  # a kept-alive connection the server had closed: once more, on a new one
+                response = self._client.send(request)
+        except _RESETS as error:
+            self._record(request, started, None, b"")
+            operation_id = self.operation_of(path)
+            raise ContractViolation(
+                Area.SERVER_ERRORS,
+                "answers",
+                f"{method} {path}: the connection was dropped without an answer, twice ({type(error).__name__})",
+                operation_id,
+                "connection dropped",
+                operation_id,
+            ) from None
+        except httpx2.TimeoutException as error:
+            self._record(request, started, None, b"")
+            operation_id = self.operation_of(path)
+            raise ContractViolation(
+                Area.SERVER_ERRORS,
+                "answers",
+                f"{method} {path} got no answer within {self._client.timeout.read} s ({type(error).__name__})",
+                operation_id,
+                "timeout",
+                operation_id,
+            ) from None
         except httpx2.HTTPError:
             self._record(request, started, None, b"")
             raise
         self._record(request, started, response.status_code, response.content)
-        return Reply(response.status_code, dict(response.headers), response.content)
+        reply = Reply(response.status_code, dict(response.headers), response.content)
+        if reply.status >= 500 and content is not None and self.operation_of(path) == "run_workflow":
+            return self.isolate(request, reply)
+        return reply
+
+    def isolate(self, request: httpx2.Request, reply: Reply) -> Reply:
+        """Narrow a 5xx to a JSON object body down to one field: send the smallest valid body plus each field of it
+        alone (same headers and query); the first that brings the 5xx back is the culprit. These requests are
+        counted, not chained: the culprit's request becomes the finding's reproduction instead.
+
+        Returns:
+            The reply, with `culprit` and `culprit_exchange` set when one field alone reproduces it.
+        """
+        try:
+            body = json.loads(request.content)
+        except ValueError:
+            return reply
+        if not isinstance(body, dict) or self.isolations_left <= 0:
+            return reply
+        self.isolations_left -= 1
+        for name in [n for n in body if n not in self.minimal_body or body[n] != self.minimal_body[n]]:
+            single = json.dumps({**self.minimal_body, name: body[name]}).encode()
+            headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+            attempt = self._client.build_request(request.method, request.url, headers=headers, content=single)
+            started = now()
+            try:
+                response = self._client.send(attempt)
+            except httpx2.HTTPError:
+                continue
+            self.recorder.count()
+            if response.status_code >= 500:
+                sent = {k: v for k, v in attempt.headers.items() if k.lower() != "content-length"}
+                exchange = Exchange(
+                    attempt.method, str(attempt.url), sent, single, response.status_code, response.content, started
+                )
+                return Reply(reply.status, reply.headers, reply.content, f"/{name}", exchange)
+        return reply
 
     def _record(self, request: httpx2.Request, started: float, status: int | None, body: bytes) -> None:
         sent = {name: value for name, value in request.headers.items() if name.lower() != "content-length"}
@@ -125,15 +213,17 @@ class Api:
 
     def run_workflow(
         self,
-        body: Any,
+        body: Any = _NO_BODY,
         *,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
         key: str | None = "",
     ) -> Reply:
-        """POST a run; remember its id for the cleanup when it was created."""
+        """POST a run (`body` as JSON, or `content`, the raw JSON text); remember its id for the cleanup when it was
+        created."""
         path = self.path_of("run_workflow")
-        reply = self.request("POST", path, json_body=body, headers=headers, query=query, key=key)
+        reply = self.request("POST", path, json_body=body, content=content, headers=headers, query=query, key=key)
         if 200 <= reply.status < 300:
             try:
                 run_id = reply.json().get("run_id")
@@ -150,6 +240,13 @@ class Api:
     def cancel_run(self, run_id: str, *, key: str | None = "") -> Reply:
         """Cancel a run."""
         return self.request("POST", self.path_of("cancel_run", run_id), key=key)
+
+    def operation_of(self, path: str) -> str:
+        """The operation whose path template matches a path (the path itself when none does)."""
+        for operation_id, template in self.paths.items():
+            if re.fullmatch(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)), path.split("?")[0]):
+                return operation_id
+        return path
 
     def path_of(self, operation_id: str, run_id: str | None = None) -> str:
         """The path of an operation from the spec, with `{run_id}` filled in."""

@@ -1,25 +1,34 @@
-"""The contract areas a finding is filed under, and the named violation every check raises.
+"""The contract areas, which tests judge each, and the named violation every check raises.
 
-Every check in this package raises `ContractViolation` (an `AssertionError`, so pytest and Hypothesis treat it as a
-test failure) naming its area and the contract point that broke. Findings of Schemathesis's built-in checks are mapped
-onto the same areas by `contract_tests.classify`.
+Every check in this package raises `ContractViolation` (an `AssertionError`) naming its area, the check, where the
+breakage is (a JSON location or an operation) and what kind it is; the last three make its root-cause `key`, so the
+same defect seen by many tests, many requests and several checkers is one finding (filed under the area most of its
+occurrences name). Findings of Schemathesis's built-in
+checks are given the same keys by `contract_tests.classify`.
 
 Example:
-    >>> raise ContractViolation(Area.STATUS_ENUM, "status_in_enum", "status 'paused' is not a RunStatus")
+    >>> error = ContractViolation(Area.STATUS_ENUM, "status_in_enum", "'paused' is not a RunStatus", "/status", "enum")
+    >>> error.key
+    'status_in_enum|/status|enum'
+    >>> raise error
     Traceback (most recent call last):
     ...
-    contract_tests.areas.ContractViolation: [status enum] status_in_enum: status 'paused' is not a RunStatus
+    contract_tests.areas.ContractViolation: [status enum] status_in_enum: 'paused' is not a RunStatus
 """
 
 from __future__ import annotations
 
 import enum
 
-__all__ = ["Area", "ContractViolation"]
+__all__ = ["JUDGED_BY", "Area", "ContractViolation", "area_judged_by"]
 
 
 class Area(enum.StrEnum):
-    """A part of the contract; the summary groups findings by these, in this order."""
+    """A part of the contract; the summary groups findings by these, in this order.
+
+    The first eight are where findings are filed; the last two are the Schemathesis layer, judged as areas of their
+    own (their findings are filed under the first eight).
+    """
 
     STATUS_ENUM = "status enum"
     PROXY_OPTIONS = "proxy options"
@@ -29,6 +38,37 @@ class Area(enum.StrEnum):
     RESPONSE_SCHEMA = "response schema"
     REQUEST_VALIDATION = "request validation"
     SERVER_ERRORS = "server errors"
+    SCHEMATHESIS = "schemathesis"
+    STATEFUL = "stateful run"
+
+
+JUDGED_BY: dict[str, Area] = {
+    "test_status_enum.py": Area.STATUS_ENUM,
+    "test_proxy_options.py": Area.PROXY_OPTIONS,
+    "test_nullable_fields.py": Area.NULLABLE_FIELDS,
+    "test_lifecycle.py": Area.LIFECYCLE,
+    "test_auth.py": Area.AUTH,
+    "test_client.py": Area.RESPONSE_SCHEMA,
+    "test_request_validation.py": Area.REQUEST_VALIDATION,
+    "test_server_errors.py": Area.SERVER_ERRORS,
+    "test_schemathesis.py::test_operation": Area.SCHEMATHESIS,
+    "test_schemathesis.py::TestStateful": Area.STATEFUL,
+}
+"""Which tests judge which area: a test module (or `module::name` prefix) of this package -> the area. A run in which
+some test of an area did not execute (skipped for the budget, or broken) is incomplete in that area."""
+
+
+def area_judged_by(nodeid: str) -> Area | None:
+    """The area a test judges, from its pytest node id (None for a test outside the map).
+
+    Example:
+        >>> area_judged_by("contract_tests/test_schemathesis.py::TestStateful::runTest")
+        <Area.STATEFUL: 'stateful run'>
+    """
+    path, _, rest = nodeid.partition("::")
+    name = path.rsplit("/", 1)[-1] + ("::" + rest if rest else "")
+    best = max((prefix for prefix in JUDGED_BY if name.startswith(prefix)), key=len, default=None)
+    return None if best is None else JUDGED_BY[best]
 
 
 class ContractViolation(AssertionError):
@@ -37,11 +77,25 @@ class ContractViolation(AssertionError):
     Attributes:
         area: the contract area.
         check: the name of the check that broke (a function name in `contract_tests.checks`).
-        detail: what was expected and what came instead.
+        detail: what was expected and what came instead (with this occurrence's values).
+        location: where it broke: a JSON pointer into a body (`/created_at`, `/run_request/title`), a request field
+            (`/proxy_location/country`), or an operation id.
+        kind: the kind of breakage (a JSON Schema keyword, a status code, ...).
+        operation: the operation whose exchange showed it (may be empty).
     """
 
-    def __init__(self, area: Area, check: str, detail: str) -> None:
+    def __init__(
+        self, area: Area, check: str, detail: str, location: str = "", kind: str = "", operation: str = ""
+    ) -> None:
         super().__init__(f"[{area}] {check}: {detail}")
         self.area = area
         self.check = check
         self.detail = detail
+        self.location = location
+        self.kind = kind
+        self.operation = operation
+
+    @property
+    def key(self) -> str:
+        """The root cause: check, location and kind (no values, no ids: stable across runs)."""
+        return "|".join((self.check, self.location, self.kind))

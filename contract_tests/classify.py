@@ -1,27 +1,33 @@
-"""Which contract area a Schemathesis failure belongs to.
+"""Schemathesis failures as this suite's violations: the contract area, and the same root-cause key this suite's own
+checks give the same defect (so that a date-time broken in every response is one finding, whoever saw it).
 
-Schemathesis reports failures by check; the summary groups by contract area. The mapping goes by failure kind, then
-looks closer where one kind spans areas: a schema error on `status` is a status-enum finding, one under
-`proxy_location` a proxy finding; accepted invalid or refused valid data is filed under the field that made the case
-invalid (or that the target's 422 names).
+The area goes by failure kind, then looks closer where one kind spans areas: a schema error on `status` is a
+status-enum finding, one under `proxy_location` a proxy finding; accepted invalid or refused valid data is filed under
+the field that made the case invalid (or that the target's 422 names).
 
 Example:
     >>> area_of_failure_kind("ServerError")
     <Area.SERVER_ERRORS: 'server errors'>
+    >>> invalid_cause(Spec.load(), {"workflow_id": "w", "proxy_location": 7})
+    ('/proxy_location', 'type')
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs
 
-from contract_tests.areas import Area
+from contract_tests.areas import Area, ContractViolation
+from contract_tests.checks import pointer, precise, problem_locations, schema_violations, server_error_kind
 from contract_tests.spec import Spec
 
-__all__ = ["area_of_body", "area_of_failure", "area_of_failure_kind", "area_of_rejection"]
+__all__ = ["area_of_body", "area_of_failure_kind", "area_of_rejection", "invalid_cause", "violation_of_failure"]
 
 _BY_KIND: Mapping[str, Area] = {
     "ServerError": Area.SERVER_ERRORS,
@@ -35,6 +41,8 @@ _BY_KIND: Mapping[str, Area] = {
     "RejectedPositiveData": Area.REQUEST_VALIDATION,
 }
 _PROXY_FIELD = "proxy_location"
+_REQUEST = "WorkflowRunRequest"
+_QUOTED = re.compile(r'"([^"]+)"')
 
 
 def area_of_failure_kind(kind: str) -> Area:
@@ -42,11 +50,34 @@ def area_of_failure_kind(kind: str) -> Area:
     return _BY_KIND.get(kind, Area.RESPONSE_SCHEMA)
 
 
+@functools.cache
+def _request_validator(spec: Spec) -> Any:
+    return jsonschema_rs.validator_for(spec.schema(_REQUEST))
+
+
+def _errors(spec: Spec, body: Any) -> list[Any]:
+    if not isinstance(body, dict):
+        return []
+    errors = list(_request_validator(spec).iter_errors(body))
+    return sorted(errors, key=lambda e: [str(p) for p in e.instance_path])
+
+
+def invalid_cause(spec: Spec, body: Any) -> tuple[str, str]:
+    """Where a request body breaks `WorkflowRunRequest`, and how: the first breakage's JSON pointer and keyword
+    (`("/", "type")` for a body that is not an object, `("", "")` for a valid one; see `checks.precise`)."""
+    if not isinstance(body, dict):
+        return "/", "type"
+    errors = _errors(spec, body)
+    if not errors:
+        return "", ""
+    path, kind, _ = precise(errors[0])
+    return pointer(path), kind
+
+
 def area_of_body(spec: Spec, body: Any) -> Area:
     """The area of an invalid request body: proxy options, nullable fields (a null where none is allowed), else
     request validation."""
-    validator = jsonschema_rs.validator_for(spec.schema("WorkflowRunRequest"))
-    errors = list(validator.iter_errors(body)) if isinstance(body, dict) else []
+    errors = _errors(spec, body)
     if not errors:
         return Area.REQUEST_VALIDATION
     if all(error.instance_path[:1] == [_PROXY_FIELD] for error in errors):
@@ -56,13 +87,17 @@ def area_of_body(spec: Spec, body: Any) -> Area:
     return Area.REQUEST_VALIDATION
 
 
-def area_of_rejection(body: bytes, sent: Any) -> Area:
-    """The area of a refused valid request, from the locations its 422 names."""
+def _rejection_locations(body: bytes) -> list[list[Any]]:
     try:
         detail = json.loads(body).get("detail")
     except (ValueError, AttributeError):
-        return Area.REQUEST_VALIDATION
-    locations = [item.get("loc", []) for item in detail if isinstance(item, dict)] if isinstance(detail, list) else []
+        return []
+    return [item.get("loc", []) for item in detail if isinstance(item, dict)] if isinstance(detail, list) else []
+
+
+def area_of_rejection(body: bytes, sent: Any) -> Area:
+    """The area of a refused valid request, from the locations its 422 names."""
+    locations = _rejection_locations(body)
     if locations and all(_PROXY_FIELD in loc for loc in locations):
         return Area.PROXY_OPTIONS
     if isinstance(sent, dict) and locations:
@@ -72,33 +107,74 @@ def area_of_rejection(body: bytes, sent: Any) -> Area:
     return Area.REQUEST_VALIDATION
 
 
-def area_of_failure(spec: Spec, failure: BaseException, body: Any, response_body: bytes) -> Area:
-    """The area of one Schemathesis failure, given the case's request body and the response it got.
+def _schema_location(failure: Any) -> tuple[list[Any], str]:
+    path = list(getattr(failure, "instance_path", []))
+    schema_path = list(getattr(failure, "schema_path", []))
+    kind = str(schema_path[-1]) if schema_path else "schema"
+    if kind == "required":
+        named = _QUOTED.search(str(getattr(failure, "message", "")))
+        if named:
+            path.append(named.group(1))
+    return path, kind
+
+
+def violation_of_failure(
+    spec: Spec, failure: BaseException, *, operation_id: str, body: Any, status: int, content: bytes, media: str
+) -> ContractViolation:
+    """The violation a Schemathesis failure stands for, keyed like this suite's own check of the same thing.
 
     Args:
         spec: the spec.
         failure: the failure (a `schemathesis.core.failures.Failure`).
+        operation_id: the case's operation.
         body: the case's request body (None when it has none).
-        response_body: the raw response body.
+        status: the response status.
+        content: the raw response body.
+        media: the response's media type.
 
     Returns:
-        The area.
+        The violation (check names as in `contract_tests.checks`; unknown failure kinds as `schemathesis:<Kind>`).
     """
     kind = type(failure).__name__
+    title = str(getattr(failure, "title", kind))
+    message = str(getattr(failure, "message", "")).strip()
+    detail = f"Schemathesis: {title}: {message}" if message else f"Schemathesis: {title}"
+
+    def made(area: Area, check: str, location: str, what: str) -> ContractViolation:
+        return ContractViolation(area, check, detail, location, what, operation_id)
+
+    if kind in ("ServerError", "ContentTypeServerError"):
+        return made(Area.SERVER_ERRORS, "no_server_error", operation_id, server_error_kind(status, content))
     if kind == "JsonSchemaError":
-        path = list(getattr(failure, "instance_path", []))
-        if path[:1] == ["status"]:
-            return Area.STATUS_ENUM
-        if _PROXY_FIELD in path:
-            return Area.PROXY_OPTIONS
-        return Area.RESPONSE_SCHEMA
+        path, keyword = _schema_location(failure)
+        where = pointer(path)
+        with contextlib.suppress(ValueError):  # the same breakage as this suite's own schema check names it
+            for ours in schema_violations(spec, operation_id, status, json.loads(content)):
+                if ours.location == where or ours.location.startswith(where.rstrip("/") + "/"):
+                    return made(ours.area, ours.check, ours.location, ours.kind)
+        if path == ["status"] and keyword == "enum":
+            return made(Area.STATUS_ENUM, "status_in_enum", "/status", "enum")
+        area = Area.PROXY_OPTIONS if _PROXY_FIELD in path else Area.RESPONSE_SCHEMA
+        return made(area, "response_conforms", where, keyword)
+    if kind == "UndefinedStatusCode" and status >= 500:
+        return made(Area.SERVER_ERRORS, "no_server_error", operation_id, server_error_kind(status, content))
     if kind == "UndefinedStatusCode":
-        status = int(getattr(failure, "status_code", 0))
-        if status >= 500:
-            return Area.SERVER_ERRORS
-        return Area.AUTH if status == 401 else Area.RESPONSE_SCHEMA
+        area = Area.AUTH if status == 401 else Area.RESPONSE_SCHEMA
+        return made(area, "documented_status", operation_id, str(status))
+    if kind in ("UndefinedContentType", "MalformedMediaType", "MissingContentType"):
+        return made(Area.RESPONSE_SCHEMA, "json_body", "content-type", media or "(none)")
     if kind == "AcceptedNegativeData":
-        return area_of_body(spec, body)
+        location, keyword = invalid_cause(spec, body)
+        answered = "accepted" if 200 <= status < 300 else str(status)
+        what = f"{keyword}, {answered}" if keyword else answered
+        return made(area_of_body(spec, body), "rejected", location or operation_id, what)
     if kind == "RejectedPositiveData":
-        return area_of_rejection(response_body, body)
-    return area_of_failure_kind(kind)
+        where = ",".join(problem_locations(content)) or operation_id
+        return made(area_of_rejection(content, body), "accepted", where, str(status))
+    if kind == "IgnoredAuth":
+        return made(Area.AUTH, "forbidden_without_valid_key", operation_id, "served")
+    if kind == "MissingHeaderNotRejected":
+        return made(Area.AUTH, "missing_required_header", str(getattr(failure, "header_name", "")), str(status))
+    if kind in ("UseAfterFree", "EnsureResourceAvailability"):
+        return made(Area.LIFECYCLE, "retrievable", operation_id, kind)
+    return made(area_of_failure_kind(kind), f"schemathesis:{kind}", operation_id, "")

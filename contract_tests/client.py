@@ -16,6 +16,7 @@ import httpx2
 
 import skyvern_client
 from contract_tests.areas import Area, ContractViolation
+from contract_tests.checks import pointer
 from contract_tests.context import Context
 from contract_tests.repro import Exchange, now
 
@@ -69,11 +70,17 @@ def violation_of(error: BaseException, operation_id: str) -> ContractViolation |
         The violation.
     """
     if isinstance(error, skyvern_client.APIResponseValidationError):
-        locations = [".".join(str(p) for p in e.get("loc", ())) for e in error.errors]
-        parse_area = (
-            Area.STATUS_ENUM if locations and all(loc == "status" for loc in locations) else Area.RESPONSE_SCHEMA
+        locations = [pointer(e.get("loc", ())) for e in error.errors] or ["/"]
+        parse_area = Area.STATUS_ENUM if all(loc == "/status" for loc in locations) else Area.RESPONSE_SCHEMA
+        kinds = sorted({str(e.get("type", "")) for e in error.errors})
+        return ContractViolation(
+            parse_area,
+            "client_parses_response",
+            f"{operation_id}: {error}: {error.errors[:3]}",
+            ",".join(sorted(set(locations))),
+            ",".join(kinds),
+            operation_id,
         )
-        return ContractViolation(parse_area, "client_parses_response", f"{operation_id}: {error}: {error.errors[:3]}")
     if isinstance(error, skyvern_client.APIStatusError):
         status = error.status_code
         area: Area
@@ -88,7 +95,12 @@ def violation_of(error: BaseException, operation_id: str) -> ContractViolation |
         else:
             area = Area.REQUEST_VALIDATION
         return ContractViolation(
-            area, "client_call_succeeds", f"{operation_id} answered {status} to a valid call: {_body(error)}"
+            area,
+            "client_call_succeeds",
+            f"{operation_id} answered {status} to a valid call: {_body(error)}",
+            operation_id,
+            str(status),
+            operation_id,
         )
     return None
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from contract_tests import observations
 from contract_tests.api import Api
 from contract_tests.context import Context, Example, current
-from contract_tests.findings import CHAIN_ATTRIBUTE
+from contract_tests.plugin import TestRecording
 from contract_tests.spec import Spec
 from contract_tests.strategies import Requests
 
 _CONTEXT = current()
+_CLEANUP_SECONDS = 10.0
 _PROFILE = _CONTEXT.profile
 
 settings.register_profile(
@@ -32,6 +35,11 @@ settings.register_profile(
 settings.load_profile("contract")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Record every test of the run (in each pytest-xdist worker, or in the one process)."""
+    config.pluginmanager.register(TestRecording(_CONTEXT), "contract-recording")
+
+
 @pytest.fixture(scope="session")
 def context() -> Context:
     """The target and profile of this run."""
@@ -46,7 +54,8 @@ def spec() -> Spec:
 
 @pytest.fixture(scope="session")
 def api(context: Context, spec: Spec) -> Iterator[Api]:
-    """Recording HTTP access to the target; cancels the runs it created that may still be going at the end."""
+    """Recording HTTP access to the target; at the end, cancels the runs it created that may still be going (for at
+    most `_CLEANUP_SECONDS`: on a slow target most of them have long finished)."""
     paths = {operation_id: spec.operation(operation_id)[0] for operation_id in spec.operation_ids()}
     client = Api(
         context.base_url,
@@ -56,9 +65,14 @@ def api(context: Context, spec: Spec) -> Iterator[Api]:
         recorder=context.recorder,
         budget=context.check_budget,
         timeout=context.profile.request_timeout,
+        known_values=context.known_values,
+        minimal_body={"workflow_id": context.workflow_id},
     )
     yield client
-    for run_id in client.created_runs[-200:]:
+    deadline = time.monotonic() + _CLEANUP_SECONDS
+    for run_id in reversed(client.created_runs[-200:]):  # the newest are the likeliest to be still going
+        if time.monotonic() > deadline:
+            break
         with contextlib.suppress(Exception):
             client.request("POST", client.path_of("cancel_run", run_id))
     client.close()
@@ -72,20 +86,19 @@ def bodies(context: Context, spec: Spec) -> Requests:
 
 @pytest.fixture(scope="session")
 def example(context: Context) -> Example:
-    """`with example():` around one Hypothesis example: starts a new chain, and on failure attaches the chain of
-    exchanges to the exception (the finding's reproduction)."""
+    """`with example():` around one example: paces the test (see `observations.pace`), starts a new chain of
+    exchanges, and records a violation that escapes the block (with that chain) instead of ending the test."""
 
     @contextlib.contextmanager
     def one_example() -> Iterator[None]:
+        observations.pace()
         context.recorder.reset()
         try:
-            yield
-        except BaseException as error:
-            chain = context.recorder.chain()
-            targets = list(error.exceptions) if isinstance(error, BaseExceptionGroup) else []
-            for target in [error, *targets]:
-                with contextlib.suppress(AttributeError):
-                    setattr(target, CHAIN_ATTRIBUTE, chain)
-            raise
+            with observations.soft():
+                yield
+        finally:
+            seen = observations.active()
+            if seen is not None:
+                seen.examples += 1
 
     return one_example

@@ -18,18 +18,20 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contract_tests import observations
 from contract_tests.repro import Recorder
 
-__all__ = ["PROFILES", "ConfigurationError", "Context", "Example", "Profile", "current", "set_current"]
+__all__ = ["ENV_VAR", "PROFILES", "ConfigurationError", "Context", "Example", "Profile", "current", "set_current"]
 
 Example = Callable[[], contextlib.AbstractContextManager[None]]
 """The `example` fixture: `with example():` around one Hypothesis example (see `conftest.py`)."""
@@ -52,8 +54,10 @@ class Profile:
         stateful_examples: Schemathesis stateful scenarios.
         stateful_steps: steps per stateful scenario.
         lifecycle_timeout: seconds to poll a run before giving up waiting for a terminal status.
-        max_requests: requests the whole run may send; beyond it the remaining tests are skipped.
-        max_seconds: wall time the whole run may take; beyond it the remaining tests are skipped.
+        max_requests: requests the whole run may send; tests that would start beyond it are skipped (incomplete).
+        max_seconds: wall time the whole run may take; tests that would start beyond it are skipped (incomplete).
+        test_seconds: each test's share: past it, a test starts no new example (it has run at least one), so that no
+            test starves the ones after it.
         request_timeout: seconds per request.
     """
 
@@ -67,13 +71,14 @@ class Profile:
     lifecycle_timeout: float
     max_requests: int
     max_seconds: float
+    test_seconds: float
     request_timeout: float = 10.0
 
 
 PROFILES: Mapping[str, Profile] = {
-    "ci": Profile("ci", True, 20261129, 12, 25, 6, 6, 20.0, 3000, 100.0),
-    "dev": Profile("dev", False, 0, 40, 60, 20, 10, 60.0, 10000, 600.0),
-    "deep": Profile("deep", False, 0, 300, 400, 100, 20, 300.0, 100000, 3600.0),
+    "ci": Profile("ci", True, 20261129, 12, 25, 6, 6, 20.0, 6000, 170.0, 25.0),
+    "dev": Profile("dev", False, 0, 40, 60, 20, 10, 60.0, 20000, 600.0, 60.0),
+    "deep": Profile("deep", False, 0, 300, 400, 100, 20, 300.0, 200000, 3600.0, 600.0),
 }
 
 
@@ -86,13 +91,16 @@ class Context:
         api_key: its API key (never printed; reproductions say `$CONTRACT_API_KEY`).
         workflow_id: a workflow that exists there.
         workflow_parameters: parameters that workflow accepts (`CONTRACT_WORKFLOW_PARAMETERS`, JSON).
-        null_only_fields: request fields sent only omitted or null (`CONTRACT_NULL_ONLY_FIELDS`, comma-separated): on
-            a real service some fields must name resources that exist there (`browser_session_id`, ...).
+        null_only_fields: request fields sent only omitted or null (`CONTRACT_NULL_ONLY_FIELDS`, comma-separated).
+        known_values: request field values that name resources existing on the target (`CONTRACT_KNOWN_VALUES`,
+            a JSON object such as `{"browser_session_id": "pbs_123"}`): sent instead of made-up ids.
         sink_url: the loopback sink every URL-typed field points at.
         profile: the profile.
         reports: the report folder.
         replay_hint: how to get the target back for replaying a reproduction (for a target the runner started).
-        recorder: every exchange of the run goes through it (it also counts them against the budget).
+        workers: processes running tests at once (pytest-xdist; 1: in the runner's process).
+        started: wall-clock start of the run (`time.time()`: the same clock in every worker).
+        recorder: every exchange of this process goes through it (it also counts them against the budget).
     """
 
     base_url: str
@@ -103,18 +111,62 @@ class Context:
     reports: Path
     workflow_parameters: Mapping[str, Any] = field(default_factory=dict)
     null_only_fields: frozenset[str] = frozenset()
+    known_values: Mapping[str, Any] = field(default_factory=dict)
     replay_hint: str = ""
+    workers: int = 1
+    started: float = field(default_factory=time.time)
     recorder: Recorder = field(default_factory=Recorder)
-    started: float = field(default_factory=time.monotonic)
 
     def check_budget(self) -> None:
-        """Skip the calling test when the profile's request or time budget is spent."""
-        if self.recorder.total >= self.profile.max_requests:
-            pytest.skip(f"request budget of profile {self.profile.name} spent ({self.profile.max_requests} requests)")
-        if time.monotonic() - self.started >= self.profile.max_seconds:
-            pytest.skip(f"time budget of profile {self.profile.name} spent ({self.profile.max_seconds:.0f} s)")
+        """End the calling test when the run's request budget (this process's share) or time budget is spent: it
+        counts as judged when it has completed an example (`BudgetSpent`), else it is skipped (not run)."""
+        share = self.profile.max_requests // max(self.workers, 1)
+        if self.recorder.total >= share:
+            _out_of_budget(
+                f"request budget of profile {self.profile.name} spent ({self.profile.max_requests} requests)"
+            )
+        if time.time() - self.started >= self.profile.max_seconds:
+            _out_of_budget(f"time budget of profile {self.profile.name} spent ({self.profile.max_seconds:.0f} s)")
+
+    def to_env(self) -> str:
+        """The context as JSON, for the workers' environment (`CONTRACT_RUN_CONTEXT`)."""
+        data = {
+            name: getattr(self, name)
+            for name in ("base_url", "api_key", "workflow_id", "sink_url", "replay_hint", "workers", "started")
+        }
+        data.update(
+            profile=asdict(self.profile),
+            reports=str(self.reports),
+            workflow_parameters=dict(self.workflow_parameters),
+            null_only_fields=sorted(self.null_only_fields),
+            known_values=dict(self.known_values),
+        )
+        return json.dumps(data)
+
+    @classmethod
+    def from_env(cls, text: str) -> Context:
+        """The inverse of `to_env`."""
+        data = json.loads(text)
+        return cls(
+            **{
+                **data,
+                "profile": Profile(**data["profile"]),
+                "reports": Path(data["reports"]),
+                "null_only_fields": frozenset(data["null_only_fields"]),
+            }
+        )
 
 
+def _out_of_budget(reason: str) -> None:
+    seen = observations.active()
+    if seen is not None and seen.examples:
+        seen.truncated = True
+        raise observations.BudgetSpent(reason)
+    pytest.skip(reason)
+
+
+ENV_VAR = "CONTRACT_RUN_CONTEXT"
+"""Where a pytest-xdist worker finds the run's context (the runner sets it before starting pytest)."""
 _current: list[Context] = []
 
 
@@ -126,19 +178,36 @@ def set_current(context: Context | None) -> None:
 
 
 def current() -> Context:
-    """The context of this run.
+    """The context of this run (in a pytest-xdist worker: read from `CONTRACT_RUN_CONTEXT` once).
 
     Raises:
         RuntimeError: when the suite was not started by `python -m contract_tests`.
     """
+    if not _current and os.environ.get(ENV_VAR):
+        _current.append(Context.from_env(os.environ[ENV_VAR]))
     if not _current:
         raise RuntimeError("the contract suite runs via `python -m contract_tests` (or `make contract`)")
     return _current[0]
 
 
+_OVERRIDES = {"CONTRACT_MAX_SECONDS": "max_seconds", "CONTRACT_TEST_SECONDS": "test_seconds"}
+
+
 def profile_from_env() -> Profile:
-    """The profile named by `CONTRACT_PROFILE` (default `ci`: deterministic and quick)."""
+    """The profile named by `CONTRACT_PROFILE` (default `ci`: deterministic and quick), with the run's time budget
+    (`CONTRACT_MAX_SECONDS`) and each test's share (`CONTRACT_TEST_SECONDS`) overridden when set."""
     name = os.environ.get("CONTRACT_PROFILE") or "ci"
     if name not in PROFILES:
         raise ConfigurationError(f"CONTRACT_PROFILE={name!r}: expected one of {', '.join(PROFILES)}")
-    return PROFILES[name]
+    profile = PROFILES[name]
+    for variable, attribute in _OVERRIDES.items():
+        raw = os.environ.get(variable)
+        if raw:
+            try:
+                seconds = float(raw)
+            except ValueError:
+                raise ConfigurationError(f"{variable}={raw!r}: expected a number of seconds") from None
+            if seconds <= 0:
+                raise ConfigurationError(f"{variable}={raw!r}: expected a positive number of seconds")
+            profile = replace(profile, **{attribute: seconds})  # type: ignore[arg-type]
+    return profile

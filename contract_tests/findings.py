@@ -1,35 +1,33 @@
-"""Findings: what broke, in which area, and the curl chain that shows it again; and the grouped summary.
+"""Findings and root causes: what a test saw break, with the curl chain that shows it again, and the same defect
+seen many times merged into one root cause.
+
+A `Finding` is one occurrence: one violation in one example of one test. Findings with the same root-cause key
+(check, location, kind: see `ContractViolation.key`) are one `RootCause`, with how often it was seen, in which
+operations and tests, its shortest reproduction, and the area most of them name.
 
 Example:
-    >>> f = Finding(Area.AUTH, "rejected", "GET without a key answered 200", "test_auth.py::test_x", "")
-    >>> print(render_summary([f], header="h").splitlines()[2])
-    ## auth (1)
+    >>> a = Finding(Area.AUTH, "c", "d", "t1", "curl 1 && curl 2", location="get_run", kind="200")
+    >>> b = Finding(Area.AUTH, "c", "d", "t2", "curl 1", location="get_run", kind="200")
+    >>> [(cause.count, cause.tests, cause.example.reproduction) for cause in root_causes([a, b])]
+    [(2, ('t1', 't2'), 'curl 1')]
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from contract_tests.areas import Area, ContractViolation
-from contract_tests.classify import area_of_failure_kind
+from contract_tests.observations import Observations
 from contract_tests.repro import Exchange, render_script
 
-__all__ = ["CHAIN_ATTRIBUTE", "Finding", "distinct", "findings_from_exception", "render_summary", "summary_json"]
-
-CHAIN_ATTRIBUTE = "contract_chain"
-"""Exceptions raised inside `example()` carry the example's exchanges under this attribute."""
-AREA_ATTRIBUTE = "contract_area"
-"""Schemathesis failures carry the area the test body worked out under this attribute."""
-STRIP_ATTRIBUTE = "contract_strip_headers"
-"""Headers a reproduction must leave out (the key, for an ignored-auth finding)."""
+__all__ = ["Finding", "NotVerifiable", "RootCause", "findings_of", "not_verifiable", "root_causes"]
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One contract violation.
+    """One occurrence of a contract violation.
 
     Attributes:
         area: the contract area.
@@ -38,6 +36,9 @@ class Finding:
         test: the pytest node id that found it.
         reproduction: shell commands that send the same requests again.
         observed: what each request of the chain got, one line each.
+        location: where it broke (a JSON pointer, a request field, an operation).
+        kind: the kind of breakage.
+        operation: the operation whose exchange showed it.
     """
 
     area: Area
@@ -46,124 +47,166 @@ class Finding:
     test: str
     reproduction: str
     observed: str = ""
+    location: str = ""
+    kind: str = ""
+    operation: str = ""
+
+    @property
+    def key(self) -> str:
+        """The root-cause key (see `ContractViolation.key`)."""
+        return "|".join((self.check, self.location, self.kind))
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (the area as its name)."""
+        return {**asdict(self), "area": str(self.area)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Finding:
+        """The inverse of `to_json`."""
+        return cls(**{**data, "area": Area(data["area"])})
 
 
-def _walk(exc: BaseException) -> Iterator[BaseException]:
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            yield from _walk(inner)
-    else:
-        yield exc
+def _script(chain: Sequence[Exchange], secrets: set[str], strip: Iterable[str] = ()) -> tuple[str, str]:
+    script = render_script(chain, secrets=secrets, strip_headers=strip) if chain else ""
+    return script, "\n".join(exchange.describe() for exchange in chain)
 
 
-def _chain_of(exc: BaseException, parents: Sequence[BaseException]) -> list[Exchange]:
-    for candidate in (exc, *parents):
-        chain = getattr(candidate, CHAIN_ATTRIBUTE, None)
-        if chain is not None:
-            return list(chain)
-    return []
+STRIP_ATTRIBUTE = "contract_strip_headers"
+"""Headers a violation's reproduction must leave out (the key, for an ignored-auth finding)."""
 
 
-def findings_from_exception(exc: BaseException, test: str, secrets: set[str]) -> tuple[list[Finding], list[str]]:
-    """Turn a test's exception into findings; what is not a contract violation comes back as an error line.
+def findings_of(seen: Observations, secrets: set[str]) -> list[Finding]:
+    """The findings of one test's record, with reproductions (secrets redacted as `$CONTRACT_API_KEY`)."""
+    found = []
+    for violation, chain in seen.violations:
+        script, observed = _script(chain, secrets, getattr(violation, STRIP_ATTRIBUTE, ()))
+        found.append(_finding(violation, seen.test, script, observed))
+    return found
 
-    Args:
-        exc: the exception pytest caught (may be a group).
-        test: the test's node id.
-        secrets: values to redact in reproductions.
 
-    Returns:
-        The findings, and descriptions of exceptions that are errors of the run rather than violations.
+def _finding(violation: ContractViolation, test: str, script: str, observed: str) -> Finding:
+    return Finding(
+        violation.area,
+        violation.check,
+        violation.detail,
+        test,
+        script,
+        observed,
+        violation.location,
+        violation.kind,
+        violation.operation,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RootCause:
+    """One defect, however often it was seen.
+
+    Attributes:
+        key: area, check, location and kind.
+        example: its occurrence with the shortest reproduction (its detail, reproduction and observed lines).
+        count: how many times it was seen.
+        operations: the operations whose exchanges showed it.
+        tests: the tests that saw it.
+        baseline: "known" when a baseline lists it, "new" when a baseline was given and does not, else None.
     """
-    findings: list[Finding] = []
-    errors: list[str] = []
-    groups = [exc] if isinstance(exc, BaseExceptionGroup) else []
-    for item in _walk(exc):
-        chain = _chain_of(item, groups)
-        strip = getattr(item, STRIP_ATTRIBUTE, ())
-        script = render_script(chain, secrets=secrets, strip_headers=strip) if chain else ""
-        observed = "\n".join(exchange.describe() for exchange in chain)
-        if isinstance(item, ContractViolation):
-            findings.append(Finding(item.area, item.check, item.detail, test, script, observed))
-        elif type(item).__module__.startswith("schemathesis"):
-            area = getattr(item, AREA_ATTRIBUTE, None) or area_of_failure_kind(type(item).__name__)
-            title = str(getattr(item, "title", type(item).__name__))
-            message = str(getattr(item, "message", "")).strip()
-            detail = f"{title}: {message}" if message else title
-            findings.append(Finding(Area(area), f"schemathesis:{type(item).__name__}", detail, test, script, observed))
-        else:
-            errors.append(f"{test}: {type(item).__name__}: {item}")
-    return findings, errors
+
+    key: str
+    example: Finding
+    count: int
+    operations: tuple[str, ...]
+    tests: tuple[str, ...]
+    baseline: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary's form of it."""
+        example = self.example
+        return {
+            "key": self.key,
+            "area": str(example.area),
+            "check": example.check,
+            "location": example.location,
+            "kind": example.kind,
+            "detail": example.detail,
+            "count": self.count,
+            "operations": list(self.operations),
+            "tests": list(self.tests),
+            "reproduction": example.reproduction,
+            "observed": example.observed,
+            "baseline": self.baseline,
+        }
 
 
-def _indent(text: str, prefix: str = "    ") -> str:
-    return "\n".join(prefix + line if line else line for line in text.splitlines())
+def _shortness(finding: Finding) -> tuple[bool, int, int]:
+    return (not finding.reproduction, finding.reproduction.count("\n"), len(finding.reproduction))
 
 
-def distinct(findings: Sequence[Finding]) -> list[tuple[Finding, list[str]]]:
-    """Findings with the same area, check and detail, merged: the one with the shortest reproduction (the most
-    minimal chain) stands for all, with the tests that found it.
+def _representative(group: Sequence[Finding], order: Sequence[Area]) -> Finding:
+    """The occurrence that stands for a root cause: the shortest reproduction among those filed under the area most
+    of the group names (ties: the first in `Area` order)."""
+    counts = {area: sum(f.area == area for f in group) for area in {f.area for f in group}}
+    area = min(counts, key=lambda a: (-counts[a], order.index(a)))
+    return min((f for f in group if f.area == area), key=_shortness)
 
-    Example:
-        >>> a = Finding(Area.AUTH, "c", "d", "t1", "curl 1 && curl 2")
-        >>> b = Finding(Area.AUTH, "c", "d", "t2", "curl 1")
-        >>> [(f.test, tests) for f, tests in distinct([a, b])]
-        [('t2', ['t1', 't2'])]
-    """
-    groups: dict[tuple[Area, str, str], list[Finding]] = {}
+
+def root_causes(findings: Sequence[Finding]) -> list[RootCause]:
+    """Group findings by key: in `Area` order, the most frequent first within an area."""
+    groups: dict[str, list[Finding]] = {}
     for finding in findings:
-        groups.setdefault((finding.area, finding.check, finding.detail), []).append(finding)
-    merged = []
-    for group in groups.values():
-        best = min(group, key=lambda f: (not f.reproduction, f.reproduction.count("\n"), len(f.reproduction)))
-        merged.append((best, [f.test for f in group]))
-    return merged
+        groups.setdefault(finding.key, []).append(finding)
+    order = list(Area)
+    causes = [
+        RootCause(
+            key,
+            _representative(group, order),
+            len(group),
+            tuple(sorted({f.operation for f in group if f.operation})),
+            tuple(sorted({f.test for f in group})),
+        )
+        for key, group in groups.items()
+    ]
+    return sorted(causes, key=lambda c: (order.index(c.example.area), -c.count, c.key))
 
 
-def render_summary(findings: Sequence[Finding], *, header: str, errors: Sequence[str] = ()) -> str:
-    """The human summary: distinct findings grouped by area (in `Area` order), each with its reproduction.
+@dataclass(frozen=True, slots=True)
+class NotVerifiable:
+    """Request fields whose made-up values name nothing on this target: what the target did, how often, and the
+    setting that would make them verifiable.
 
-    Args:
-        findings: the findings.
-        header: the first line (target, profile, verdict).
-        errors: run errors that are not contract violations.
-
-    Returns:
-        Markdown text.
+    Attributes:
+        fields: the request fields.
+        detail: one occurrence, described.
+        setting: the setting that makes them verifiable.
+        count: occurrences.
+        tests: the tests that met it.
+        reproduction: the curl chain of one occurrence.
     """
-    lines = [header, ""]
-    merged = distinct(findings)
-    for area in Area:
-        in_area = [(f, tests) for f, tests in merged if f.area == area]
-        if not in_area:
-            continue
-        lines.append(f"## {area} ({len(in_area)})")
-        for finding, tests in in_area:
-            more = f" and {len(tests) - 1} more test(s)" if len(tests) > 1 else ""
-            lines += ["", f"### {finding.check} ({finding.test}{more})", "", _indent(finding.detail)]
-            if finding.observed:
-                lines += ["", "Observed:", _indent(finding.observed)]
-            if finding.reproduction:
-                lines += ["", "Reproduce (with CONTRACT_API_KEY set to the target's key):", ""]
-                lines += [_indent(finding.reproduction)]
-        lines.append("")
-    if errors:
-        lines += ["## errors of the run (not contract findings)", ""]
-        lines += [f"- {error}" for error in errors]
-        lines.append("")
-    return "\n".join(lines)
+
+    fields: tuple[str, ...]
+    detail: str
+    setting: str
+    count: int
+    tests: tuple[str, ...] = field(default=())
+    reproduction: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary's form of it."""
+        return {**asdict(self), "field": ", ".join(self.fields), "fields": list(self.fields), "tests": list(self.tests)}
 
 
-def summary_json(findings: Sequence[Finding], errors: Sequence[str], meta: dict[str, Any]) -> str:
-    """The machine-readable summary (`reports/contract-summary.json`)."""
-    areas: dict[str, int] = {}
-    for finding in findings:
-        areas[str(finding.area)] = areas.get(str(finding.area), 0) + 1
-    document = {
-        **meta,
-        "ok": not findings and not errors,
-        "areas": areas,
-        "findings": [{**asdict(f), "area": str(f.area)} for f in findings],
-        "errors": list(errors),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False)
+def not_verifiable(items: Iterable[Mapping[str, Any]]) -> list[NotVerifiable]:
+    """Merge the per-test records (`{"fields", "detail", "setting", "test", "reproduction"}`) by field set."""
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(tuple(item["fields"]), []).append(item)
+    return [
+        NotVerifiable(
+            fields,
+            group[0]["detail"],
+            group[0]["setting"],
+            len(group),
+            tuple(sorted({g["test"] for g in group})),
+            min((g["reproduction"] for g in group), key=len),
+        )
+        for fields, group in sorted(groups.items())
+    ]

@@ -7,45 +7,164 @@ also guards the status enum, the response schema and the nullable fields.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import pydantic
 
 from contract_tests import checks
-from contract_tests.api import Api
+from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation
+from contract_tests.observations import report, soft, unverifiable
 from contract_tests.spec import Spec
 from skyvern_client import models, strict_enums
 
-__all__ = ["cancel", "read_run", "start_run", "strict_parse"]
+__all__ = [
+    "cancel",
+    "read_run",
+    "retry_without_invented",
+    "send_run",
+    "start_run",
+    "strict_parse",
+    "without_unverifiable",
+]
 
 _CREATED = "created"
+_REQUEST = "WorkflowRunRequest"
 
 
-def strict_parse(body: Any) -> models.WorkflowRunResponse:
-    """Parse a run with the generated model, unknown enum values rejected.
+def strict_parse(
+    body: Any, operation_id: str = "", *, only: Collection[str] | None = None
+) -> models.WorkflowRunResponse | None:
+    """Parse a run with the generated model, unknown enum values rejected; each problem is reported softly.
 
-    Raises:
-        ContractViolation: status enum when `status` is what failed, else response schema.
+    Args:
+        body: the run.
+        operation_id: the operation that answered it.
+        only: report only problems in these top-level fields (the others are some other check's to judge).
+
+    Returns:
+        The model, or None when it did not parse.
     """
     try:
         with strict_enums():
             return models.WorkflowRunResponse.model_validate(body)
     except pydantic.ValidationError as error:
-        problems = error.errors()
-        locations = [".".join(str(part) for part in problem["loc"]) for problem in problems]
-        area = Area.STATUS_ENUM if all(loc == "status" for loc in locations) else Area.RESPONSE_SCHEMA
-        detail = "; ".join(f"{loc}: {problem['msg']}" for loc, problem in zip(locations, problems, strict=True))
-        raise ContractViolation(area, "strict_parse", f"the generated model rejects the run: {detail}") from None
+        for problem in error.errors():
+            if only is not None and (not problem["loc"] or problem["loc"][0] not in only):
+                continue
+            where = checks.pointer(problem["loc"])
+            area = Area.STATUS_ENUM if where == "/status" else Area.RESPONSE_SCHEMA
+            report(
+                ContractViolation(
+                    area,
+                    "strict_parse",
+                    f"the generated model rejects the run at {where}: {problem['msg']}",
+                    where,
+                    problem["type"],
+                    operation_id,
+                )
+            )
+    return None
 
 
-def _run_body(spec: Spec, body: Any, what: str) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ContractViolation(Area.RESPONSE_SCHEMA, "response_conforms", f"{what} is not a JSON object")
-    checks.nullable_keys_present(spec, body)
-    strict_parse(body)
+def _run_body(spec: Spec, body: Any, operation_id: str) -> dict[str, Any]:
+    """A run as the properties use it: an object with a `run_id` (else nothing more can be judged: raised), its
+    nullable keys and its strict parse judged softly. The strict parse runs only on a body the schema accepts: on
+    any other the schema check has already named each problem."""
+    if not isinstance(body, dict) or not isinstance(body.get("run_id"), str) or "status" not in body:
+        raise ContractViolation(
+            Area.RESPONSE_SCHEMA,
+            "run_body",
+            f"{operation_id} answered {str(body)[:200]}, not a run with a run_id and a status",
+            "/",
+            "not a run",
+            operation_id,
+        )
+    checks.nullable_keys_present(spec, body, operation_id)
+    if checks.body_is_valid(spec, operation_id, 200, body):
+        strict_parse(body, operation_id)
     return body
+
+
+_learned_unverifiable: set[str] = set()
+"""Request fields this process found to name resources it cannot invent on this target: left out from then on."""
+
+
+def _invented_references(api: Api, spec: Spec, body: Mapping[str, Any]) -> list[str]:
+    """The fields of a request body that name a server-side resource with a value the suite made up."""
+    return [
+        name
+        for name in spec.reference_fields(_REQUEST)
+        if body.get(name) is not None and api.known_values.get(name) != body[name]
+    ]
+
+
+def _names_unknown_resource(spec: Spec, reply: Reply) -> bool:
+    """Whether a reply is what the spec documents for a request naming something that does not exist: a documented
+    4xx other than auth (403) and validation (422)."""
+    return (
+        400 <= reply.status < 500
+        and reply.status not in (403, 422)
+        and reply.status in spec.documented_statuses("run_workflow")
+    )
+
+
+def without_unverifiable(api: Api, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The body without the fields this process found it cannot make up values for (see `send_run`)."""
+    return {k: v for k, v in body.items() if k not in _learned_unverifiable or api.known_values.get(k) == v}
+
+
+def retry_without_invented(api: Api, spec: Spec, body: Mapping[str, Any], refusal: ContractViolation) -> dict[str, Any]:
+    """For a caller that cannot use `send_run` (the generated client): after a valid request was refused, the body
+    to send again without its made-up ids, the fields noted as not verifiable; the refusal itself when the request
+    had none or the refusal is not the documented "does not exist" one."""
+    invented = _invented_references(api, spec, body)
+    status = int(refusal.kind) if refusal.kind.isdigit() else 0
+    if not invented or refusal.check != "client_call_succeeds" or status in (403, 422) or not 400 <= status < 500:
+        raise refusal
+    _learned_unverifiable.update(invented)
+    unverifiable(
+        invented,
+        f"a valid call with made-up {', '.join(invented)} was refused: {refusal.detail[:200]}",
+        _known_values_setting(invented),
+    )
+    return {k: v for k, v in body.items() if k not in invented}
+
+
+def _known_values_setting(names: Collection[str]) -> str:
+    return "CONTRACT_KNOWN_VALUES='{" + ", ".join(f'"{name}": "<an id that exists there>"' for name in names) + "}'"
+
+
+def send_run(
+    api: Api, spec: Spec, body: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], Reply]:
+    """POST a schema-valid request; when the target refuses it because a made-up id names nothing there, send it
+    again without the made-up ids and note the field(s) as not verifiable on this target.
+
+    Returns:
+        The body that was judged last (the retry's, when there was one) and its reply.
+    """
+    sent = without_unverifiable(api, body)
+    reply = api.run_workflow(sent, headers=headers)
+    invented = _invented_references(api, spec, sent)
+    if not invented or not _names_unknown_resource(spec, reply):
+        return sent, reply
+    retry = {k: v for k, v in sent.items() if k not in invented}
+    second = api.run_workflow(retry, headers=headers)
+    if not 200 <= second.status < 300:
+        return sent, reply
+    text = reply.content.decode("utf-8", "replace")
+    named = [name for name in invented if str(sent[name]) in text] or invented
+    _learned_unverifiable.update(named)
+    values = ", ".join(f"{name}={sent[name]!r}" for name in named)
+    unverifiable(
+        named,
+        f"a valid request with {values} (made up by the suite) answered {reply.status}: {text[:200]}; "
+        "without it, it was accepted",
+        _known_values_setting(named),
+    )
+    return retry, second
 
 
 def start_run(
@@ -58,6 +177,9 @@ def start_run(
 ) -> dict[str, Any]:
     """POST a valid request: it must be accepted, conform, echo the request and answer `created`.
 
+    A refusal, a 5xx or a reply that is no run ends the example (raised); every other problem is reported and the
+    caller goes on with the run.
+
     Args:
         api: the target.
         spec: the spec.
@@ -68,13 +190,21 @@ def start_run(
     Returns:
         The run.
     """
-    reply = api.run_workflow(dict(body), headers=headers)
+    sent, reply = send_run(api, spec, body, headers=headers)
     checks.accepted(reply, area, "run_workflow request")
-    run = _run_body(spec, checks.response_conforms(spec, "run_workflow", reply), "the started run")
-    checks.echoed(spec, body, run.get("run_request"))
+    run = _run_body(spec, checks.response_conforms(spec, "run_workflow", reply), "run_workflow")
+    with soft():
+        checks.echoed(spec, sent, run.get("run_request"))
     if run["status"] != _CREATED:
-        raise ContractViolation(
-            Area.LIFECYCLE, "created_on_post", f"run_workflow answered status {run['status']!r}, not {_CREATED!r}"
+        report(
+            ContractViolation(
+                Area.LIFECYCLE,
+                "created_on_post",
+                f"run_workflow answered status {run['status']!r}, not {_CREATED!r}",
+                "/status",
+                "not created",
+                "run_workflow",
+            )
         )
     return run
 
@@ -83,7 +213,7 @@ def read_run(api: Api, spec: Spec, run_id: str) -> dict[str, Any]:
     """GET an acknowledged run: it must exist and conform."""
     reply = api.get_run(run_id)
     checks.retrievable(reply, run_id, "get_run")
-    return _run_body(spec, checks.response_conforms(spec, "get_run", reply), "the run")
+    return _run_body(spec, checks.response_conforms(spec, "get_run", reply), "get_run")
 
 
 def cancel(api: Api, spec: Spec, run_id: str) -> None:
@@ -92,6 +222,13 @@ def cancel(api: Api, spec: Spec, run_id: str) -> None:
     checks.retrievable(reply, run_id, "cancel_run")
     checks.response_conforms(spec, "cancel_run", reply)
     if reply.status != 200:
-        raise ContractViolation(
-            Area.LIFECYCLE, "cancelable", f"cancel of acknowledged run {run_id!r} answered {reply.status}"
+        report(
+            ContractViolation(
+                Area.LIFECYCLE,
+                "cancelable",
+                f"cancel of acknowledged run {run_id!r} answered {reply.status}",
+                "cancel_run",
+                str(reply.status),
+                "cancel_run",
+            )
         )

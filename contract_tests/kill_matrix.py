@@ -108,7 +108,8 @@ def run_one(fault: str, reports: Path, environ: Mapping[str, str] | None = None,
     except (OSError, ValueError):
         tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
         return Outcome(fault, result.returncode, (), seconds, tuple(tail))
-    areas = tuple(area for area in map(str, Area) if area in summary.get("areas", {}))
+    named = {cause["area"] for cause in summary.get("root_causes", [])}
+    areas = tuple(area for area in map(str, Area) if area in named)
     return Outcome(fault, result.returncode, areas, seconds, tuple(summary.get("errors", [])))
 
 

@@ -1,6 +1,11 @@
-"""The pytest plugin of a contract run: collects findings from failed tests and writes the grouped summary.
+"""The pytest side of a contract run, in two plugins.
 
-Registered by the runner (`pytest.main(..., plugins=[ContractPlugin(...)])`), never auto-loaded.
+- `TestRecording` runs where the tests run (each pytest-xdist worker, or the one process): it gives each test its
+  `observations` record and time allowance, lets the test go on past violations, fails it at its end with everything
+  it saw, and ships the record to the controller on the test's report (`report.contract`, a JSON-able dict that
+  pytest-xdist carries over).
+- `ContractPlugin` runs in the controller (registered by the runner): it gathers those records into the `Verdict`
+  and writes the summary.
 """
 
 from __future__ import annotations
@@ -12,104 +17,248 @@ from typing import Any
 
 import pytest
 
+from contract_tests import baseline, observations
+from contract_tests.areas import area_judged_by
 from contract_tests.context import Context
-from contract_tests.findings import Finding, distinct, findings_from_exception, render_summary, summary_json
+from contract_tests.findings import Finding, not_verifiable, root_causes
+from contract_tests.findings import findings_of as _findings_of
+from contract_tests.verdict import TestOutcome, Verdict
 
-__all__ = ["SUMMARY_JSON", "SUMMARY_MD", "ContractPlugin"]
+__all__ = ["SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "TestRecording"]
 
 SUMMARY_MD = "contract-summary.md"
 SUMMARY_JSON = "contract-summary.json"
+_RECORD = pytest.StashKey[observations.Observations]()
 
 
-class ContractPlugin:
-    """Findings of one run; `ok` says whether the target kept the contract."""
+class ContractFailure(AssertionError):
+    """A test saw contract violations (its message lists them by root cause)."""
 
-    name = "contract"
 
-    def __init__(self, context: Context, *, target: str, seed: int | None) -> None:
+def _failure_message(findings: list[Finding]) -> str:
+    causes = root_causes(findings)
+    lines = [f"{len(causes)} root cause(s), {len(findings)} violation(s):"]
+    for cause in causes:
+        lines.append(f"- [{cause.example.area}] {cause.key} x{cause.count}: {cause.example.detail[:300]}")
+    return "\n".join(lines)
+
+
+class TestRecording:
+    """Per-test recording, budget and pacing (see the module docstring)."""
+
+    __test__ = False
+
+    def __init__(self, context: Context) -> None:
         self.context = context
-        self.target = target
-        self.seed = seed
-        self.findings: list[Finding] = []
-        self.errors: list[str] = []
-        self.started = time.monotonic()
-        self.tests = 0
-        self.skipped = 0
 
-    @property
-    def ok(self) -> bool:
-        """No violation and no error."""
-        return not self.findings and not self.errors
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Skip a test that would start after the run's request or time budget is spent (it counts as not run)."""
+        self.context.check_budget()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        recorder = self.context.recorder
+        item.stash[_RECORD] = observations.begin(
+            item.nodeid, chain=recorder.chain, allowance=self.context.profile.test_seconds
+        )
+        requests = recorder.total
+        try:
+            yield
+        except observations.BudgetSpent:
+            pass
+        finally:
+            seen = observations.finish()
+            seen.requests = recorder.total - requests
+        findings = _findings_of(seen, {self.context.api_key})
+        if findings:
+            raise ContractFailure(_failure_message(findings))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
         report: pytest.TestReport = yield
-        if call.when == "call":
-            self.tests += 1
-        if report.skipped:
-            self.skipped += 1
-        if report.failed and call.excinfo is not None:
-            found, errors = findings_from_exception(call.excinfo.value, item.nodeid, {self.context.api_key})
-            if call.when != "call":
-                errors = [f"{item.nodeid} ({call.when}): {call.excinfo.typename}: {call.excinfo.value}"]
-                found = []
-            self.findings += found
-            self.errors += errors
-            for area in sorted({str(finding.area) for finding in found}):
-                item.user_properties.append(("contract_area", area))  # lands in the JUnit XML
+        if call.when != "call" and not report.skipped and not report.failed:
+            return report
+        seen = item.stash.get(_RECORD, None)
+        record: dict[str, Any] = {"area": str(area_judged_by(item.nodeid) or ""), "when": call.when}
+        if seen is not None and call.when == "call":
+            secrets = {self.context.api_key}
+            record.update(
+                examples=seen.examples,
+                truncated=seen.truncated,
+                requests=seen.requests,
+                findings=[finding.to_json() for finding in _findings_of(seen, secrets)],
+                unverifiable=[
+                    {
+                        "fields": list(u.fields),
+                        "detail": u.detail,
+                        "setting": u.setting,
+                        "test": item.nodeid,
+                        "reproduction": _reproduction(u.chain, secrets),
+                    }
+                    for u in seen.unverifiable
+                ],
+            )
+        if report.failed and call.excinfo is not None and not isinstance(call.excinfo.value, ContractFailure):
+            record["error"] = f"{call.excinfo.typename}: {str(call.excinfo.value).strip().splitlines()[0][:300]}"
+        if report.skipped and isinstance(report.longrepr, tuple):
+            record["reason"] = str(report.longrepr[2])
+        report.contract = record  # type: ignore[attr-defined]
         return report
+
+
+def _reproduction(chain: Any, secrets: set[str]) -> str:
+    from contract_tests.repro import render_script
+
+    return render_script(list(chain), secrets=secrets) if chain else ""
+
+
+class ContractPlugin:
+    """The controller's side: the tests collected, their records, the verdict and the summary."""
+
+    name = "contract"
+
+    def __init__(
+        self,
+        context: Context,
+        *,
+        target: str,
+        seed: int | None,
+        workers: int = 1,
+        known: dict[str, str] | None = None,
+        selected: bool = False,
+    ) -> None:
+        self.context = context
+        self.target = target
+        self.seed = seed
+        self.workers = workers
+        self.known = known
+        self.selected = selected
+        self.collected: dict[str, None] = {}
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.findings: list[Finding] = []
+        self.unverifiable: list[dict[str, Any]] = []
+        self.errors: list[str] = []
+        self.requests = 0
+        self.started = time.monotonic()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The tests of an in-process run."""
+        self.collected.update(dict.fromkeys(item.nodeid for item in session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """The tests a pytest-xdist worker collected (each worker collects them all)."""
+        self.collected.update(dict.fromkeys(ids))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A module that cannot be collected is an error of the run."""
         if report.failed:
             self.errors.append(f"{report.nodeid}: collection failed: {str(report.longrepr).strip().splitlines()[-1]}")
 
-    def _header(self) -> str:
-        profile = self.context.profile
-        if self.findings:
-            verdict = f"FAIL: {len(distinct(self.findings))} distinct violation(s)"
-        elif self.errors:
-            verdict = f"ERROR: the run failed ({len(self.errors)} error(s)), no violation found"
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold one report into the test's outcome."""
+        record: dict[str, Any] | None = getattr(report, "contract", None)
+        area = area_judged_by(report.nodeid)
+        if record is None:
+            if report.failed:  # a failure outside the recording plugin's reach (a fixture, teardown)
+                self.outcomes[report.nodeid] = TestOutcome(report.nodeid, area, "broken", f"{report.when} failed")
+                self.errors.append(f"{report.nodeid} ({report.when}) failed: {_last_line(report)}")
+            return
+        self.requests += int(record.get("requests", 0))
+        self.findings += [Finding.from_json(data) for data in record.get("findings", [])]
+        self.unverifiable += record.get("unverifiable", [])
+        examples, truncated = int(record.get("examples", 0)), bool(record.get("truncated", False))
+        if report.skipped:
+            outcome = TestOutcome(report.nodeid, area, "skipped", record.get("reason", "skipped"))
+        elif "error" in record:
+            outcome = TestOutcome(report.nodeid, area, "broken", record["error"], examples)
+            self.errors.append(f"{report.nodeid} ({report.when}): {record['error']}")
+        elif report.failed:
+            outcome = TestOutcome(report.nodeid, area, "failed", "", examples, truncated)
         else:
-            verdict = "PASS: no contract violation found"
-        areas = sorted({str(f.area) for f in self.findings})
-        where = f" in {', '.join(areas)}" if areas else ""
+            outcome = TestOutcome(report.nodeid, area, "judged", "", examples, truncated)
+        self.outcomes[report.nodeid] = outcome
+
+    def verdict(self) -> Verdict:
+        """The verdict of what has been reported so far."""
+        causes = root_causes(self.findings)
+        gone: list[str] = []
+        if self.known is not None:
+            seen = {cause.key for cause in causes}
+            causes = [
+                type(cause)(
+                    cause.key,
+                    cause.example,
+                    cause.count,
+                    cause.operations,
+                    cause.tests,
+                    "known" if cause.key in self.known else "new",
+                )
+                for cause in causes
+            ]
+            gone = sorted(set(self.known) - seen)
+        tests = [
+            self.outcomes.get(nodeid) or TestOutcome(nodeid, area_judged_by(nodeid), "missing", "never reported")
+            for nodeid in {**self.collected, **dict.fromkeys(self.outcomes)}
+        ]
+        return Verdict(
+            causes,
+            tests,
+            not_verifiable(self.unverifiable),
+            list(self.errors),
+            gone,
+            baseline=self.known is not None,
+            selected=self.selected,
+        )
+
+    def _facts(self, verdict: Verdict) -> list[str]:
+        profile = self.context.profile
         seed = f", seed {self.seed}" if self.seed is not None else ""
         elapsed = time.monotonic() - self.started
+        ran = sum(t.executed for t in verdict.tests)
         lines = [
-            f"# Contract suite: {verdict}{where}",
-            "",
-            f"target {self.target} ({self.context.base_url}), profile {profile.name}{seed}, "
-            f"{self.tests} tests ({self.skipped} skipped), {self.context.recorder.total} requests, {elapsed:.1f} s",
+            f"target {self.target} ({self.context.base_url}), profile {profile.name}{seed}, {self.workers} worker(s), "
+            f"{ran}/{len(verdict.tests)} tests run, {self.requests} requests, {elapsed:.1f} s, "
+            f"exit status {verdict.exit_status} ({verdict.word})"
         ]
-        if self.context.replay_hint and not self.ok:
+        if self.context.replay_hint and verdict.exit_status:
             lines += ["", self.context.replay_hint]
-        if not self.ok and not profile.derandomize and self.seed is not None:
+        if verdict.exit_status and not profile.derandomize and self.seed is not None:
             lines += [
                 "",
                 f"The same cases again: CONTRACT_PROFILE={profile.name} CONTRACT_SEED={self.seed} make contract",
             ]
-        return "\n".join(lines)
+        return lines
 
-    def summary(self) -> str:
-        """The grouped summary (Markdown)."""
-        return render_summary(self.findings, header=self._header(), errors=self.errors)
-
-    def write(self, reports: Path) -> None:
-        """Write `contract-summary.md` and `contract-summary.json` into the report folder."""
-        reports.mkdir(parents=True, exist_ok=True)
-        (reports / SUMMARY_MD).write_text(self.summary() + "\n", encoding="utf-8")
-        meta = {
+    def meta(self) -> dict[str, Any]:
+        """The run's facts for the JSON summary."""
+        return {
             "target": self.target,
             "base_url": self.context.base_url,
             "profile": self.context.profile.name,
             "seed": self.seed,
-            "requests": self.context.recorder.total,
+            "workers": self.workers,
+            "requests": self.requests,
             "seconds": round(time.monotonic() - self.started, 1),
         }
-        (reports / SUMMARY_JSON).write_text(summary_json(self.findings, self.errors, meta) + "\n", encoding="utf-8")
+
+    def write(self, reports: Path, verdict: Verdict) -> None:
+        """Write `contract-summary.md` and `contract-summary.json` into the report folder."""
+        reports.mkdir(parents=True, exist_ok=True)
+        (reports / SUMMARY_MD).write_text(verdict.markdown(self._facts(verdict)) + "\n", encoding="utf-8")
+        (reports / SUMMARY_JSON).write_text(verdict.to_json(self.meta()) + "\n", encoding="utf-8")
+
+    def write_baseline(self, path: Path, verdict: Verdict) -> None:
+        """Record this run's root causes as the known ones."""
+        baseline.write(path, {cause.key: cause.example.detail for cause in verdict.causes}, target=f"{self.target}")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print the grouped summary after pytest's own."""
+        """Print the summary after pytest's own."""
+        verdict = self.verdict()
         terminalreporter.write_line("")
-        terminalreporter.write_line(self.summary())
+        terminalreporter.write_line(verdict.markdown(self._facts(verdict)))
+
+
+def _last_line(report: pytest.TestReport) -> str:
+    text = str(report.longrepr).strip().splitlines()
+    return text[-1][:300] if text else ""

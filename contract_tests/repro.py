@@ -90,6 +90,11 @@ class Recorder:
             self.exchanges.append(exchange)
             self.total += 1
 
+    def count(self) -> None:
+        """Count a request that is not part of the chain (it still spends the budget)."""
+        with self._lock:
+            self.total += 1
+
     def chain(self) -> list[Exchange]:
         """A copy of the current chain."""
         with self._lock:

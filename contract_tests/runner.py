@@ -1,12 +1,14 @@
-"""`python -m contract_tests`: pick the target, start what it needs, run the pytest suite, report, exit.
+"""`python -m contract_tests`: pick the target, start what it needs, run the pytest suite, judge, report, exit.
 
 Target: `CONTRACT_BASE_URL` + `CONTRACT_API_KEY` + `CONTRACT_WORKFLOW_ID` (and optionally
-`CONTRACT_WORKFLOW_PARAMETERS`, a JSON object the workflow accepts, and `CONTRACT_NULL_ONLY_FIELDS`, request fields
-that must name resources existing there, sent only omitted or null); without `CONTRACT_BASE_URL`, a reference server
-started on a free loopback port (`--fault NAME` switches faults on in it) and stopped afterwards.
+`CONTRACT_WORKFLOW_PARAMETERS`, a JSON object the workflow accepts; `CONTRACT_KNOWN_VALUES`, a JSON object of request
+field values that name resources existing there, e.g. `{"browser_session_id": "pbs_1"}`; `CONTRACT_NULL_ONLY_FIELDS`,
+request fields sent only omitted or null); without `CONTRACT_BASE_URL`, a reference server started on a free loopback
+port (`--fault NAME` switches faults on in it) and stopped afterwards. `CONTRACT_WORKERS` sets how many processes
+send requests at once (default 4 against a `CONTRACT_BASE_URL`, 1 against the reference server).
 
-Exit status: 0 when no contract violation was found, 1 when some were (see the summary), 2 when the run itself failed
-(target unreachable, misconfiguration, a broken test).
+Exit status: 0 pass (every area judged, no violation outside the baseline), 1 violations, 2 the suite could not run
+(target unreachable, misconfiguration, a broken test), 3 incomplete (no violation, but some area was not judged).
 """
 
 from __future__ import annotations
@@ -17,26 +19,28 @@ import os
 import random
 import shlex
 import sys
-from collections.abc import Sequence
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from contract_tests.context import ConfigurationError, Context, profile_from_env, set_current
-from contract_tests.plugin import ContractPlugin
+from contract_tests import baseline
+from contract_tests.context import ENV_VAR, ConfigurationError, Context, profile_from_env, set_current
+from contract_tests.plugin import SUMMARY_MD, ContractPlugin
 from contract_tests.sink import Sink
 from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer, TargetError
+from contract_tests.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, Verdict
 
-__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATIONS", "main", "run"]
 
-EXIT_OK = 0
-EXIT_VIOLATIONS = 1
-EXIT_ERROR = 2
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 JUNIT = "contract-junit.xml"
 _PROFILE_TIMEOUTS = {"ci": 120, "dev": 600, "deep": 0}  # pytest-timeout seconds per test (0: none)
+_REMOTE_WORKERS = 4
+_MAX_WORKERS = 16
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,32 +51,60 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="report folder (default: reports)")
     parser.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
     parser.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=os.environ.get("CONTRACT_BASELINE") or None,
+        help="root causes listed in this file are known: they do not fail the run (default: $CONTRACT_BASELINE)",
+    )
+    parser.add_argument("--write-baseline", type=Path, metavar="FILE", help="record this run's root causes in FILE")
     return parser
 
 
-def _remote(environ: dict[str, str]) -> tuple[str, str, str, dict[str, Any]]:
+def _json_object(environ: Mapping[str, str], name: str) -> dict[str, Any]:
+    raw = environ.get(name) or "{}"
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{name} must be a JSON object")
+    return value
+
+
+def _remote(environ: Mapping[str, str]) -> tuple[str, str, str, dict[str, Any]]:
     missing = [name for name in ("CONTRACT_API_KEY", "CONTRACT_WORKFLOW_ID") if not environ.get(name)]
     if missing:
         raise ConfigurationError(f"CONTRACT_BASE_URL is set, so {' and '.join(missing)} must be set too")
-    raw = environ.get("CONTRACT_WORKFLOW_PARAMETERS") or "{}"
-    try:
-        parameters = json.loads(raw)
-    except ValueError as error:
-        raise ConfigurationError(f"CONTRACT_WORKFLOW_PARAMETERS is not JSON: {error}") from None
-    if not isinstance(parameters, dict):
-        raise ConfigurationError("CONTRACT_WORKFLOW_PARAMETERS must be a JSON object")
+    parameters = _json_object(environ, "CONTRACT_WORKFLOW_PARAMETERS")
     return environ["CONTRACT_BASE_URL"], environ["CONTRACT_API_KEY"], environ["CONTRACT_WORKFLOW_ID"], parameters
 
 
-def _null_only(environ: dict[str, str]) -> frozenset[str]:
+def _fields(environ: Mapping[str, str]) -> tuple[frozenset[str], dict[str, Any]]:
     from contract_tests.spec import Spec
 
+    spec = Spec.load()
     names = frozenset(n.strip() for n in environ.get("CONTRACT_NULL_ONLY_FIELDS", "").split(",") if n.strip())
-    nullable = set(Spec.load().nullable_fields("WorkflowRunRequest"))
-    unknown = sorted(names - nullable)
+    unknown = sorted(names - set(spec.nullable_fields("WorkflowRunRequest")))
     if unknown:
         raise ConfigurationError(f"CONTRACT_NULL_ONLY_FIELDS: not nullable request fields: {', '.join(unknown)}")
-    return names
+    known = _json_object(environ, "CONTRACT_KNOWN_VALUES")
+    unknown = sorted(set(known) - set(spec.reference_fields("WorkflowRunRequest")))
+    if unknown:
+        raise ConfigurationError(
+            f"CONTRACT_KNOWN_VALUES: not request fields that name a resource: {', '.join(unknown)} "
+            f"(those are: {', '.join(spec.reference_fields('WorkflowRunRequest'))})"
+        )
+    return names, known
+
+
+def _workers(environ: Mapping[str, str], remote: bool) -> int:
+    raw = environ.get("CONTRACT_WORKERS")
+    if not raw:
+        return _REMOTE_WORKERS if remote else 1
+    if not raw.isdigit() or not 1 <= int(raw) <= _MAX_WORKERS:
+        raise ConfigurationError(f"CONTRACT_WORKERS={raw!r}: expected a whole number from 1 to {_MAX_WORKERS}")
+    return int(raw)
 
 
 def _seed(derandomize: bool, fixed: int) -> int:
@@ -82,7 +114,7 @@ def _seed(derandomize: bool, fixed: int) -> int:
     return fixed if derandomize else random.SystemRandom().randrange(1, 2**31)
 
 
-def _pytest_args(reports: Path, seed: int, profile: str, keyword: str | None, quiet: bool) -> list[str]:
+def _pytest_args(reports: Path, seed: int, profile: str, keyword: str | None, quiet: bool, workers: int) -> list[str]:
     args = [
         str(PACKAGE),
         f"--rootdir={ROOT}",
@@ -98,13 +130,48 @@ def _pytest_args(reports: Path, seed: int, profile: str, keyword: str | None, qu
         f"--hypothesis-seed={seed}",
         "--tb=short",
         "-q" if quiet else "-v",
+        # pytest-xdist: `load` hands tests out one by one, so a slow test does not hold the ones queued behind it.
+        *(["-n", str(workers), "--dist", "load"] if workers > 1 else ["-p", "no:xdist"]),
     ]
     return [*args, "-k", keyword] if keyword else args
 
 
+def _annotate_junit(path: Path, verdict: Verdict) -> None:
+    """Put the verdict into the JUnit XML as test-suite properties, so that it says what the summary says."""
+    try:
+        tree = ElementTree.parse(path)
+    except (OSError, ElementTree.ParseError):
+        return
+    root = tree.getroot()
+    for suite in [root] if root.tag == "testsuite" else root.iter("testsuite"):
+        properties = suite.find("properties")
+        if properties is None:
+            properties = ElementTree.Element("properties")
+            suite.insert(0, properties)
+        values = {
+            "contract_verdict": verdict.word,
+            "contract_exit_status": str(verdict.exit_status),
+            "contract_root_causes": str(len(verdict.new_causes)),
+            "contract_known_root_causes": str(len(verdict.causes) - len(verdict.new_causes)),
+            "contract_incomplete_areas": ", ".join(verdict.incomplete_areas),
+            "contract_not_verifiable": ", ".join(", ".join(item.fields) for item in verdict.not_verifiable),
+        }
+        for name, value in values.items():
+            ElementTree.SubElement(properties, "property", name=name, value=value)
+        for cause in verdict.causes:
+            ElementTree.SubElement(properties, "property", name="contract_root_cause", value=cause.key)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
 def run(
-    *, reports: Path, faults: Sequence[str] = (), keyword: str | None = None, quiet: bool = False
-) -> tuple[int, ContractPlugin | None]:
+    *,
+    reports: Path,
+    faults: Sequence[str] = (),
+    keyword: str | None = None,
+    quiet: bool = False,
+    known: Path | None = None,
+    write_baseline: Path | None = None,
+) -> tuple[int, Verdict | None]:
     """Run the suite once.
 
     Args:
@@ -112,18 +179,24 @@ def run(
         faults: faults to switch on in the default target.
         keyword: a pytest `-k` expression.
         quiet: less pytest output.
+        known: a baseline file: the root causes it lists do not fail the run.
+        write_baseline: record this run's root causes in this file.
 
     Returns:
-        The exit status and the plugin holding the findings (None when the run could not start).
+        The exit status and the verdict (None when the run could not start).
     """
     profile = profile_from_env()
     seed = _seed(profile.derandomize, profile.seed)
-    reports.mkdir(parents=True, exist_ok=True)
     environ = dict(os.environ)
+    remote = bool(environ.get("CONTRACT_BASE_URL"))
+    workers = _workers(environ, remote)
+    null_only, known_values = _fields(environ)
+    known_causes = baseline.load(known) if known is not None else None
+    reports.mkdir(parents=True, exist_ok=True)
     server: ReferenceServer | None = None
     with Sink() as sink:
         try:
-            if environ.get("CONTRACT_BASE_URL"):
+            if remote:
                 if faults:
                     raise ConfigurationError("--fault applies to the default target only (unset CONTRACT_BASE_URL)")
                 base_url, api_key, workflow_id, parameters = _remote(environ)
@@ -142,38 +215,58 @@ def run(
                 api_key=api_key,
                 workflow_id=workflow_id,
                 workflow_parameters=parameters,
-                null_only_fields=_null_only(environ),
+                null_only_fields=null_only,
+                known_values=known_values,
                 sink_url=sink.url,
                 profile=profile,
                 reports=reports,
                 replay_hint=hint,
+                workers=workers,
             )
             set_current(context)
-            plugin = ContractPlugin(context, target=target, seed=seed)
-            code = pytest.main(_pytest_args(reports, seed, profile.name, keyword, quiet), plugins=[plugin])
-            plugin.write(reports)
+            os.environ[ENV_VAR] = context.to_env()
+            plugin = ContractPlugin(
+                context, target=target, seed=seed, workers=workers, known=known_causes, selected=bool(keyword)
+            )
+            code = pytest.main(_pytest_args(reports, seed, profile.name, keyword, quiet, workers), plugins=[plugin])
+            verdict = plugin.verdict()
+            if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                verdict.errors.append(f"pytest ended with {pytest.ExitCode(code).name}")
+            plugin.write(reports, verdict)
+            _annotate_junit(reports / JUNIT, verdict)
+            if write_baseline is not None:
+                plugin.write_baseline(write_baseline, verdict)
         except TargetError as error:
             print(f"contract suite: {error}", file=sys.stderr)
             return EXIT_ERROR, None
         finally:
+            os.environ.pop(ENV_VAR, None)
             set_current(None)
             if server is not None:
                 server.stop()
-    if plugin.findings:
-        return EXIT_VIOLATIONS, plugin
-    if code != pytest.ExitCode.OK or plugin.errors:
-        return EXIT_ERROR, plugin
-    return EXIT_OK, plugin
+    return verdict.exit_status, verdict
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        code, plugin = run(reports=args.reports, faults=args.fault, keyword=args.keyword, quiet=args.quiet)
+        code, verdict = run(
+            reports=args.reports,
+            faults=args.fault,
+            keyword=args.keyword,
+            quiet=args.quiet,
+            known=args.baseline,
+            write_baseline=args.write_baseline,
+        )
     except ConfigurationError as error:
         print(f"contract suite: {error}", file=sys.stderr)
         return EXIT_ERROR
-    if plugin is not None:
-        print(f"\nsummary: {args.reports / 'contract-summary.md'}, JUnit: {args.reports / JUNIT}")
+    if verdict is not None:
+        print(f"\nsummary: {args.reports / SUMMARY_MD}, JUnit: {args.reports / JUNIT}")
+        if args.write_baseline is not None:
+            print(f"baseline: {len(verdict.causes)} root cause(s) written to {args.write_baseline}")
+            if code == EXIT_VIOLATIONS:  # recording the known breaks is what was asked: that worked
+                code = EXIT_OK
+        print(f"exit status {code}: {verdict.word}")
     return code

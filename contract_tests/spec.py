@@ -161,6 +161,19 @@ class Spec:
                 found.append(f.name)
         return found
 
+    def reference_fields(self, name: str) -> list[str]:
+        """Optional string properties that name a server-side resource by its id (`browser_session_id`, ...): a
+        name ending in `_id`, or a description that starts with "ID of". A made-up value names nothing on a real
+        target, so a documented 4xx to it is not a violation (see `flows.send_run`)."""
+        required = set(self.required(name))
+        found = []
+        for f in self.fields(name):
+            strings = [b for b in non_null_branches(f.schema) if b.get("type") == "string" and "enum" not in b]
+            described = str(f.schema.get("description", "")).lower().startswith(("id of", "the id of"))
+            if strings and f.name not in required and (f.name.endswith("_id") or described):
+                found.append(f.name)
+        return found
+
     def operation(self, operation_id: str) -> tuple[str, str, JsonSchema]:
         """The path, method and (resolved) operation object of an operationId."""
         for path, item in self.document["paths"].items():

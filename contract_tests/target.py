@@ -44,15 +44,24 @@ class TargetError(RuntimeError):
 class ReferenceServer:
     """`python -m reference_server` on 127.0.0.1, port 0, a fresh database and a generated key."""
 
-    def __init__(self, workdir: Path, faults: Sequence[str] = (), *, server_defaults: bool = False) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        faults: Sequence[str] = (),
+        *,
+        server_defaults: bool = False,
+        options: Sequence[str] = (),
+    ) -> None:
         """Args:
         workdir: where the database (and the workflows file) go.
         faults: `--fault` names to switch on.
         server_defaults: start it as a user would by hand: the server's own demo workflow and real-time clock
             (instead of this suite's workflow on a 10x clock).
+        options: more command-line options (`["--latency", "0.2"]`).
         """
         self.workdir = workdir
         self.faults = list(faults)
+        self.options = list(options)
         self.server_defaults = server_defaults
         self.api_key = f"contract-{secrets.token_hex(12)}"
         self.base_url = ""
@@ -84,6 +93,7 @@ class ReferenceServer:
                 else ["--workflows", str(self.workflows_file), "--time-scale", str(TIME_SCALE)]
             ),
             *faults,
+            *self.options,
         ]
 
     def start(self) -> ReferenceServer:

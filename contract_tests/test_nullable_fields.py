@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests import checks, flows
+from contract_tests import checks, classify, flows
 from contract_tests.api import Api
 from contract_tests.areas import Area
 from contract_tests.context import Example
@@ -65,8 +65,10 @@ def test_non_nullable_field_rejects_null(
 ) -> None:
     """A null where the spec allows none: 422."""
     with example():
-        reply = api.run_workflow(_with(bodies.minimal(), path, None))
-        checks.rejected(reply, Area.NULLABLE_FIELDS, f"null {'.'.join(path)}")
+        body = _with(bodies.minimal(), path, None)
+        reply = api.run_workflow(body)
+        location, kind = classify.invalid_cause(spec, body)
+        checks.rejected(reply, Area.NULLABLE_FIELDS, f"null {'.'.join(path)}", location=location, kind=kind)
         checks.response_conforms(spec, "run_workflow", reply)
 
 
@@ -75,5 +77,5 @@ def test_nullable_response_fields_parse_when_null(api: Api, spec: Spec, bodies: 
     real run sends every nullable field (checked in `flows`)."""
     with example():
         run = flows.start_run(api, spec, bodies.minimal())
-        nulled = {**run, **dict.fromkeys(spec.nullable_fields(RESPONSE))}
-        flows.strict_parse(nulled)
+        nullable = spec.nullable_fields(RESPONSE)
+        flows.strict_parse({**run, **dict.fromkeys(nullable)}, "run_workflow", only=nullable)

@@ -13,18 +13,18 @@ import contextlib
 import json
 from typing import Any
 
+import httpx2
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.config import HealthCheck as SchemathesisHealthCheck
 from schemathesis.core.failures import FailureGroup
 
-from contract_tests import checks
-from contract_tests.api import Reply
+from contract_tests import checks, classify, observations
+from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation
-from contract_tests.classify import area_of_failure
 from contract_tests.context import current
-from contract_tests.findings import AREA_ATTRIBUTE, CHAIN_ATTRIBUTE, STRIP_ATTRIBUTE
+from contract_tests.findings import STRIP_ATTRIBUTE
 from contract_tests.repro import Exchange, now
 from contract_tests.spec import DEFAULT_SPEC, Spec
 
@@ -33,6 +33,14 @@ SPEC = Spec.load()
 KEY_HEADER = SPEC.api_key_header()
 URL_FIELDS = SPEC.url_fields("WorkflowRunRequest")
 RUN_OPERATION = "run_workflow"
+REQUEST = "WorkflowRunRequest"
+KNOWN = dict(CONTEXT.known_values)
+UNKNOWN_RESOURCE_STATUSES = {
+    status for status in SPEC.documented_statuses(RUN_OPERATION) if 400 <= status < 500 and status not in (403, 422)
+}
+"""What `run_workflow` documents for a request naming something that does not exist (not auth, not validation)."""
+UNVERIFIABLE: set[str] = set()
+"""Request fields found to name resources the suite cannot make up on this target: left out from then on."""
 AUTH = {KEY_HEADER: CONTEXT.api_key}  # passed explicitly, so that `ignored_auth` knows the key is the real one
 CHECKS = [
     "not_a_server_error",
@@ -47,6 +55,17 @@ CHECKS = [
     "use_after_free",
     "ensure_resource_availability",
 ]
+
+ISOLATOR = Api(
+    CONTEXT.base_url,
+    api_key=CONTEXT.api_key,
+    key_header=KEY_HEADER,
+    paths={operation_id: SPEC.operation(operation_id)[0] for operation_id in SPEC.operation_ids()},
+    recorder=CONTEXT.recorder,
+    timeout=CONTEXT.profile.request_timeout,
+    minimal_body={"workflow_id": CONTEXT.workflow_id},
+)
+"""Narrows a 5xx of a Schemathesis case down to the one field that causes it (`Api.isolate`)."""
 
 schema = schemathesis.openapi.from_path(DEFAULT_SPEC)
 schema.config.update(
@@ -89,6 +108,11 @@ def prepare(case: Any) -> Any:
         body["workflow_id"] = CONTEXT.workflow_id
         for name in CONTEXT.null_only_fields & body.keys():
             body[name] = None
+        for name in UNVERIFIABLE & body.keys():
+            del body[name]
+        for name in KNOWN.keys() & body.keys():
+            if body[name] is not None:
+                body[name] = KNOWN[name]
         if body.get("parameters") is not None:
             body["parameters"] = dict(CONTEXT.workflow_parameters)
         if case.query:
@@ -119,37 +143,59 @@ def _exchange(response: Any) -> Exchange:
     )
 
 
-def _own_checks(case: Any, response: Any) -> list[BaseException]:
+def _own_checks(case: Any, reply: Reply) -> None:
     """This suite's response checks, on every Schemathesis response (not on probes with another HTTP method)."""
     if case.method.upper() != case.operation.method.upper():
-        return []
+        return
     operation_id = case.operation.definition.raw.get("operationId", "")
-    headers = {name: ", ".join(values) for name, values in response.headers.items()}
-    reply = Reply(response.status_code, headers, response.content)
-    try:
+    with observations.soft():
         body = checks.response_conforms(SPEC, operation_id, reply)
-        if reply.status == 200 and isinstance(body, dict):
-            checks.nullable_keys_present(SPEC, body)
-    except ContractViolation as violation:
-        return [violation]
-    return []
+        if reply.status == 200 and isinstance(body, dict) and operation_id != "cancel_run":
+            checks.nullable_keys_present(SPEC, body, operation_id)
 
 
-def raise_failures(case: Any, response: Any, failures: list[BaseException]) -> None:
-    """Add this suite's checks, file every failure under its area with the chain so far, and raise them at once."""
-    failures = [*failures, *_own_checks(case, response)]
-    chain = CONTEXT.recorder.chain()
+def _reply(response: Any) -> Reply:
+    headers = {name: ", ".join(values) for name, values in response.headers.items()}
+    return Reply(response.status_code, headers, response.content)
+
+
+def report_failures(case: Any, response: Any, failures: list[BaseException]) -> None:
+    """File every Schemathesis failure as a violation with the chain so far, then run this suite's own checks; a
+    failure does not stop the test (see `contract_tests.observations`)."""
+    reply = _reply(response)
+    body = case.body if isinstance(case.body, dict) else None
+    operation_id = case.operation.definition.raw.get("operationId", "")
+    if reply.status >= 500 and operation_id == RUN_OPERATION and body is not None:
+        sent = response.request
+        request = httpx2.Request(sent.method or "POST", sent.url or "", headers=dict(sent.headers), content=sent.body)
+        reply = ISOLATOR.isolate(request, reply)
     for failure in failures:
-        if not isinstance(failure, ContractViolation):
-            area = area_of_failure(SPEC, failure, case.body if isinstance(case.body, dict) else None, response.content)
-            setattr(failure, AREA_ATTRIBUTE, area)
-            if area == Area.AUTH:
-                setattr(failure, STRIP_ATTRIBUTE, (KEY_HEADER,))
-        setattr(failure, CHAIN_ATTRIBUTE, chain)
-    if len(failures) == 1:
-        raise failures[0]
-    if failures:
-        raise ExceptionGroup("contract violations", failures)  # type: ignore[type-var]
+        if isinstance(failure, ContractViolation):
+            observations.report(failure)
+            continue
+        violation = classify.violation_of_failure(
+            SPEC,
+            failure,
+            operation_id=operation_id,
+            body=body,
+            status=reply.status,
+            content=reply.content,
+            media=reply.content_type,
+        )
+        if violation.area == Area.AUTH:
+            setattr(violation, STRIP_ATTRIBUTE, (KEY_HEADER,))
+        if violation.check == "no_server_error" and reply.culprit:  # named as `checks.no_server_error` names it
+            violation = _server_error(reply, operation_id)
+        observations.report(violation)
+    _own_checks(case, reply)
+
+
+def _server_error(reply: Reply, operation_id: str) -> ContractViolation:
+    try:
+        checks.no_server_error(reply, operation_id)
+    except ContractViolation as violation:
+        return violation
+    raise AssertionError("not a server error")  # pragma: no cover - only called on a 5xx
 
 
 def builtin_failures(validate: Any) -> list[BaseException]:
@@ -163,23 +209,63 @@ def builtin_failures(validate: Any) -> list[BaseException]:
     return []
 
 
+def _invented_references(case: Any) -> list[str]:
+    body = case.body if isinstance(case.body, dict) else {}
+    return [name for name in SPEC.reference_fields(REQUEST) if body.get(name) is not None and name not in KNOWN]
+
+
+def send(case: Any) -> Any:
+    """Send a prepared case and record the exchange. A positive `run_workflow` case that names a made-up resource
+    and gets the documented 4xx for it is sent again without it (the field is then noted as not verifiable)."""
+    response = case.call(headers=AUTH)
+    CONTEXT.recorder.add(_exchange(response))
+    positive = case.meta is not None and case.meta.generation.mode.is_positive
+    invented = _invented_references(case) if positive else []
+    if invented and response.status_code in UNKNOWN_RESOURCE_STATUSES:
+        first = response
+        for name in invented:
+            case.body.pop(name)
+        response = case.call(headers=AUTH)
+        CONTEXT.recorder.add(_exchange(response))
+        if 200 <= response.status_code < 300:
+            UNVERIFIABLE.update(invented)
+            observations.unverifiable(
+                invented,
+                f"a valid request with made-up {', '.join(invented)} answered {first.status_code}: "
+                f"{first.content[:200].decode('utf-8', 'replace')}; without it, it was accepted",
+                "CONTRACT_KNOWN_VALUES='{"
+                + ", ".join(f'"{name}": "<an id that exists there>"' for name in invented)
+                + "}'",
+            )
+    return response
+
+
+def _count_example() -> None:
+    seen = observations.active()
+    if seen is not None:
+        seen.examples += 1
+
+
 @schema.parametrize()
 def test_operation(case: Any) -> None:
     """Every operation: examples, coverage and fuzzing, positive and negative."""
+    observations.pace()
     CONTEXT.recorder.reset()
     CONTEXT.check_budget()
     ensure_safe(prepare(case))
-    response = case.call(headers=AUTH)
-    CONTEXT.recorder.add(_exchange(response))
-    raise_failures(case, response, builtin_failures(lambda: case.validate_response(response, headers=AUTH)))
+    response = send(case)
+    report_failures(case, response, builtin_failures(lambda: case.validate_response(response, headers=AUTH)))
+    _count_example()
 
 
 class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
     """The stateful run: run_workflow, then get_run / cancel_run on the run it created (the spec's links)."""
 
     def setup(self) -> None:
+        observations.pace()
         CONTEXT.recorder.reset()
         self.created: set[str] = set()
+        _count_example()
 
     def call(self, case: Any, **kwargs: Any) -> Any:
         CONTEXT.check_budget()
@@ -195,7 +281,7 @@ class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
         def validate() -> None:
             case.validate_response(response, headers=AUTH, transport_kwargs=kwargs or None, recorder=self.recorder)
 
-        raise_failures(case, response, [*builtin_failures(validate), *self._lifecycle(case, response)])
+        report_failures(case, response, [*builtin_failures(validate), *self._lifecycle(case, response)])
 
     def _lifecycle(self, case: Any, response: Any) -> list[BaseException]:
         """Remember the runs this scenario created; a linked read or cancel of one of them must not be a 404."""

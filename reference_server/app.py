@@ -70,6 +70,7 @@ class ServerConfig:
         webhook_timeout: seconds per delivery try.
         webhook_retry_seconds: delay before a retry (times the number of tries so far), before scaling.
         durable: fsync each commit.
+        latency: seconds every request waits before it is handled (a stand-in for a slow, remote service).
         base_url: the server's own URL, for `app_url` and friends (set by the CLI once the port is known).
         spec_path: the OpenAPI document requests are validated against.
         clock: the time source.
@@ -92,6 +93,7 @@ class ServerConfig:
     webhook_timeout: float = 30.0
     webhook_retry_seconds: float = 1.0
     durable: bool = False
+    latency: float = 0.0
     base_url: str = "http://127.0.0.1:8787"
     spec_path: Path = DEFAULT_SPEC_PATH
     clock: Clock = wall_clock
@@ -409,7 +411,8 @@ def _pydantic_errors(error: pydantic.ValidationError) -> list[dict[str, Any]]:
 
 
 class CatchAll:
-    """ASGI middleware: an unexpected exception becomes a JSON 500 with `detail`, and is not re-raised.
+    """ASGI middleware: an unexpected exception becomes a JSON 500 with `detail`, and is not re-raised; every request
+    first waits `config.latency` seconds.
 
     Not re-raising keeps the connection usable (uvicorn drops a keep-alive connection whose app raised).
     """
@@ -430,6 +433,8 @@ class CatchAll:
                 started = True
             await send(message)
 
+        if self.service.config.latency > 0:
+            await asyncio.sleep(self.service.config.latency)
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as error:

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--durable", action="store_true", help="fsync every commit (survives power loss too)")
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC_PATH, help="OpenAPI document to validate against")
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds each request waits first, like a slow remote service"
+    )
     return parser
 
 
@@ -173,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         webhook_hosts=DEFAULT_ALLOWED_HOSTS | {host.lower() for host in args.webhook_host},
         webhook_timeout=args.webhook_timeout,
         durable=args.durable,
+        latency=args.latency,
         spec_path=args.spec,
     )
     config = replace(config, base_url=url_for(args.host, port))

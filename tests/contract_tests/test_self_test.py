@@ -82,9 +82,9 @@ def test_base_url_target_fails_and_its_reproduction_replays(tmp_path: Path, faul
         )
         assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
         summary = _summary(reports)
-        assert area in summary["areas"]
+        assert area in {cause["area"] for cause in summary["root_causes"]}
         assert server.api_key not in (reports / "contract-summary.md").read_text(encoding="utf-8")
-        finding = next(f for f in summary["findings"] if f["area"] == area and "RUN_1" in f["reproduction"])
+        finding = next(f for f in summary["root_causes"] if f["area"] == area and "RUN_1" in f["reproduction"])
         replay = subprocess.run(
             ["bash", "-c", finding["reproduction"]],
             env={**os.environ, "CONTRACT_API_KEY": server.api_key},
@@ -94,3 +94,41 @@ def test_base_url_target_fails_and_its_reproduction_replays(tmp_path: Path, faul
             timeout=60,
         )
         assert shown in replay.stdout, replay.stdout + replay.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.timeout(300)
+def test_a_target_too_slow_for_the_budget_ends_incomplete(tmp_path: Path) -> None:
+    """A reference server that waits 0.25 s before every answer, a 12 s budget: the run cannot judge every area; it
+    says which, and exits 3 (incomplete), not 0."""
+    with ReferenceServer(tmp_path / "server", options=["--latency", "0.25"]) as server:
+        environ = {
+            **os.environ,
+            "CONTRACT_PROFILE": "ci",
+            "CONTRACT_BASE_URL": server.base_url,
+            "CONTRACT_API_KEY": server.api_key,
+            "CONTRACT_WORKFLOW_ID": server.workflow_id,
+            "CONTRACT_WORKFLOW_PARAMETERS": json.dumps(DEFAULT_PARAMETERS),
+            "CONTRACT_MAX_SECONDS": "12",
+            "CONTRACT_TEST_SECONDS": "2",
+            "CONTRACT_WORKERS": "2",
+        }
+        reports = tmp_path / "reports"
+        result = subprocess.run(
+            [sys.executable, "-m", "contract_tests", "-q", "--reports", str(reports)],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    summary = _summary(reports)
+    assert result.returncode == 3, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (summary["verdict"], summary["exit_status"], summary["root_causes"]) == ("incomplete", 3, [])
+    assert summary["incomplete_areas"]
+    assert all("time budget" in test["reason"] for test in summary["not_run"])
+    named = (reports / "contract-summary.md").read_text(encoding="utf-8")
+    assert "INCOMPLETE" in named
+    for area in summary["incomplete_areas"]:
+        assert f"| {area} | " in named

@@ -7,18 +7,23 @@ import doctest
 import importlib
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 
-from contract_tests import checks, classify, findings, repro
+from contract_tests import baseline, checks, classify, findings, observations, repro
 from contract_tests.api import Reply
-from contract_tests.areas import Area, ContractViolation
+from contract_tests.areas import Area, ContractViolation, area_judged_by
+from contract_tests.context import ConfigurationError
+from contract_tests.plugin import ContractPlugin
 from contract_tests.repro import Exchange, render_script
 from contract_tests.spec import Spec
 from contract_tests.strategies import Requests
+from contract_tests.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, TestOutcome, Verdict
 
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = Spec.load()
 SINK = "http://127.0.0.1:9"
 REQUESTS = Requests(SPEC, "wpid_1", {"url": "https://example.com"}, SINK)
@@ -30,7 +35,22 @@ def _reply(status: int, body: Any, content_type: str = "application/json") -> Re
 
 @pytest.mark.parametrize(
     "module",
-    ["areas", "repro", "spec", "checks", "classify", "findings", "api", "context", "sink", "strategies", "client"],
+    [
+        "areas",
+        "repro",
+        "spec",
+        "checks",
+        "classify",
+        "findings",
+        "api",
+        "context",
+        "sink",
+        "strategies",
+        "client",
+        "observations",
+        "verdict",
+        "baseline",
+    ],
 )
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"contract_tests.{module}"), optionflags=doctest.ELLIPSIS)
@@ -159,27 +179,110 @@ def test_reproduction_of_binary_bodies_pipes_them() -> None:
     assert script.startswith("printf '\\000\\377\\047' | curl")
 
 
-def test_summary_groups_by_area_in_order() -> None:
+def _finding(area: Area, check: str, location: str, kind: str, test: str, script: str = "curl a") -> findings.Finding:
+    return findings.Finding(area, check, f"{check} broke", test, script, location=location, kind=kind, operation="op")
+
+
+def test_the_same_defect_seen_many_times_is_one_root_cause() -> None:
     items = [
-        findings.Finding(Area.SERVER_ERRORS, "no_server_error", "500", "t1", "curl a"),
-        findings.Finding(Area.STATUS_ENUM, "status_in_enum", "paused", "t2", "curl b"),
+        _finding(Area.RESPONSE_SCHEMA, "response_conforms", "/created_at", "format", "t1", "curl a\ncurl b"),
+        _finding(Area.RESPONSE_SCHEMA, "response_conforms", "/created_at", "format", "t2", "curl a"),
+        _finding(Area.RESPONSE_SCHEMA, "response_conforms", "/modified_at", "format", "t1"),
+        _finding(Area.STATUS_ENUM, "status_in_enum", "/status", "enum", "t3"),
     ]
-    text = findings.render_summary(items, header="# h")
-    assert text.index("## status enum") < text.index("## server errors")
-    document = json.loads(findings.summary_json(items, [], {"profile": "ci"}))
-    assert document["ok"] is False
-    assert document["areas"] == {"server errors": 1, "status enum": 1}
+    causes = findings.root_causes(items)
+    assert [(c.example.area, c.example.location, c.count) for c in causes] == [
+        (Area.STATUS_ENUM, "/status", 1),
+        (Area.RESPONSE_SCHEMA, "/created_at", 2),
+        (Area.RESPONSE_SCHEMA, "/modified_at", 1),
+    ]
+    assert causes[1].tests == ("t1", "t2")
+    assert causes[1].example.reproduction == "curl a"  # the shortest
 
 
-def test_exceptions_become_findings_with_their_chain() -> None:
-    violation = ContractViolation(Area.AUTH, "forbidden_without_valid_key", "200 without a key")
-    chain = [_exchange("GET", "http://h/v1/runs/x", 200, {}, 0.0)]
-    setattr(violation, findings.CHAIN_ATTRIBUTE, chain)
-    found, errors = findings.findings_from_exception(ExceptionGroup("g", [violation, KeyError("k")]), "t", {"secret"})
-    assert [f.area for f in found] == [Area.AUTH]
-    assert "curl" in found[0].reproduction
-    assert len(errors) == 1
-    assert "KeyError" in errors[0]
+def _outcome(test: str, state: str = "judged") -> TestOutcome:
+    return TestOutcome(test, area_judged_by(test), state)
+
+
+ALL_AREAS = [
+    "contract_tests/test_status_enum.py::a",
+    "contract_tests/test_proxy_options.py::a",
+    "contract_tests/test_nullable_fields.py::a",
+    "contract_tests/test_lifecycle.py::a",
+    "contract_tests/test_auth.py::a",
+    "contract_tests/test_client.py::a",
+    "contract_tests/test_request_validation.py::a",
+    "contract_tests/test_server_errors.py::a",
+    "contract_tests/test_schemathesis.py::test_operation[POST /v1/run/workflows]",
+    "contract_tests/test_schemathesis.py::TestStateful::runTest",
+]
+
+
+def test_verdict_exit_statuses() -> None:
+    judged = [_outcome(t) for t in ALL_AREAS]
+    assert Verdict([], judged).exit_status == EXIT_OK
+    skipped = [*judged[:-1], _outcome(ALL_AREAS[-1], "skipped")]
+    incomplete = Verdict([], skipped)
+    assert (incomplete.exit_status, incomplete.incomplete_areas) == (EXIT_INCOMPLETE, ["stateful run"])
+    assert Verdict([], [*judged, _outcome("contract_tests/test_auth.py::b", "broken")]).exit_status == EXIT_ERROR
+    cause = findings.root_causes([_finding(Area.AUTH, "c", "get_run", "served", ALL_AREAS[4])])
+    assert Verdict(cause, skipped).exit_status == EXIT_VIOLATIONS  # violations outrank incompleteness
+    document = json.loads(Verdict(cause, judged).to_json({"profile": "ci"}))
+    assert (document["verdict"], document["exit_status"], document["root_causes"][0]["count"]) == ("fail", 1, 1)
+    assert document["areas"]["auth"] == {
+        "state": "judged",
+        "tests": 1,
+        "executed": 1,
+        "truncated": 0,
+        "root_causes": 1,
+    }
+
+
+def test_every_contract_test_module_judges_an_area() -> None:
+    modules = sorted(p.name for p in (ROOT / "contract_tests").glob("test_*.py"))
+    assert [m for m in modules if area_judged_by(f"contract_tests/{m}::x") is None] == ["test_schemathesis.py"]
+    assert {area_judged_by(t) for t in ALL_AREAS} == set(Area)
+
+
+def test_a_violation_does_not_end_the_test() -> None:
+    seen = observations.begin("t", chain=list)
+    try:
+        with observations.soft():
+            checks.response_conforms(SPEC, "cancel_run", _reply(200, {"canceled": True}))
+        reply = _reply(200, {"run_id": "wr_1", "status": "paused", "created_at": "2026-01-01T00:00:00"})
+        checks.response_conforms(SPEC, "get_run", reply)  # goes on past each schema problem
+    finally:
+        observations.finish()
+    keys = [violation.key for violation, _ in seen.violations]
+    assert "response_conforms|/|type" in keys
+    assert "status_in_enum|/status|enum" in keys
+    assert "response_conforms|/created_at|format" in keys
+    assert len(keys) > 3  # and the required keys the reply leaves out
+
+
+def test_baseline_known_and_gone(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    baseline.write(path, {"c|get_run|served": "x", "r|get_run|404": "y"}, target="t")
+    known = baseline.load(path)
+    plugin = ContractPlugin.__new__(ContractPlugin)
+    plugin.known, plugin.findings, plugin.unverifiable, plugin.errors = known, [], [], []
+    plugin.collected, plugin.outcomes, plugin.selected = {}, {t: _outcome(t) for t in ALL_AREAS}, False
+    plugin.findings = [
+        _finding(Area.AUTH, "c", "get_run", "served", ALL_AREAS[4]),
+        _finding(Area.STATUS_ENUM, "status_in_enum", "/status", "enum", ALL_AREAS[0]),
+    ]
+    verdict = plugin.verdict()
+    assert [(c.key, c.baseline) for c in verdict.causes] == [
+        ("status_in_enum|/status|enum", "new"),
+        ("c|get_run|served", "known"),
+    ]
+    assert verdict.gone == ["r|get_run|404"]
+    assert verdict.exit_status == EXIT_VIOLATIONS
+    plugin.findings = plugin.findings[:1]
+    assert plugin.verdict().exit_status == EXIT_OK
+    (tmp_path / "bad.json").write_text("[]")
+    with pytest.raises(ConfigurationError, match="not a baseline"):
+        baseline.load(tmp_path / "bad.json")
 
 
 def test_recorder_keeps_the_current_example_only() -> None:
