@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
-.PHONY: install generate check-generated golden smoke-github lint format typecheck test contract kill-matrix serve bench bench-tools clean
+.PHONY: install generate check-generated golden smoke-github lint format typecheck test contract contract-baseline \
+	kill-matrix serve bench bench-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,10 @@ test: $(STAMP) ## the whole offline suite, plus the contract suite's ci profile
 contract: $(STAMP) ## fuzz a target (default: a fresh reference server) against the spec; CONTRACT_PROFILE=ci|dev|deep
 	$(PY) -m contract_tests
 
+CONTRACT_BASELINE_FILE ?= contract-baseline.json
+contract-baseline: $(STAMP) ## run as `make contract` does and record its root causes in $(CONTRACT_BASELINE_FILE)
+	$(PY) -m contract_tests --write-baseline $(CONTRACT_BASELINE_FILE)
+
 kill-matrix: $(STAMP) ## every reference-server fault must fail the contract suite in its area (checks docs/kill-matrix.md)
 	$(PY) -m contract_tests.kill_matrix --check
 
@@ -94,6 +99,27 @@ bench-tools: $(STAMP) $(BENCH_STAMPS) $(GITHUB_SPEC) ## install what `make bench
 
 bench: bench-tools ## measure, side by side, and write docs/benchmarks.md (~20 min; BENCH_QUICK=1 for a few)
 	$(PY) -m bench
+
+# The real open-source Skyvern server (skyvern[local], ~1.3 GB) in its own venv: a contract target, not the bench's
+# bare SDK above. `make contract-skyvern` runs it with the suite inside a private network namespace (root: unshare -n).
+.PHONY: contract-skyvern contract-skyvern-baseline
+SKYVERN_SERVER_VERSION := 1.0.56
+SKYVERN_UVICORN_VERSION := 0.44.0
+SKYVERN_SERVER := build/skyvern-server
+SKYVERN_SERVER_STAMP := $(SKYVERN_SERVER)/.installed-$(SKYVERN_SERVER_VERSION)
+SKYVERN_BASELINE := contract_tests/baselines/skyvern-$(SKYVERN_SERVER_VERSION).json
+
+$(SKYVERN_SERVER_STAMP):
+	rm -rf $(SKYVERN_SERVER) && $(PYTHON) -m venv $(SKYVERN_SERVER)
+	$(SKYVERN_SERVER)/bin/pip install --quiet --disable-pip-version-check \
+		"skyvern[local]==$(SKYVERN_SERVER_VERSION)" "uvicorn[standard]==$(SKYVERN_UVICORN_VERSION)"
+	touch $@
+
+contract-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the suite + plain st vs the real Skyvern server (root, offline); writes docs/real-target.md
+	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(if $(CONTRACT_BASELINE),--baseline $(CONTRACT_BASELINE))
+
+contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyvern, recording its root causes as the known ones
+	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern --write-baseline $(SKYVERN_BASELINE)
 
 clean:
 	rm -rf $(VENV) build reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

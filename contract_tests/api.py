@@ -137,10 +137,7 @@ class Api:
         )
         started = now()
         try:
-            try:
-                response = self._client.send(request)
-            except _RESETS:  # a kept-alive connection the server had closed: once more, on a new one
-                response = self._client.send(request)
+            response = self._send(request)
         except _RESETS as error:
             self._record(request, started, None, b"")
             operation_id = self.operation_of(path)
@@ -172,6 +169,14 @@ class Api:
             return self.isolate(request, reply)
         return reply
 
+    def _send(self, request: httpx2.Request) -> httpx2.Response:
+        """Send; a connection the server dropped under a kept-alive request (some servers drop it after a 5xx) is
+        tried once more, on a new connection."""
+        try:
+            return self._client.send(request)
+        except _RESETS:
+            return self._client.send(request)
+
     def isolate(self, request: httpx2.Request, reply: Reply) -> Reply:
         """Narrow a 5xx to a JSON object body down to one field: send the smallest valid body plus each field of it
         alone (same headers and query); the first that brings the 5xx back is the culprit. These requests are
@@ -193,7 +198,7 @@ class Api:
             attempt = self._client.build_request(request.method, request.url, headers=headers, content=single)
             started = now()
             try:
-                response = self._client.send(attempt)
+                response = self._send(attempt)
             except httpx2.HTTPError:
                 continue
             self.recorder.count()

@@ -27,7 +27,14 @@ from contract_tests.areas import Area, ContractViolation
 from contract_tests.checks import pointer, precise, problem_locations, schema_violations, server_error_kind
 from contract_tests.spec import Spec
 
-__all__ = ["area_of_body", "area_of_failure_kind", "area_of_rejection", "invalid_cause", "violation_of_failure"]
+__all__ = [
+    "CHECKS_OF_FAILURE",
+    "area_of_body",
+    "area_of_failure_kind",
+    "area_of_rejection",
+    "invalid_cause",
+    "violation_of_failure",
+]
 
 _BY_KIND: Mapping[str, Area] = {
     "ServerError": Area.SERVER_ERRORS,
@@ -40,6 +47,23 @@ _BY_KIND: Mapping[str, Area] = {
     "AcceptedNegativeData": Area.REQUEST_VALIDATION,
     "RejectedPositiveData": Area.REQUEST_VALIDATION,
 }
+CHECKS_OF_FAILURE: Mapping[str, frozenset[str]] = {
+    "ServerError": frozenset({"no_server_error"}),
+    "ContentTypeServerError": frozenset({"no_server_error"}),
+    "JsonSchemaError": frozenset({"response_conforms", "status_in_enum", "client_parses_response"}),
+    "UndefinedStatusCode": frozenset({"no_server_error", "documented_status"}),
+    "UndefinedContentType": frozenset({"json_body"}),
+    "MalformedMediaType": frozenset({"json_body"}),
+    "MissingContentType": frozenset({"json_body"}),
+    "AcceptedNegativeData": frozenset({"rejected"}),
+    "RejectedPositiveData": frozenset({"accepted", "client_call_succeeds"}),
+    "IgnoredAuth": frozenset({"forbidden_without_valid_key"}),
+    "MissingHeaderNotRejected": frozenset({"missing_required_header"}),
+    "UseAfterFree": frozenset({"retrievable"}),
+    "EnsureResourceAvailability": frozenset({"retrievable"}),
+}
+"""The checks of this suite that judge what each Schemathesis failure kind judges: `violation_of_failure` files a
+failure under one of them, and a Schemathesis finding is covered by a root cause of one of them."""
 _PROXY_FIELD = "proxy_location"
 _REQUEST = "WorkflowRunRequest"
 _QUOTED = re.compile(r'"([^"]+)"')

@@ -5,7 +5,8 @@ Target: `CONTRACT_BASE_URL` + `CONTRACT_API_KEY` + `CONTRACT_WORKFLOW_ID` (and o
 field values that name resources existing there, e.g. `{"browser_session_id": "pbs_1"}`; `CONTRACT_NULL_ONLY_FIELDS`,
 request fields sent only omitted or null); without `CONTRACT_BASE_URL`, a reference server started on a free loopback
 port (`--fault NAME` switches faults on in it) and stopped afterwards. `CONTRACT_WORKERS` sets how many processes
-send requests at once (default 4 against a `CONTRACT_BASE_URL`, 1 against the reference server).
+send requests at once (default 4 against a `CONTRACT_BASE_URL`, 1 against the reference server);
+`CONTRACT_TARGET_NAME` names a `CONTRACT_BASE_URL` target in the reports.
 
 Exit status: 0 pass (every area judged, no violation outside the baseline), 1 violations, 2 the suite could not run
 (target unreachable, misconfiguration, a broken test), 3 incomplete (no violation, but some area was not judged).
@@ -200,7 +201,7 @@ def run(
                 if faults:
                     raise ConfigurationError("--fault applies to the default target only (unset CONTRACT_BASE_URL)")
                 base_url, api_key, workflow_id, parameters = _remote(environ)
-                target, hint = "CONTRACT_BASE_URL", ""
+                target, hint = environ.get("CONTRACT_TARGET_NAME") or "CONTRACT_BASE_URL", ""
             else:
                 server = ReferenceServer(reports.resolve(), faults).start()
                 base_url, api_key, workflow_id = server.base_url, server.api_key, server.workflow_id
@@ -267,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.write_baseline is not None:
             print(f"baseline: {len(verdict.causes)} root cause(s) written to {args.write_baseline}")
             if code == EXIT_VIOLATIONS:  # recording the known breaks is what was asked: that worked
-                code = EXIT_OK
+                print("exit status 0: the violations above are recorded as known")
+                return EXIT_OK
         print(f"exit status {code}: {verdict.word}")
     return code

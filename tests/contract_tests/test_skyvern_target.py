@@ -1,0 +1,370 @@
+"""Offline tests of `contract_tests.skyvern` (`make contract-skyvern`): the API key, the network-namespace guard, the
+st report parser and the doc renderer. No server: the real one runs only under `make contract-skyvern`."""
+
+from __future__ import annotations
+
+import base64
+import doctest
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests import skyvern
+from contract_tests.skyvern import RunInfo, StFinding, StRun
+
+KEY = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LWtleQ.c2lnbmF0dXJl"
+SECRET = "s3cret-" * 6
+BASE = "http://127.0.0.1:40123"
+CAUSE = "server errors|no_server_error|run_workflow|500"
+
+
+def _unb64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(skyvern, raise_on_error=True).attempted > 0
+
+
+def test_api_key_is_an_hs256_jwt_signed_with_the_secret() -> None:
+    token = skyvern.make_api_key(SECRET, "o_123456", expires=4102444800)
+    header, payload, signature = token.split(".")
+    assert json.loads(_unb64(header)) == {"alg": "HS256", "typ": "JWT"}
+    assert json.loads(_unb64(payload)) == {"sub": "o_123456", "exp": 4102444800}
+    expected = hmac.new(SECRET.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    assert hmac.compare_digest(_unb64(signature), expected)
+    assert "=" not in token
+
+
+def test_server_key_is_fresh_and_its_organization_numeric(tmp_path: Path) -> None:
+    first = skyvern.SkyvernServer(tmp_path / "venv", tmp_path / "run")
+    second = skyvern.SkyvernServer(tmp_path / "venv", tmp_path / "run")
+    assert first.api_key != second.api_key
+    subject = json.loads(_unb64(first.api_key.split(".")[1]))["sub"]
+    assert subject.startswith("o_")
+    assert subject[2:].isdigit()
+    environment = first.environment()
+    assert environment["SKYVERN_API_KEY"] == first.api_key
+    assert environment["DATABASE_STRING"].startswith("sqlite+aiosqlite:///")
+    assert "http_proxy" not in {name.lower() for name in environment}
+
+
+@pytest.mark.parametrize(
+    ("environ", "interfaces", "expected"),
+    [
+        ({}, ["lo"], False),
+        ({skyvern.NAMESPACE_MARKER: "1"}, ["eth0", "lo"], False),
+        ({skyvern.NAMESPACE_MARKER: "0"}, ["lo"], False),
+        ({skyvern.NAMESPACE_MARKER: "1"}, ["lo"], True),
+    ],
+)
+def test_private_namespace_needs_the_marker_and_only_loopback(
+    environ: dict[str, str], interfaces: list[str], expected: bool
+) -> None:
+    assert skyvern.in_private_namespace(environ, interfaces) is expected
+
+
+def test_refuses_when_not_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    reason = skyvern.namespace_refusal()
+    assert reason is not None
+    assert "not root" in reason
+
+
+def test_refuses_when_unshare_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(shutil, "which", lambda name: None if name == "unshare" else f"/usr/bin/{name}")
+    reason = skyvern.namespace_refusal()
+    assert reason is not None
+    assert "unshare not found" in reason
+
+
+def test_refuses_when_unshare_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        assert argv[:2] == ["unshare", "-n"]
+        return subprocess.CompletedProcess(argv, 1, "", "unshare: unshare failed: Operation not permitted\n")
+
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(subprocess, "run", failing)
+    reason = skyvern.namespace_refusal()
+    assert reason is not None
+    assert "Operation not permitted" in reason
+
+
+def _never(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("must not be reached")
+
+
+def test_main_refuses_in_one_line_and_fuzzes_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(skyvern.NAMESPACE_MARKER, raising=False)
+    monkeypatch.setattr(skyvern, "namespace_refusal", lambda: "not root, so `unshare -n` is not available")
+    monkeypatch.setattr(os, "execvpe", _never)
+    monkeypatch.setattr(skyvern, "run_in_namespace", _never)
+    assert skyvern.main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "not root" in err
+    assert "Nothing was fuzzed" in err
+
+
+def test_main_reexecutes_itself_under_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, list[str], dict[str, str]]] = []
+
+    def execvpe(file: str, argv: list[str], env: dict[str, str]) -> None:
+        calls.append((file, argv, env))
+
+    monkeypatch.delenv(skyvern.NAMESPACE_MARKER, raising=False)
+    monkeypatch.setattr(skyvern, "namespace_refusal", lambda: None)
+    monkeypatch.setattr(os, "execvpe", execvpe)
+    skyvern.main(["--no-st"])
+    [(file, argv, env)] = calls
+    assert file == "unshare"
+    assert argv[:4] == ["unshare", "-n", "--", "sh"]
+    assert "ip link set lo up" in argv[5]
+    assert argv[-3:] == ["-m", "contract_tests.skyvern", "--no-st"]
+    assert env[skyvern.NAMESPACE_MARKER] == "1"
+
+
+def test_main_refuses_a_marker_with_the_network_open(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(skyvern.NAMESPACE_MARKER, "1")
+    monkeypatch.setattr(skyvern, "network_interfaces", lambda: ["eth0", "lo"])
+    monkeypatch.setattr(skyvern, "run_in_namespace", _never)
+    assert skyvern.main([]) == 2
+    assert "eth0" in capsys.readouterr().err
+
+
+def test_operations_of_a_reproduction_take_curls_target_not_urls_in_the_body() -> None:
+    script = (
+        'RESPONSE_1=$(curl -sS -X POST -H "x-api-key: $CONTRACT_API_KEY" --data-binary '
+        '\'{"webhook_url": "http://127.0.0.1:9/sink"}\' http://127.0.0.1:1/v1/run/workflows)\n'
+        'curl -sS -i -X GET -H "x-api-key: $CONTRACT_API_KEY" "http://127.0.0.1:1/v1/runs/$RUN_1"\n'
+        'curl -sS -i -X POST "http://127.0.0.1:1/v1/runs/$RUN_1/cancel"'
+    )
+    assert skyvern.operations_of(script) == [
+        "POST /v1/run/workflows",
+        "GET /v1/runs/{run_id}",
+        "POST /v1/runs/{run_id}/cancel",
+    ]
+
+
+ST_JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="schemathesis">
+<testcase name="POST /v1/run/workflows"><failure type="failure" message="ST202">1. Test Case ID: abc123
+
+- ST202 Schema-valid request rejected
+
+    Valid data should have been accepted
+    Expected: 2xx, 3xx, 401, 403, 404, 409, 429, 5xx
+
+[400] Bad Request:
+
+    `{"detail":"Invalid template workflow permanent id: wpid_123."}`
+
+Reproduce with:
+
+    curl -X POST -H 'x-api-key: [Filtered]' -d '{"workflow_id": "wpid_123"}' 'http://127.0.0.1:40123/v1/run/workflows?template=true'
+
+    st replay abc123
+
+2. Test Case ID: def456
+
+- Server error
+
+- Undocumented HTTP status code
+
+    Received: 500
+    Documented: 200, 400, 403, 404, 422
+
+[500] Internal Server Error:
+
+    `{"error":"Unexpected error: TypeError"}`
+
+Reproduce with:
+
+    curl -X POST -H 'x-api-key: [Filtered]' -d '{"run_with": {}}' 'http://127.0.0.1:40123/v1/run/workflows?template=true'
+</failure></testcase>
+<testcase name="GET /v1/runs/{run_id}" />
+</testsuite></testsuites>
+"""
+ST_KINDS = {
+    "ST202": "RejectedPositiveData",
+    "Server error": "ServerError",
+    "Undocumented HTTP status code": "UndefinedStatusCode",
+}
+
+
+def test_st_junit_gives_one_finding_per_failed_check() -> None:
+    found = skyvern.parse_st_junit(ST_JUNIT, ST_KINDS, KEY)
+    assert [(f.operation, f.code, f.title, f.kind, f.status) for f in found] == [
+        ("POST /v1/run/workflows", "ST202", "Schema-valid request rejected", "RejectedPositiveData", "400"),
+        ("POST /v1/run/workflows", "", "Server error", "ServerError", "500"),
+        ("POST /v1/run/workflows", "", "Undocumented HTTP status code", "UndefinedStatusCode", "500"),
+    ]
+    assert "Invalid template workflow permanent id" in found[0].message
+    assert found[2].message.startswith("Received: 500")
+    assert found[0].reproduction.startswith('curl -X POST -H "x-api-key: $CONTRACT_API_KEY"')
+    assert "[Filtered]" not in found[1].reproduction
+
+
+def _summary() -> dict[str, Any]:
+    return {
+        "verdict": "fail",
+        "exit_status": 1,
+        "target": "CONTRACT_BASE_URL",
+        "base_url": BASE,
+        "profile": "ci",
+        "seed": 1,
+        "requests": 12,
+        "seconds": 3.5,
+        "workers": 2,
+        "areas": {
+            "server errors": {"state": "judged", "tests": 2, "executed": 2, "root_causes": 1},
+            "lifecycle": {"state": "not run", "tests": 1, "executed": 0, "root_causes": 0},
+        },
+        "root_causes": [
+            {
+                "key": CAUSE,
+                "area": "server errors",
+                "check": "no_server_error",
+                "location": "run_with",
+                "kind": "500",
+                "detail": "run_workflow answered 500",
+                "count": 3,
+                "operations": ["run_workflow"],
+                "tests": ["contract_tests/test_server_errors.py::test_x"],
+                "reproduction": f"curl -sS -i -X POST -H 'x-api-key: {KEY}' {BASE}/v1/run/workflows",
+                "observed": f"POST {BASE}/v1/run/workflows -> 500 {{'key': '{KEY}'}}",
+                "baseline": "new",
+            }
+        ],
+        "not_verifiable": [
+            {"field": "webhook_url", "detail": "no delivery seen", "setting": "sink", "count": 2, "tests": ["t1"]}
+        ],
+        "gone": ["auth/old"],
+        "not_run": [{"test": "t2", "area": "lifecycle", "reason": "time budget spent"}],
+        "errors": [],
+    }
+
+
+def _info() -> RunInfo:
+    return RunInfo(
+        command="make contract-skyvern",
+        date="2026-12-01 10:00 UTC",
+        skyvern_package="1.0.56",
+        server_version='{"version": "1.0.56"}',
+        versions={"schemathesis": "4.32.5", "hypothesis": "6.170.17", "python": "3.11.7"},
+        server_start_seconds=17.0,
+        suite_seconds=42.0,
+        suite_exit_status=1,
+        suite_command="python -m contract_tests --reports build/skyvern-run/reports -q",
+    )
+
+
+def _st_run() -> StRun:
+    return StRun(
+        command=f".venv/bin/st run spec/openapi.yaml --url {BASE} --checks all -H 'x-api-key: {KEY}'",
+        exit_status=1,
+        seconds=50.0,
+        findings=[
+            StFinding("POST /v1/run/workflows", "", "Server error", f"got {KEY}", "curl ...", "ServerError", "500"),
+            StFinding(
+                "GET /v1/runs/{run_id}", "ST202", "Schema-valid request rejected", "m", "", "RejectedPositiveData"
+            ),
+        ],
+        report={"test_cases": {"generated": 100}, "warnings": {"missing_test_data": ["GET /v1/runs/{run_id}"]}},
+    )
+
+
+def test_doc_has_everything_and_never_the_key() -> None:
+    doc = skyvern.render_doc(_summary(), _st_run(), _info(), [KEY, SECRET])
+    assert KEY not in doc
+    assert "$CONTRACT_API_KEY" in doc
+    assert doc.splitlines()[0].startswith("<!-- Generated by `make contract-skyvern`")
+    for expected in (
+        "1.0.56",
+        "4.32.5",
+        "6.170.17",
+        "3.11.7",
+        "2026-12-01 10:00 UTC",
+        "42.0 s",
+        "**fail**, exit status 1",
+        "| server errors | judged | 2 | 2 | 1 |",
+        "| lifecycle | not run | 1 | 0 | 0 |",
+        f"`{CAUSE}`",
+        "count 3",
+        "`webhook_url`",
+        "time budget spent",
+        "auth/old",
+        "## Plain Schemathesis, side by side",
+    ):
+        assert expected in doc, expected
+
+
+def test_st_findings_show_which_root_cause_covers_them() -> None:
+    doc = skyvern.render_doc(_summary(), _st_run(), _info(), [KEY])
+    rows = [line for line in doc.splitlines() if line.startswith("| 1 |") or line.startswith("| 2 |")]
+    assert len(rows) == 2
+    assert rows[0].endswith("| `server errors\\|no_server_error\\|run_workflow\\|500` |")  # a table cell: | escaped
+    assert rows[1].endswith("| — |")
+
+
+def test_cover_needs_the_same_operation_check_and_status() -> None:
+    causes = _summary()["root_causes"]
+    cause = CAUSE
+    server_error = StFinding("POST /v1/run/workflows", "", "Server error", "", "", "ServerError", "500")
+    assert skyvern.cover(server_error, causes) == (cause, "")
+    undocumented_400 = StFinding("POST /v1/run/workflows", "", "Undocumented", "", "", "UndefinedStatusCode", "400")
+    assert skyvern.cover(undocumented_400, causes) == ("—", cause)
+    elsewhere = StFinding("GET /v1/runs/{run_id}", "", "Server error", "", "", "ServerError", "500")
+    assert skyvern.cover(elsewhere, causes) == ("—", "")
+    stateful = StFinding(
+        "Stateful tests", "", "Server error", "", f"curl -X POST '{BASE}/v1/run/workflows'", "ServerError", "500"
+    )
+    assert skyvern.covering_root_cause(stateful, causes) == cause
+
+
+def test_operation_labels_come_from_the_spec() -> None:
+    assert skyvern.operation_label("cancel_run") == "POST /v1/runs/{run_id}/cancel"
+    assert skyvern.operation_label("GET /x") == "GET /x"
+
+
+def test_doc_says_when_st_did_not_run() -> None:
+    doc = skyvern.render_doc(_summary(), StRun("", -1, 0.0, error="skipped (--no-st)"), _info(), [KEY])
+    assert doc.rstrip().endswith("Not run: skipped (--no-st).")
+
+
+def test_st_findings_that_are_no_violation_say_why() -> None:
+    made_up = skyvern.StFinding(
+        "POST /v1/run/workflows",
+        "ST202",
+        "Schema-valid request rejected",
+        "Invalid template",
+        "curl ...",
+        "RejectedPositiveData",
+        "400",
+    )
+    assert "documented 400" in skyvern.not_a_violation(made_up)
+    null_header = skyvern.StFinding(
+        "POST /v1/run/workflows",
+        "ST202",
+        "Schema-valid request rejected",
+        "[422] int_parsing at header x-max-steps-override",
+        "curl -X POST -H 'x-max-steps-override: null' http://h/v1/run/workflows",
+        "RejectedPositiveData",
+        "422",
+    )
+    assert "nullable header x-max-steps-override" in skyvern.not_a_violation(null_header)
+    crash = skyvern.StFinding("POST /v1/run/workflows", "ST101", "Server error", "", "", "ServerError", "500")
+    assert skyvern.not_a_violation(crash) == ""
