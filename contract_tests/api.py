@@ -140,26 +140,10 @@ class Api:
             response = self._send(request)
         except _RESETS as error:
             self._record(request, started, None, b"")
-            operation_id = self.operation_of(path)
-            raise ContractViolation(
-                Area.SERVER_ERRORS,
-                "answers",
-                f"{method} {path}: the connection was dropped without an answer, twice ({type(error).__name__})",
-                operation_id,
-                "connection dropped",
-                operation_id,
-            ) from None
+            raise self._no_answer(method, path, "the connection was dropped without an answer, twice", error) from None
         except httpx2.TimeoutException as error:
             self._record(request, started, None, b"")
-            operation_id = self.operation_of(path)
-            raise ContractViolation(
-                Area.SERVER_ERRORS,
-                "answers",
-                f"{method} {path} got no answer within {self._client.timeout.read} s ({type(error).__name__})",
-                operation_id,
-                "timeout",
-                operation_id,
-            ) from None
+            raise self._no_answer(method, path, f"no answer within {self._client.timeout.read} s", error) from None
         except httpx2.HTTPError:
             self._record(request, started, None, b"")
             raise
@@ -168,6 +152,19 @@ class Api:
         if reply.status >= 500 and content is not None and self.operation_of(path) == "run_workflow":
             return self.isolate(request, reply)
         return reply
+
+    def _no_answer(self, method: str, path: str, what: str, error: Exception) -> ContractViolation:
+        """A request that got no answer: a server-errors violation (kind: dropped connection or timeout)."""
+        operation_id = self.operation_of(path)
+        kind = "timeout" if isinstance(error, httpx2.TimeoutException) else "connection dropped"
+        return ContractViolation(
+            Area.SERVER_ERRORS,
+            "answers",
+            f"{method} {path}: {what} ({type(error).__name__})",
+            operation_id,
+            kind,
+            operation_id,
+        )
 
     def _send(self, request: httpx2.Request) -> httpx2.Response:
         """Send; a connection the server dropped under a kept-alive request (some servers drop it after a 5xx) is

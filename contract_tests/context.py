@@ -190,9 +190,6 @@ def current() -> Context:
     return _current[0]
 
 
-_OVERRIDES = {"CONTRACT_MAX_SECONDS": "max_seconds", "CONTRACT_TEST_SECONDS": "test_seconds"}
-
-
 def profile_from_env() -> Profile:
     """The profile named by `CONTRACT_PROFILE` (default `ci`: deterministic and quick), with the run's time budget
     (`CONTRACT_MAX_SECONDS`) and each test's share (`CONTRACT_TEST_SECONDS`) overridden when set."""
@@ -200,14 +197,21 @@ def profile_from_env() -> Profile:
     if name not in PROFILES:
         raise ConfigurationError(f"CONTRACT_PROFILE={name!r}: expected one of {', '.join(PROFILES)}")
     profile = PROFILES[name]
-    for variable, attribute in _OVERRIDES.items():
-        raw = os.environ.get(variable)
-        if raw:
-            try:
-                seconds = float(raw)
-            except ValueError:
-                raise ConfigurationError(f"{variable}={raw!r}: expected a number of seconds") from None
-            if seconds <= 0:
-                raise ConfigurationError(f"{variable}={raw!r}: expected a positive number of seconds")
-            profile = replace(profile, **{attribute: seconds})  # type: ignore[arg-type]
-    return profile
+    return replace(
+        profile,
+        max_seconds=_seconds("CONTRACT_MAX_SECONDS", profile.max_seconds),
+        test_seconds=_seconds("CONTRACT_TEST_SECONDS", profile.test_seconds),
+    )
+
+
+def _seconds(variable: str, default: float) -> float:
+    raw = os.environ.get(variable)
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{variable}={raw!r}: expected a number of seconds") from None
+    if seconds <= 0:
+        raise ConfigurationError(f"{variable}={raw!r}: expected a positive number of seconds")
+    return seconds

@@ -7,7 +7,7 @@ also guards the status enum, the response schema and the nullable fields.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pydantic
@@ -21,6 +21,10 @@ from skyvern_client import models, strict_enums
 
 __all__ = [
     "cancel",
+    "invented_references",
+    "learned_unverifiable",
+    "names_unknown_resource",
+    "note_made_up",
     "read_run",
     "retry_without_invented",
     "send_run",
@@ -91,22 +95,36 @@ _learned_unverifiable: set[str] = set()
 """Request fields this process found to name resources it cannot invent on this target: left out from then on."""
 
 
-def _invented_references(api: Api, spec: Spec, body: Mapping[str, Any]) -> list[str]:
-    """The fields of a request body that name a server-side resource with a value the suite made up."""
+def invented_references(known: Mapping[str, Any], spec: Spec, body: Mapping[str, Any]) -> list[str]:
+    """The fields of a request body that name a server-side resource (`Spec.reference_fields`) with a value the
+    suite made up (not one of the target's `known` values, `CONTRACT_KNOWN_VALUES`)."""
     return [
-        name
-        for name in spec.reference_fields(_REQUEST)
-        if body.get(name) is not None and api.known_values.get(name) != body[name]
+        name for name in spec.reference_fields(_REQUEST) if body.get(name) is not None and known.get(name) != body[name]
     ]
 
 
-def _names_unknown_resource(spec: Spec, reply: Reply) -> bool:
-    """Whether a reply is what the spec documents for a request naming something that does not exist: a documented
-    4xx other than auth (403) and validation (422)."""
-    return (
-        400 <= reply.status < 500
-        and reply.status not in (403, 422)
-        and reply.status in spec.documented_statuses("run_workflow")
+def names_unknown_resource(spec: Spec, status: int) -> bool:
+    """Whether a status is what the spec documents for a request naming something that does not exist: a
+    documented 4xx of `run_workflow` other than auth (403) and validation (422)."""
+    return 400 <= status < 500 and status not in (403, 422) and status in spec.documented_statuses("run_workflow")
+
+
+def learned_unverifiable() -> frozenset[str]:
+    """The fields found so far (in this process) to name resources the suite cannot make up here."""
+    return frozenset(_learned_unverifiable)
+
+
+def note_made_up(names: Sequence[str], body: Mapping[str, Any], status: int, text: str) -> None:
+    """Learn that these fields name resources the suite cannot make up here, and note them as not verifiable (with
+    the setting that makes them verifiable): a valid `body` with made-up values in them was refused with `status`
+    (and `text`), and accepted without them."""
+    _learned_unverifiable.update(names)
+    values = ", ".join(f"{name}={body[name]!r}" for name in names)
+    unverifiable(
+        names,
+        f"a valid request with {values} (made up by the suite) answered {status}: {text[:200]}; "
+        "without it, it was accepted",
+        "CONTRACT_KNOWN_VALUES='{" + ", ".join(f'"{name}": "<an id that exists there>"' for name in names) + "}'",
     )
 
 
@@ -117,23 +135,15 @@ def without_unverifiable(api: Api, body: Mapping[str, Any]) -> dict[str, Any]:
 
 def retry_without_invented(api: Api, spec: Spec, body: Mapping[str, Any], refusal: ContractViolation) -> dict[str, Any]:
     """For a caller that cannot use `send_run` (the generated client): after a valid request was refused, the body
-    to send again without its made-up ids, the fields noted as not verifiable; the refusal itself when the request
-    had none or the refusal is not the documented "does not exist" one."""
-    invented = _invented_references(api, spec, body)
+    to send again without its made-up ids; the refusal itself is raised when the request had none or the refusal is
+    not the documented "does not exist" one. The caller's retry being accepted is what `note_made_up` needs: this
+    notes them at once, the retry's outcome being judged as any call's."""
+    invented = invented_references(api.known_values, spec, body)
     status = int(refusal.kind) if refusal.kind.isdigit() else 0
-    if not invented or refusal.check != "client_call_succeeds" or status in (403, 422) or not 400 <= status < 500:
+    if not invented or refusal.check != "client_call_succeeds" or not names_unknown_resource(spec, status):
         raise refusal
-    _learned_unverifiable.update(invented)
-    unverifiable(
-        invented,
-        f"a valid call with made-up {', '.join(invented)} was refused: {refusal.detail[:200]}",
-        _known_values_setting(invented),
-    )
+    note_made_up(invented, body, status, refusal.detail)
     return {k: v for k, v in body.items() if k not in invented}
-
-
-def _known_values_setting(names: Collection[str]) -> str:
-    return "CONTRACT_KNOWN_VALUES='{" + ", ".join(f'"{name}": "<an id that exists there>"' for name in names) + "}'"
 
 
 def send_run(
@@ -147,23 +157,15 @@ def send_run(
     """
     sent = without_unverifiable(api, body)
     reply = api.run_workflow(sent, headers=headers)
-    invented = _invented_references(api, spec, sent)
-    if not invented or not _names_unknown_resource(spec, reply):
+    invented = invented_references(api.known_values, spec, sent)
+    if not invented or not names_unknown_resource(spec, reply.status):
         return sent, reply
     retry = {k: v for k, v in sent.items() if k not in invented}
     second = api.run_workflow(retry, headers=headers)
     if not 200 <= second.status < 300:
         return sent, reply
     text = reply.content.decode("utf-8", "replace")
-    named = [name for name in invented if str(sent[name]) in text] or invented
-    _learned_unverifiable.update(named)
-    values = ", ".join(f"{name}={sent[name]!r}" for name in named)
-    unverifiable(
-        named,
-        f"a valid request with {values} (made up by the suite) answered {reply.status}: {text[:200]}; "
-        "without it, it was accepted",
-        _known_values_setting(named),
-    )
+    note_made_up([name for name in invented if str(sent[name]) in text] or invented, sent, reply.status, text)
     return retry, second
 
 

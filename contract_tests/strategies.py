@@ -42,6 +42,7 @@ __all__ = [
     "admitted_types",
     "edge_values",
     "from_schema",
+    "json_type",
     "plain_value",
     "splice",
     "text",
@@ -492,7 +493,8 @@ def _plain_candidates(schema: Mapping[str, Any]) -> list[Any]:
     return [value for kind in _kinds(schema) or ["string"] for value in plain.get(kind, [])]
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type of a parsed JSON value (an integral number is an `integer`, as JSON Schema says)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -516,9 +518,9 @@ def admitted_types(schema: Mapping[str, Any]) -> frozenset[str]:
     """
     found = set(_JSON_TYPES)
     if "const" in schema:
-        found &= {_json_type(schema["const"])}
+        found &= {json_type(schema["const"])}
     if "enum" in schema:
-        found &= {_json_type(value) for value in schema["enum"]}
+        found &= {json_type(value) for value in schema["enum"]}
     for keyword in ("anyOf", "oneOf"):
         if keyword in schema:
             found &= set().union(*(admitted_types(branch) for branch in schema[keyword]))

@@ -20,7 +20,7 @@ from schemathesis import GenerationMode
 from schemathesis.config import HealthCheck as SchemathesisHealthCheck
 from schemathesis.core.failures import FailureGroup
 
-from contract_tests import checks, classify, observations
+from contract_tests import checks, classify, flows, observations
 from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.context import current
@@ -33,14 +33,7 @@ SPEC = Spec.load()
 KEY_HEADER = SPEC.api_key_header()
 URL_FIELDS = SPEC.url_fields("WorkflowRunRequest")
 RUN_OPERATION = "run_workflow"
-REQUEST = "WorkflowRunRequest"
 KNOWN = dict(CONTEXT.known_values)
-UNKNOWN_RESOURCE_STATUSES = {
-    status for status in SPEC.documented_statuses(RUN_OPERATION) if 400 <= status < 500 and status not in (403, 422)
-}
-"""What `run_workflow` documents for a request naming something that does not exist (not auth, not validation)."""
-UNVERIFIABLE: set[str] = set()
-"""Request fields found to name resources the suite cannot make up on this target: left out from then on."""
 AUTH = {KEY_HEADER: CONTEXT.api_key}  # passed explicitly, so that `ignored_auth` knows the key is the real one
 CHECKS = [
     "not_a_server_error",
@@ -108,7 +101,7 @@ def prepare(case: Any) -> Any:
         body["workflow_id"] = CONTEXT.workflow_id
         for name in CONTEXT.null_only_fields & body.keys():
             body[name] = None
-        for name in UNVERIFIABLE & body.keys():
+        for name in flows.learned_unverifiable() & body.keys():
             del body[name]
         for name in KNOWN.keys() & body.keys():
             if body[name] is not None:
@@ -209,34 +202,22 @@ def builtin_failures(validate: Any) -> list[BaseException]:
     return []
 
 
-def _invented_references(case: Any) -> list[str]:
-    body = case.body if isinstance(case.body, dict) else {}
-    return [name for name in SPEC.reference_fields(REQUEST) if body.get(name) is not None and name not in KNOWN]
-
-
 def send(case: Any) -> Any:
     """Send a prepared case and record the exchange. A positive `run_workflow` case that names a made-up resource
-    and gets the documented 4xx for it is sent again without it (the field is then noted as not verifiable)."""
+    and gets the documented 4xx for it is sent again without it (see `flows.send_run`)."""
     response = case.call(headers=AUTH)
     CONTEXT.recorder.add(_exchange(response))
     positive = case.meta is not None and case.meta.generation.mode.is_positive
-    invented = _invented_references(case) if positive else []
-    if invented and response.status_code in UNKNOWN_RESOURCE_STATUSES:
-        first = response
+    body = case.body if positive and isinstance(case.body, dict) else {}
+    invented = flows.invented_references(KNOWN, SPEC, body)
+    if invented and flows.names_unknown_resource(SPEC, response.status_code):
+        first, sent = response, dict(body)
         for name in invented:
-            case.body.pop(name)
+            body.pop(name)
         response = case.call(headers=AUTH)
         CONTEXT.recorder.add(_exchange(response))
         if 200 <= response.status_code < 300:
-            UNVERIFIABLE.update(invented)
-            observations.unverifiable(
-                invented,
-                f"a valid request with made-up {', '.join(invented)} answered {first.status_code}: "
-                f"{first.content[:200].decode('utf-8', 'replace')}; without it, it was accepted",
-                "CONTRACT_KNOWN_VALUES='{"
-                + ", ".join(f'"{name}": "<an id that exists there>"' for name in invented)
-                + "}'",
-            )
+            flows.note_made_up(invented, sent, first.status_code, first.content.decode("utf-8", "replace"))
     return response
 
 

@@ -39,6 +39,29 @@ def _summary(reports: Path) -> dict[str, Any]:
     return data
 
 
+def _suite_against(
+    server: ReferenceServer, reports: Path, settings: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m contract_tests` (profile ci) pointed at a server started apart, through `CONTRACT_BASE_URL`."""
+    environ = {
+        **os.environ,
+        "CONTRACT_PROFILE": "ci",
+        "CONTRACT_BASE_URL": server.base_url,
+        "CONTRACT_API_KEY": server.api_key,
+        "CONTRACT_WORKFLOW_ID": server.workflow_id,
+        "CONTRACT_WORKFLOW_PARAMETERS": json.dumps(DEFAULT_PARAMETERS),
+        **(settings or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "contract_tests", "-q", "--reports", str(reports)],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.timeout(600)
@@ -63,23 +86,8 @@ def test_clean_server_passes_and_faults_are_caught_in_their_area(tmp_path: Path)
 @pytest.mark.parametrize(("fault", "area", "shown"), [("no_persist", "lifecycle", " 404")])
 def test_base_url_target_fails_and_its_reproduction_replays(tmp_path: Path, fault: str, area: str, shown: str) -> None:
     with ReferenceServer(tmp_path / "server", [fault]) as server:
-        environ = {
-            **os.environ,
-            "CONTRACT_PROFILE": "ci",
-            "CONTRACT_BASE_URL": server.base_url,
-            "CONTRACT_API_KEY": server.api_key,
-            "CONTRACT_WORKFLOW_ID": server.workflow_id,
-            "CONTRACT_WORKFLOW_PARAMETERS": json.dumps(DEFAULT_PARAMETERS),
-        }
         reports = tmp_path / "reports"
-        result = subprocess.run(
-            [sys.executable, "-m", "contract_tests", "-q", "--reports", str(reports)],
-            cwd=ROOT,
-            env=environ,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = _suite_against(server, reports)
         assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
         summary = _summary(reports)
         assert area in {cause["area"] for cause in summary["root_causes"]}
@@ -103,26 +111,9 @@ def test_a_target_too_slow_for_the_budget_ends_incomplete(tmp_path: Path) -> Non
     """A reference server that waits 0.25 s before every answer, a 12 s budget: the run cannot judge every area; it
     says which, and exits 3 (incomplete), not 0."""
     with ReferenceServer(tmp_path / "server", options=["--latency", "0.25"]) as server:
-        environ = {
-            **os.environ,
-            "CONTRACT_PROFILE": "ci",
-            "CONTRACT_BASE_URL": server.base_url,
-            "CONTRACT_API_KEY": server.api_key,
-            "CONTRACT_WORKFLOW_ID": server.workflow_id,
-            "CONTRACT_WORKFLOW_PARAMETERS": json.dumps(DEFAULT_PARAMETERS),
-            "CONTRACT_MAX_SECONDS": "12",
-            "CONTRACT_TEST_SECONDS": "2",
-            "CONTRACT_WORKERS": "2",
-        }
         reports = tmp_path / "reports"
-        result = subprocess.run(
-            [sys.executable, "-m", "contract_tests", "-q", "--reports", str(reports)],
-            cwd=ROOT,
-            env=environ,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        budget = {"CONTRACT_MAX_SECONDS": "12", "CONTRACT_TEST_SECONDS": "2", "CONTRACT_WORKERS": "2"}
+        result = _suite_against(server, reports, budget)
     summary = _summary(reports)
     assert result.returncode == 3, result.stdout[-3000:] + result.stderr[-3000:]
     assert (summary["verdict"], summary["exit_status"], summary["root_causes"]) == ("incomplete", 3, [])

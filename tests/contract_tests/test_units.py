@@ -10,11 +10,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from hypothesis import given, settings
 
-from contract_tests import baseline, checks, classify, findings, observations, repro
-from contract_tests.api import Reply
+from contract_tests import baseline, checks, classify, findings, flows, observations, repro
+from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation, area_judged_by
 from contract_tests.context import ConfigurationError
 from contract_tests.plugin import ContractPlugin
@@ -292,3 +293,54 @@ def test_recorder_keeps_the_current_example_only() -> None:
     recorder.add(_exchange("GET", "v", 200, {}, 0.0))
     assert [e.url for e in recorder.chain()] == ["v"]
     assert recorder.total == 2
+
+
+def _mock_api(handler: Any, known: dict[str, str] | None = None) -> Api:
+    api = Api(
+        "http://target",
+        api_key="k",
+        key_header="x-api-key",
+        paths={"run_workflow": "/v1/run/workflows"},
+        recorder=repro.Recorder(),
+        known_values=known,
+        minimal_body={"workflow_id": "w"},
+    )
+    api._client = httpx2.Client(transport=httpx2.MockTransport(handler))
+    return api
+
+
+def _target(request: httpx2.Request) -> httpx2.Response:
+    """Refuses made-up browser sessions with the documented 404; crashes on an object `run_with`."""
+    body = json.loads(request.content)
+    if body.get("browser_session_id") not in (None, "pbs_real"):
+        return httpx2.Response(404, json={"detail": f"Browser session {body['browser_session_id']} does not exist"})
+    if isinstance(body.get("run_with"), dict):
+        return httpx2.Response(500, json={"error": "Unexpected error: TypeError"})
+    return httpx2.Response(200, json={"run_id": "wr_1", "status": "created", "run_request": body})
+
+
+def test_a_made_up_resource_id_is_not_verifiable_rather_than_a_violation() -> None:
+    api = _mock_api(_target)
+    body = {"workflow_id": "w", "browser_session_id": "pbs_made_up", "title": "t"}
+    seen = observations.begin("t", chain=list)
+    try:
+        sent, reply = flows.send_run(api, SPEC, body)
+    finally:
+        observations.finish()
+    assert (reply.status, sent) == (200, {"workflow_id": "w", "title": "t"})
+    assert [u.fields for u in seen.unverifiable] == [("browser_session_id",)]
+    assert "CONTRACT_KNOWN_VALUES" in seen.unverifiable[0].setting
+    assert seen.violations == []
+    known = _mock_api(_target, {"browser_session_id": "pbs_real"})
+    assert flows.send_run(known, SPEC, {"workflow_id": "w", "browser_session_id": "pbs_real"})[1].status == 200
+
+
+def test_a_server_error_is_narrowed_down_to_the_field_that_causes_it() -> None:
+    api = _mock_api(_target)
+    reply = api.run_workflow({"workflow_id": "w", "title": "t", "run_with": {}, "ai_fallback": True})
+    assert (reply.status, reply.culprit) == (500, "/run_with")
+    assert reply.culprit_exchange is not None
+    assert json.loads(reply.culprit_exchange.body or b"") == {"workflow_id": "w", "run_with": {}}
+    with pytest.raises(ContractViolation) as crash:
+        checks.no_server_error(reply, "run_workflow")
+    assert crash.value.key == "no_server_error|/run_with|500 Unexpected error: TypeError"
