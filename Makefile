@@ -121,5 +121,10 @@ contract-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the suite + plain st vs th
 contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyvern, recording its root causes as the known ones
 	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern --write-baseline $(SKYVERN_BASELINE)
 
+# The reference server beside the real Skyvern server, request by request, in the same private network namespace.
+.PHONY: fidelity
+fidelity: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the stand-in vs the real Skyvern server, one request matrix (root, offline); writes docs/fidelity.md
+	$(PY) -m contract_tests.fidelity
+
 clean:
 	rm -rf $(VENV) build reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -2,7 +2,8 @@
 
 Order of checks, as on the live service: routing (404 unknown path, 405 wrong method), then the API key (403),
 then the body's size (413) and syntax (422 / 400), then the schema (422 for body, header and query together), then
-`webhook_url` / `totp_url` (400), the workflow (404, or 400 for a bad template id) and its parameters (400). Every
+`webhook_url` (400), the browser session and profile (404, only when the server was given the ids that exist), the
+workflow (404, or 400 for a bad template id) and its required parameters (400). Every
 answer is JSON with a `detail`, unexpected exceptions included (a JSON 500, which only a fault should ever cause).
 """
 
@@ -14,7 +15,7 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reference_server import webhooks
 from reference_server.bodies import parse_request, run_body, run_json
 from reference_server.faults import parse_faults
+from reference_server.lenient import ECHO_FAULTS, relax, shape_echo
 from reference_server.lifecycle import Clock, Schedule, Snapshot, snapshot, wall_clock
 from reference_server.store import RunRecord, Store, new_run_id
 from reference_server.validation import (
     DEFAULT_SPEC_PATH,
+    MAX_URL_LENGTH,
     BodyError,
     RequestValidator,
     load_spec,
@@ -71,6 +74,9 @@ class ServerConfig:
         webhook_retry_seconds: delay before a retry (times the number of tries so far), before scaling.
         durable: fsync each commit.
         latency: seconds every request waits before it is handled (a stand-in for a slow, remote service).
+        browser_sessions: the `browser_session_id`s that exist (any other is a 404, as on the live service), or None
+            to accept any id.
+        browser_profiles: the `browser_profile_id`s that exist, likewise.
         base_url: the server's own URL, for `app_url` and friends (set by the CLI once the port is known).
         spec_path: the OpenAPI document requests are validated against.
         clock: the time source.
@@ -94,6 +100,8 @@ class ServerConfig:
     webhook_retry_seconds: float = 1.0
     durable: bool = False
     latency: float = 0.0
+    browser_sessions: frozenset[str] | None = None
+    browser_profiles: frozenset[str] | None = None
     base_url: str = "http://127.0.0.1:8787"
     spec_path: Path = DEFAULT_SPEC_PATH
     clock: Clock = wall_clock
@@ -160,6 +168,14 @@ class Service:
             count = self._reads[body["run_id"]] = self._reads.get(body["run_id"], 0) + 1
             if count % 2 == 0:
                 body["status"] = "running"
+        request = body.get("run_request")
+        if (
+            read
+            and "run_request_as_parsed" in faults
+            and isinstance(request, dict)
+            and request.get("parameters") is None
+        ):
+            request["parameters"] = {}  # 1.0.56 rebuilds a read's run_request from the stored run
         if "drop_nullable_key" in faults and body.get("failure_reason") is None:
             body.pop("failure_reason", None)
         if "drop_required_key" in faults:
@@ -175,13 +191,15 @@ class Service:
 
     def body_of(self, record: RunRecord, now: float, *, read: bool = False) -> dict[str, Any]:
         """A run's JSON as of `now`."""
-        return self.shape(run_body(record, self.snapshot(record, now)), read=read)
+        raw_request = bool(self.faults & ECHO_FAULTS)
+        run = run_body(record, self.snapshot(record, now), raw_request=raw_request, read=read)
+        return self.shape(run, read=read)
 
     def run_response(self, record: RunRecord, now: float, *, read: bool = False) -> Response:
         """A 200 with the run's JSON as of `now`; serialised straight from the model when no fault reshapes it."""
         if self.faults:
             return self.json(self.body_of(record, now, read=read))
-        return Response(run_json(record, self.snapshot(record, now)), media_type="application/json")
+        return Response(run_json(record, self.snapshot(record, now), read=read), media_type="application/json")
 
     @staticmethod
     def snapshot(record: RunRecord, now: float) -> Snapshot:
@@ -233,7 +251,8 @@ class Service:
         body_errors = self.validator.body_errors(body)
         if "accept_invalid_proxy" in self.faults:
             body_errors = [e for e in body_errors if not _is_proxy_string_error(e, body)]
-        errors += body_errors
+        relaxed = relax(body, body_errors, self.faults)
+        errors += relaxed.errors
         if "reject_valid_proxy" in self.faults and isinstance(body, dict):
             proxy = body.get("proxy_location")
             if isinstance(proxy, str) and proxy in STALE_PROXY_NAMES:
@@ -245,14 +264,21 @@ class Service:
         if "null_500" in self.faults and "title" in body and body["title"] is None:
             raise TypeError("'NoneType' object has no attribute 'strip'")
         try:
-            echo = parse_request(body)
+            echo = {**parse_request(relaxed.body), **relaxed.echo}
         except pydantic.ValidationError as error:
             return self.error(422, _pydantic_errors(error))
-        for name in ("webhook_url", "totp_url"):
-            value = body.get(name)
-            problem = None if value is None else url_problem(value)
-            if problem is not None:
-                return self.error(400, f"Invalid {name}: {problem}")
+        # Only `webhook_url` must be an http(s) URL (an empty one means none); `totp_url` only must not be longer than
+        # a URL can be: the live service takes `"x"`, and refuses 10,000 characters with a 400.
+        webhook_url = body.get("webhook_url") or None
+        problem = None if webhook_url is None else url_problem(webhook_url)
+        if problem is not None:
+            return self.error(400, f"Invalid webhook_url: {problem}")
+        totp_url = body.get("totp_url")
+        if isinstance(totp_url, str) and len(totp_url) > MAX_URL_LENGTH:
+            return self.error(400, f"Invalid totp_url: malformed URL, at most {MAX_URL_LENGTH} characters")
+        missing = self.missing_browser_resource(body)
+        if missing is not None:
+            return self.error(404, missing)
         workflow_id: str = body["workflow_id"]
         workflow = self.config.workflows.get(workflow_id)
         if template and (workflow is None or not workflow.template):
@@ -262,10 +288,16 @@ class Service:
         problem = workflow.parameter_problem(body.get("parameters"))
         if problem is not None:
             return self.error(400, problem)
-        record = self.new_record(workflow, body, echo, max_steps, request.headers.get("x-user-agent"))
+        if self.faults & ECHO_FAULTS:
+            echo = shape_echo(echo, body, workflow.title, self.faults)
+        # The answer echoes `parameters` as sent; the run keeps (and later reads show) only the declared ones.
+        stored = echo
+        if isinstance(echo.get("parameters"), dict):
+            stored = {**echo, "parameters": workflow.declared_parameters(echo["parameters"])}
+        record = self.new_record(workflow, body, stored, max_steps, request.headers.get("x-user-agent"))
         if "no_persist" not in self.faults:
             record = self.store.insert(record)
-        return self.run_response(record, record.created_at)
+        return self.run_response(replace(record, request=echo), record.created_at)
 
     def new_record(
         self,
@@ -282,7 +314,7 @@ class Service:
         started = queued + config.scaled(config.start_seconds)
         finished = started + config.scaled(outcome.run_seconds)
         steps = outcome.steps if max_steps is None else max(0, min(outcome.steps, max_steps))
-        webhook_url = body.get("webhook_url")
+        webhook_url = body.get("webhook_url") or None
         webhook_state = None
         if webhook_url is not None:
             allowed = webhooks.host_allowed(webhook_url, config.webhook_hosts)
@@ -307,6 +339,19 @@ class Service:
             webhook_url=webhook_url,
             webhook_state=webhook_state,
         )
+
+    def missing_browser_resource(self, body: Mapping[str, Any]) -> str | None:
+        """The live service's 404 message for a `browser_session_id` / `browser_profile_id` that names nothing here
+        (checked only against the ids the server was given), or None."""
+        session = body.get("browser_session_id") or None  # an empty id names none, as on the live service
+        known = self.config.browser_sessions
+        if session is not None and known is not None and session not in known:
+            return f"Browser session {session} does not exist or is not live."
+        profile = body.get("browser_profile_id") or None
+        known = self.config.browser_profiles
+        if profile is not None and known is not None and profile not in known:
+            return f"Browser profile {profile} not found"
+        return None
 
     def find_run(self, request: Request) -> RunRecord | Response:
         """The run named by the path, or the 403/404 response to answer instead."""
@@ -361,7 +406,7 @@ class Service:
         """One try at delivering a run's webhook; the store remembers the outcome and when to retry."""
         try:
             assert record.webhook_url is not None
-            body = webhooks.encode_body(self.body_of(record, self.now()))
+            body = webhooks.encode_body(self.body_of(record, self.now(), read=True))
             ok = await webhooks.deliver(
                 client, record.webhook_url, body, self.config.api_key, self.config.webhook_timeout
             )

@@ -8,6 +8,7 @@ drops them). A run's body is assembled from its stored record and its lifecycle 
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -22,8 +23,8 @@ from skyvern_client import models
 __all__ = ["MAX_SCREENSHOT_SCROLLS", "parse_request", "run_body", "run_json", "run_model", "timestamp"]
 
 MAX_SCREENSHOT_SCROLLS = 1000
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def timestamp(epoch: float) -> datetime:
@@ -38,7 +39,7 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
         body: a body that passed `RequestValidator.body_errors`.
 
     Returns:
-        The request as the service echoes it: known fields only, GeoTarget country/subdivision upper-cased.
+        The request as the service echoes it: every known field (null when not sent), unknown ones dropped.
 
     Raises:
         pydantic.ValidationError: when the model refuses what JSON Schema allowed (e.g. a lone surrogate).
@@ -47,52 +48,58 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
     echo = request.model_dump(mode="json")
     extra = request.model_extra or {}
     echo = {key: value for key, value in echo.items() if key not in extra}
+    # Like skyvern 1.0.56: every field, null when it was not sent; a GeoTarget's too, its `subdivision` upper-cased
+    # (ASCII letters only: "ß".upper() is "SS"), its `country` as sent.
+    echo = {name: echo.get(name) for name in models.WorkflowRunRequest.model_fields} | echo
     proxy = echo.get("proxy_location")
     if isinstance(proxy, dict):
-        for key in ("country", "subdivision"):
-            if isinstance(proxy.get(key), str):
-                # ASCII letters only: `"ß".upper()` is "SS", which would break the 2-character country code.
-                proxy[key] = proxy[key].translate(ASCII_UPPER)
+        proxy = {name: proxy.get(name) for name in models.GeoTarget.model_fields} | proxy
+        if isinstance(proxy["subdivision"], str):
+            proxy["subdivision"] = proxy["subdivision"].translate(_ASCII_UPPER)
+        echo["proxy_location"] = proxy
     return echo
 
 
-def clamp_scrolls(value: Any) -> int | None:
-    """`max_screenshot_scrolls` as the live service stores it: clamped to 0..1000."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    return max(0, min(MAX_SCREENSHOT_SCROLLS, int(value)))
-
-
-def run_body(record: RunRecord, snap: Snapshot) -> dict[str, Any]:
+def run_body(record: RunRecord, snap: Snapshot, *, raw_request: bool = False, read: bool = True) -> dict[str, Any]:
     """The `WorkflowRunResponse` JSON of a run as of `snap`.
 
     Args:
         record: the stored run.
         snap: its lifecycle snapshot.
+        raw_request: serve `run_request` as stored instead of through the model (for faults whose echo the model
+            would not parse, e.g. `{"country": 1}` as a GeoTarget).
+        read: False for the answer to the POST that created the run (see `run_model`).
 
     Returns:
         JSON-ready values, every documented key present.
     """
-    body: dict[str, Any] = run_model(record, snap).model_dump(mode="json")
+    body: dict[str, Any] = run_model(record, snap, with_request=not raw_request, read=read).model_dump(mode="json")
+    if raw_request:
+        body["run_request"] = copy.deepcopy(record.request)
     return body
 
 
-def run_json(record: RunRecord, snap: Snapshot) -> bytes:
+def run_json(record: RunRecord, snap: Snapshot, *, read: bool = True) -> bytes:
     """`run_body` encoded as compact, ASCII-only JSON, serialised once by pydantic (no intermediate dict).
 
     The same JSON value as `json.dumps(run_body(...), ensure_ascii=True, separators=(",", ":"))`; only the spelling
     of some floats can differ (`1e-7` for `1e-07`). A string pydantic cannot encode (a lone surrogate, which the
     request may carry as `\\ud800`) takes the `json.dumps` route, which escapes it.
     """
-    model = run_model(record, snap)
+    model = run_model(record, snap, read=read)
     try:
         return model.model_dump_json(ensure_ascii=True).encode()
     except PydanticSerializationError:
         return _ENCODER.encode(model.model_dump(mode="json")).encode()
 
 
-def run_model(record: RunRecord, snap: Snapshot) -> models.WorkflowRunResponse:
-    """The run as of `snap`, validated as a `WorkflowRunResponse`."""
+def run_model(
+    record: RunRecord, snap: Snapshot, *, with_request: bool = True, read: bool = True
+) -> models.WorkflowRunResponse:
+    """The run as of `snap`, validated as a `WorkflowRunResponse` (`run_request` null unless `with_request`).
+
+    The answer to the POST that created it (`read=False`) has `downloaded_files` and `errors` null, as on the live
+    service; every read has them as lists."""
     details = record.details
     request = record.request
     status = snap.status
@@ -102,12 +109,10 @@ def run_model(record: RunRecord, snap: Snapshot) -> models.WorkflowRunResponse:
     failure_reason = details.get("failure_reason") if status in ("failed", "terminated", "timed_out") else None
     base = details.get("base_url", "")
     run_with = request.get("run_with") or "agent"
-    if status == "completed":
-        errors: list[dict[str, Any]] = []
-    elif failure_reason is not None:
+    fresh: list[Any] | None = [] if read else None
+    errors: list[dict[str, Any]] | None = fresh
+    if failure_reason is not None:
         errors = [{"error_code": status.upper(), "reasoning": failure_reason}]
-    else:
-        errors = []
     data: dict[str, Any] = {
         "run_id": record.run_id,
         "status": status,
@@ -115,7 +120,7 @@ def run_model(record: RunRecord, snap: Snapshot) -> models.WorkflowRunResponse:
         "modified_at": timestamp(snap.modified_at),
         "run_type": "workflow_run",
         "output": details.get("output") if status == "completed" else None,
-        "downloaded_files": list(details.get("downloaded_files", [])) if status == "completed" else [],
+        "downloaded_files": list(details.get("downloaded_files", [])) if status == "completed" else fresh,
         "recording_url": f"{base}/recordings/{record.run_id}.webm" if terminal and started else None,
         "screenshot_urls": [f"{base}/screenshots/{record.run_id}/final.png"] if terminal and started else None,
         "failure_reason": failure_reason,
@@ -124,14 +129,14 @@ def run_model(record: RunRecord, snap: Snapshot) -> models.WorkflowRunResponse:
         "finished_at": None if snap.finished_at is None else timestamp(snap.finished_at),
         "app_url": f"{base}/workflows/{record.workflow_id}/{record.run_id}",
         "browser_session_id": request.get("browser_session_id"),
-        "browser_profile_id": request.get("browser_profile_id"),
-        "max_screenshot_scrolls": clamp_scrolls(request.get("max_screenshot_scrolls")),
+        "browser_profile_id": request.get("browser_profile_id") or None,
+        "max_screenshot_scrolls": None,  # the live service does not report it back (run_request has it)
         "script_run": {"ai_fallback_triggered": False} if run_with == "code" and terminal and started else None,
         "errors": errors,
-        "step_count": (steps if status != "canceled" else min(steps, 1)) if terminal and started else 0,
+        "step_count": (steps if status != "canceled" else min(steps, 1)) if terminal and started else None,
         "run_with": run_with,
         "ai_fallback": request.get("ai_fallback"),
-        "run_request": request,
+        "run_request": request if with_request else None,
     }
     if status == "running":
         data["step_count"] = min(steps, 1)

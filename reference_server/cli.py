@@ -5,7 +5,9 @@ once, one demo workflow. When the server accepts connections it prints a human s
 
     READY url=http://127.0.0.1:8787 api_key=... workflows=wpid_100000000000000001 db=runs.sqlite3 faults=
 
-`--port 0` picks a free port; the READY line carries the real one.
+`--port 0` picks a free port; the READY line carries the real one. `--like-skyvern 1.0.56` switches on the fault set
+`skyvern-1.0.56` (the faults that make the stand-in answer like that real server version; `--list-faults` lists the
+sets too): it is `--fault` for each member.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 import uvicorn
 
 from reference_server.app import ServerConfig, create_app
-from reference_server.faults import FAULTS
+from reference_server.faults import FAULT_SETS, FAULTS, SKYVERN_SET_PREFIX, UnknownFaultSetError, fault_set
 from reference_server.protocol import uvicorn_config
 from reference_server.validation import DEFAULT_SPEC_PATH
 from reference_server.webhooks import DEFAULT_ALLOWED_HOSTS
@@ -53,7 +55,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="break one contract point on purpose (repeatable); see --list-faults",
     )
-    parser.add_argument("--list-faults", action="store_true", help="print the fault names and what each breaks")
+    parser.add_argument(
+        "--like-skyvern",
+        metavar="VERSION",
+        help="answer like the real Skyvern server VERSION: --fault for each member of its fault set "
+        f"(known: {', '.join(sorted(name.removeprefix(SKYVERN_SET_PREFIX) for name in FAULT_SETS))})",
+    )
+    parser.add_argument(
+        "--list-faults", action="store_true", help="print the fault names, what each breaks, and the fault sets"
+    )
+    parser.add_argument(
+        "--browser-session",
+        action="append",
+        metavar="ID",
+        help="a browser_session_id that exists (repeatable); any other is a 404, as on the live service",
+    )
+    parser.add_argument(
+        "--browser-profile",
+        action="append",
+        metavar="ID",
+        help="a browser_profile_id that exists (repeatable); any other is a 404, as on the live service",
+    )
     parser.add_argument("--fast", action="store_true", help=f"scale every lifecycle delay by {FAST_TIME_SCALE}")
     parser.add_argument("--time-scale", type=float, help="scale every lifecycle delay by this factor (default 1)")
     parser.add_argument("--queue-seconds", type=float, default=1.0, help="created -> queued (default 1)")
@@ -150,7 +172,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list_faults:
         for name, description in sorted(FAULTS.items()):
             print(f"{name}: {description}")
+        for name, members in sorted(FAULT_SETS.items()):
+            version = name.removeprefix(SKYVERN_SET_PREFIX)
+            print(f"set {name} (--like-skyvern {version}): {', '.join(sorted(members))}")
         return 0
+    faults = frozenset(args.fault)
+    if args.like_skyvern is not None:
+        try:
+            faults |= fault_set(args.like_skyvern)
+        except UnknownFaultSetError as error:
+            parser.error(f"--like-skyvern: {error}")
     try:
         workflows = load_workflows(args.workflows) if args.workflows else demo_workflows()
     except WorkflowFileError as error:
@@ -168,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_key=api_key,
         db_path=args.db,
         workflows=workflows,
-        faults=frozenset(args.fault),
+        faults=faults,
         time_scale=time_scale,
         queue_seconds=args.queue_seconds,
         start_seconds=args.start_seconds,
@@ -177,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         webhook_timeout=args.webhook_timeout,
         durable=args.durable,
         latency=args.latency,
+        browser_sessions=frozenset(args.browser_session or ()),
+        browser_profiles=frozenset(args.browser_profile or ()),
         spec_path=args.spec,
     )
     config = replace(config, base_url=url_for(args.host, port))

@@ -7,7 +7,7 @@ workflows:
   - workflow_id: wpid_100000000000000001
     title: Demo
     template: false            # true: only reachable with `?template=true`
-    parameters:                # declared parameters; anything else in a request is a 400
+    parameters:                # declared parameters: a missing required one is a 400, undeclared ones are dropped
       - {name: url, required: true}
       - {name: max_pages}      # required defaults to false
     outcome:
@@ -86,7 +86,8 @@ class Workflow:
     outcome: Outcome = field(default_factory=Outcome)
 
     def parameter_problem(self, given: Mapping[str, Any] | None) -> str | None:
-        """Say what is wrong with the parameters of a request, like the live service's 400.
+        """Say what is wrong with the parameters of a request, like the live service's 400: only a missing required
+        parameter is (parameters the workflow does not declare are dropped, as the live service drops them).
 
         Args:
             given: the request's `parameters` (None when omitted or null).
@@ -95,14 +96,20 @@ class Workflow:
             A message for the 400's `detail`, or None when the parameters fit the workflow.
         """
         given = given or {}
-        declared = {parameter.name for parameter in self.parameters}
-        undeclared = sorted(name for name in given if name not in declared)
-        if undeclared:
-            return f"Workflow {self.workflow_id} does not declare the parameter(s): {', '.join(undeclared)}"
         missing = [p.name for p in self.parameters if p.required and p.name not in given]
         if missing:
             return f"Workflow {self.workflow_id} is missing required parameter(s): {', '.join(missing)}"
         return None
+
+    def declared_parameters(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters of a request that the workflow declares: those a run keeps (the others are dropped).
+
+        Example:
+            >>> Workflow("wpid_1", parameters=(Parameter("url"),)).declared_parameters({"url": "u", "other": 1})
+            {'url': 'u'}
+        """
+        declared = {parameter.name for parameter in self.parameters}
+        return {name: value for name, value in given.items() if name in declared}
 
 
 def demo_workflows() -> dict[str, Workflow]:

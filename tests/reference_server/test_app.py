@@ -65,7 +65,7 @@ def test_run_answers_created_and_echoes_the_request(client: httpx2.Client) -> No
         "run_with": "code",
     }
     assert {key: echo[key] for key in expected} == expected
-    assert echo["proxy_location"]["country"] == "US"
+    assert echo["proxy_location"]["country"] == "us"  # kept as sent, like skyvern 1.0.56
     assert echo["proxy_location"]["subdivision"] == "CA"
     assert "unknown_field" not in body["run_request"]
     final = wait_terminal(client, body["run_id"])
@@ -189,10 +189,10 @@ def test_404s(client: httpx2.Client) -> None:
     [
         ({"workflow_id": DEMO, "webhook_url": "not a url"}, {}),
         ({"workflow_id": DEMO, "webhook_url": "ftp://example.com/hook"}, {}),
-        ({"workflow_id": DEMO, "totp_url": "http://"}, {}),
-        ({"workflow_id": DEMO, "totp_url": "https://example.com:99999/"}, {}),
-        ({"workflow_id": DEMO, "parameters": {"undeclared": 1}}, {}),
+        ({"workflow_id": DEMO, "webhook_url": "http://"}, {}),
+        ({"workflow_id": DEMO, "webhook_url": "https://example.com:99999/"}, {}),
         ({"workflow_id": NEEDS_URL}, {}),
+        ({"workflow_id": NEEDS_URL, "parameters": {"other": 1}}, {}),
         ({"workflow_id": NEEDS_URL, "parameters": None}, {}),
         ({"workflow_id": DEMO}, {"template": "true"}),
     ],
@@ -201,6 +201,29 @@ def test_400s(client: httpx2.Client, body: dict[str, Any], params: dict[str, str
     response = run(client, body, params=params)
     assert response.status_code == 400, response.text
     conforms(response.json(), "ErrorDetail")
+
+
+@pytest.mark.parametrize("totp_url", ["x", "http://", "https://example.com:99999/", "ftp://example.com/totp", ""])
+def test_totp_url_is_not_checked(client: httpx2.Client, totp_url: str) -> None:
+    # Only `webhook_url` must be an http(s) URL; the live service takes any string as `totp_url`.
+    response = run(client, {"workflow_id": DEMO, "totp_url": totp_url})
+    assert response.status_code == 200, response.text
+    assert response.json()["run_request"]["totp_url"] == totp_url
+
+
+def test_undeclared_parameters_are_dropped_not_refused(client: httpx2.Client) -> None:
+    sent = {"url": "https://example.com", "undeclared": 1, "also": {"nested": [1]}}
+    response = run(client, {"workflow_id": DEMO, "parameters": sent})
+    assert response.status_code == 200, response.text
+    created = response.json()
+    conforms(created, "WorkflowRunResponse")
+    assert created["run_request"]["parameters"] == sent  # the answer echoes the request as sent
+    # The run keeps only the parameters the workflow declares: later reads show no others.
+    assert client.get(f"/v1/runs/{created['run_id']}").json()["run_request"]["parameters"] == {
+        "url": "https://example.com"
+    }
+    only_undeclared = run(client, {"workflow_id": NEEDS_URL, "parameters": {"url": "u", "x": 1}}).json()
+    assert client.get(f"/v1/runs/{only_undeclared['run_id']}").json()["run_request"]["parameters"] == {"url": "u"}
 
 
 def test_400_for_a_body_that_is_not_utf8(client: httpx2.Client) -> None:
@@ -270,7 +293,8 @@ def test_valid_json_schema_values_pydantic_strict_would_reject(client: httpx2.Cl
         client, {"workflow_id": DEMO, "max_screenshot_scrolls": 5000.0}, headers={"x-max-steps-override": "3.0"}
     )
     assert response.status_code == 200, response.text
-    assert response.json()["max_screenshot_scrolls"] == 1000  # clamped like the live service
+    assert response.json()["run_request"]["max_screenshot_scrolls"] == 5000  # echoed as sent
+    assert response.json()["max_screenshot_scrolls"] is None  # the live service does not report it back
     for proxy in ("RESIDENTIAL_ISP", "US-CA", "NONE", None, {"country": "DE", "city": None}):
         assert run(client, {"workflow_id": DEMO, "proxy_location": proxy}).status_code == 200, proxy
 

@@ -20,7 +20,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
 from reference_server.app import ServerConfig
-from reference_server.faults import FAULTS, UnknownFaultError, parse_faults
+from reference_server.faults import (
+    FAULT_SETS,
+    FAULTS,
+    UnknownFaultError,
+    UnknownFaultSetError,
+    fault_set,
+    parse_faults,
+)
 from reference_server.threaded import ThreadedServer, serve_in_thread
 from reference_server.workflows import load_workflows
 from tests.reference_server.support import DEMO, FAILS, SLOW, SPEC, TERMINAL, Target, conforms
@@ -36,6 +43,30 @@ SCHEMATHESIS_CATCHES = (
     "drop_required_key",
     "naive_timestamps",
 )
+
+
+def test_fault_sets_name_only_known_faults() -> None:
+    assert FAULT_SETS, "at least one fault set"
+    for name, members in FAULT_SETS.items():
+        assert name.startswith("skyvern-"), name
+        assert members, name
+        assert parse_faults(members) == members
+    assert fault_set("1.0.56") == fault_set("skyvern-1.0.56") == FAULT_SETS["skyvern-1.0.56"]
+    with pytest.raises(UnknownFaultSetError, match=r"'9\.9'.*known versions: 1\.0\.56"):
+        fault_set("9.9")
+
+
+def test_the_skyvern_1_0_56_set() -> None:
+    # Measured against the real server: naive timestamps, lax proxy_location and types, the parsed run_request, the
+    # workflow's title. Never a 5xx-mimicking fault, and not `paused` (1.0.56 pauses only human-interaction runs).
+    assert FAULT_SETS["skyvern-1.0.56"] == {
+        "lax_proxy_location",
+        "lax_types",
+        "naive_timestamps",
+        "run_request_as_parsed",
+        "title_from_workflow",
+    }
+    assert not FAULT_SETS["skyvern-1.0.56"] & {"null_500", "status_paused"}
 
 
 def test_registry_is_documented_and_checked() -> None:
@@ -95,7 +126,14 @@ class Probe:
         return self.failures
 
     def create_get_cancel(self) -> None:
-        request: dict[str, Any] = {"workflow_id": SLOW, "title": "probe", "parameters": {}, "webhook_url": None}
+        request: dict[str, Any] = {
+            "workflow_id": SLOW,
+            "title": "probe",
+            "parameters": {},
+            "webhook_url": None,
+            "run_with": "",
+            "max_screenshot_scrolls": -1,
+        }
         created = self.run_body("create", self.client.post("/v1/run/workflows", json=request))
         if created is None:
             return
@@ -137,6 +175,8 @@ class Probe:
     def validation(self) -> None:
         cases: list[tuple[dict[str, Any], Callable[[int], bool]]] = [
             ({"workflow_id": DEMO, "proxy_location": "MARS"}, lambda code: code == 422),
+            ({"workflow_id": DEMO, "proxy_location": {"country": 1}}, lambda code: code == 422),
+            ({"workflow_id": DEMO, "ai_fallback": 1}, lambda code: code == 422),
             ({"workflow_id": DEMO, "proxy_location": "RESIDENTIAL_BR"}, lambda code: code == 200),
             ({"workflow_id": DEMO, "title": None}, lambda code: code == 200),
             ({"workflow_id": 1}, lambda code: code == 422),

@@ -77,10 +77,17 @@ def test_unreadable_file(tmp_path: Path) -> None:
         ({}, "missing"),
         ({"url": 1}, None),
         ({"url": 1, "depth": 2}, None),
-        ({"url": 1, "other": 2}, "does not declare"),
+        ({"url": 1, "other": 2}, None),
+        ({"other": 2}, "missing"),
     ],
 )
 def test_parameter_problems(given: dict[str, Any] | None, problem: str | None) -> None:
     workflow = Workflow("wpid_1", parameters=(Parameter("url", required=True), Parameter("depth")))
     found = workflow.parameter_problem(given)
     assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+def test_declared_parameters_keep_only_what_the_workflow_declares() -> None:
+    workflow = Workflow("wpid_1", parameters=(Parameter("url", required=True), Parameter("depth")))
+    assert workflow.declared_parameters({"url": 1, "other": 2, "depth": None}) == {"url": 1, "depth": None}
+    assert workflow.declared_parameters({}) == {}
