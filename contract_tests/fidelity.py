@@ -39,7 +39,6 @@ import enum
 import importlib.metadata
 import inspect
 import json
-import os
 import platform
 import re
 import shutil
@@ -62,17 +61,12 @@ from contract_tests.areas import ContractViolation
 from contract_tests.checks import echoed, schema_violations
 from contract_tests.classify import invalid_cause
 from contract_tests.skyvern import (
-    NAMESPACE_MARKER,
     SERVER_VERSION,
     WAIT_WORKFLOW,
     ServerError,
     SkyvernServer,
-    _unshare_argv,
-    in_private_namespace,
+    enter_private_network,
     installed_version,
-    loopback_works,
-    namespace_refusal,
-    network_interfaces,
     redact,
 )
 from contract_tests.spec import Field, JsonSchema, Spec, non_null_branches
@@ -1568,43 +1562,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def refusal(reason: str) -> str:
-    """The one line printed when nothing is sent."""
-    return (
-        f"fidelity: refusing to run the real Skyvern server: {reason}; it follows URLs found in requests, so it runs "
-        "only in a private network namespace (run as root). Nothing was sent."
-    )
-
-
-def reexec_in_namespace(argv: Sequence[str]) -> int:
-    """Re-execute `python -m contract_tests.fidelity ARGV` inside a new network namespace with only loopback up.
-
-    Returns:
-        2 after printing why, when no namespace can be made; otherwise it does not return.
-    """
-    reason = namespace_refusal()
-    if reason is not None:
-        print(refusal(reason), file=sys.stderr)
-        return EXIT_NOT_RUN
-    sys.stdout.flush()
-    sys.stderr.flush()
-    command = _unshare_argv([sys.executable, "-m", "contract_tests.fidelity", *argv])
-    os.execvpe(command[0], command, {**os.environ, NAMESPACE_MARKER: "1"})
-    return EXIT_NOT_RUN  # pragma: no cover (execvpe does not return)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit status (2 when nothing was sent)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(arguments)
-    if os.environ.get(NAMESPACE_MARKER) != "1":
-        return reexec_in_namespace(arguments)
-    if not in_private_namespace(os.environ):
-        print(refusal(f"interfaces other than lo exist here ({', '.join(network_interfaces())})"), file=sys.stderr)
-        return EXIT_NOT_RUN
-    if not loopback_works():
-        print(refusal("loopback does not answer inside the namespace"), file=sys.stderr)
-        return EXIT_NOT_RUN
+    refused = enter_private_network("contract_tests.fidelity", arguments, "fidelity", "Nothing was sent.")
+    if refused is not None:
+        return refused
     return run_in_namespace(args)
 
 

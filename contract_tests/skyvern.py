@@ -215,32 +215,47 @@ def namespace_refusal() -> str | None:
     return None
 
 
-def refusal_message(reason: str) -> str:
-    """The one line printed when the real server is not fuzzed."""
+def refusal_message(reason: str, command: str = "contract-skyvern", not_done: str = "Nothing was fuzzed.") -> str:
+    """The one line printed when the real server is not started."""
     return (
-        f"contract-skyvern: refusing to run the real Skyvern server: {reason}; it follows URLs found in requests, "
-        "so it runs only in a private network namespace (run as root). Nothing was fuzzed."
+        f"{command}: refusing to run the real Skyvern server: {reason}; it follows URLs found in requests, "
+        f"so it runs only in a private network namespace (run as root). {not_done}"
     )
 
 
-def reexec_in_namespace(argv: Sequence[str]) -> int:
-    """Re-execute `python -m contract_tests.skyvern ARGV` inside a new network namespace with only loopback up.
+def enter_private_network(
+    module: str, arguments: Sequence[str], command: str, not_done: str = "Nothing was fuzzed."
+) -> int | None:
+    """Make sure `python -m MODULE ARGUMENTS` runs inside a private network namespace with only loopback.
+
+    Outside one, it re-executes itself inside a new one (`unshare -n`, loopback brought up); inside, it checks that
+    only `lo` exists and answers.
 
     Args:
-        argv: this command's arguments.
+        module: the module to run, e.g. `contract_tests.skyvern`.
+        arguments: its command-line arguments.
+        command: its name in messages.
+        not_done: the message's last sentence.
 
     Returns:
-        2 after printing why, when no namespace can be made; otherwise it does not return (the process is replaced).
+        None inside a usable namespace (go on); 2 otherwise (after printing why when none can be made): send nothing.
     """
-    reason = namespace_refusal()
-    if reason is not None:
-        print(refusal_message(reason), file=sys.stderr)
-        return EXIT_NOT_RUN
-    sys.stdout.flush()
-    sys.stderr.flush()
-    command = _unshare_argv([sys.executable, "-m", "contract_tests.skyvern", *argv])
-    os.execvpe(command[0], command, {**os.environ, NAMESPACE_MARKER: "1"})
-    return EXIT_NOT_RUN  # pragma: no cover (execvpe does not return)
+    if os.environ.get(NAMESPACE_MARKER) != "1":
+        problem = namespace_refusal()
+        if problem is None:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            argv = _unshare_argv([sys.executable, "-m", module, *arguments])
+            os.execvpe(argv[0], argv, {**os.environ, NAMESPACE_MARKER: "1"})
+            return EXIT_NOT_RUN  # execvpe does not return; should it, this process is still outside
+    elif not in_private_namespace(os.environ):
+        problem = f"interfaces other than lo exist here ({', '.join(network_interfaces())})"
+    elif not loopback_works():
+        problem = "loopback does not answer inside the namespace"
+    else:
+        return None
+    print(refusal_message(problem, command, not_done), file=sys.stderr)
+    return EXIT_NOT_RUN
 
 
 # --- the server --------------------------------------------------------------------------------------------------
@@ -1200,16 +1215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the suite's exit status (2 when nothing was fuzzed)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(arguments)
-    if os.environ.get(NAMESPACE_MARKER) != "1":
-        return reexec_in_namespace(arguments)
-    if not in_private_namespace(os.environ):
-        print(
-            refusal_message(f"interfaces other than lo exist here ({', '.join(network_interfaces())})"), file=sys.stderr
-        )
-        return EXIT_NOT_RUN
-    if not loopback_works():
-        print(refusal_message("loopback does not answer inside the namespace"), file=sys.stderr)
-        return EXIT_NOT_RUN
+    refused = enter_private_network("contract_tests.skyvern", arguments, "contract-skyvern")
+    if refused is not None:
+        return refused
     return run_in_namespace(args)
 
 
