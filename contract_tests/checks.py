@@ -411,8 +411,13 @@ def echoed(spec: Spec, sent: Mapping[str, Any], run_request: Any, operation_id: 
         )
 
 
+@functools.cache
+def _run_statuses() -> frozenset[str]:
+    return frozenset(Spec.load().enum("RunStatus"))  # read once: the lifecycle checks run on every poll
+
+
 def _known(status: str) -> bool:
-    return status in Spec.load().enum("RunStatus")
+    return status in _run_statuses()
 
 
 def _rank(status: str) -> int:

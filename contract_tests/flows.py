@@ -7,6 +7,7 @@ also guards the status enum, the response schema and the nullable fields.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -98,9 +99,13 @@ _learned_unverifiable: set[str] = set()
 def invented_references(known: Mapping[str, Any], spec: Spec, body: Mapping[str, Any]) -> list[str]:
     """The fields of a request body that name a server-side resource (`Spec.reference_fields`) with a value the
     suite made up (not one of the target's `known` values, `CONTRACT_KNOWN_VALUES`)."""
-    return [
-        name for name in spec.reference_fields(_REQUEST) if body.get(name) is not None and known.get(name) != body[name]
-    ]
+    return [name for name in _references(spec) if body.get(name) is not None and known.get(name) != body[name]]
+
+
+@functools.cache
+def _references(spec: Spec) -> tuple[str, ...]:
+    """`Spec.reference_fields` of the request, resolved once (it is asked on every request sent)."""
+    return tuple(spec.reference_fields(_REQUEST))
 
 
 def names_unknown_resource(spec: Spec, status: int) -> bool:

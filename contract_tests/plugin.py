@@ -22,6 +22,7 @@ from contract_tests.areas import area_judged_by
 from contract_tests.context import Context
 from contract_tests.findings import Finding, not_verifiable, root_causes
 from contract_tests.findings import findings_of as _findings_of
+from contract_tests.repro import render_script
 from contract_tests.verdict import TestOutcome, Verdict
 
 __all__ = ["SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "TestRecording"]
@@ -29,6 +30,7 @@ __all__ = ["SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "T
 SUMMARY_MD = "contract-summary.md"
 SUMMARY_JSON = "contract-summary.json"
 _RECORD = pytest.StashKey[observations.Observations]()
+_FINDINGS = pytest.StashKey[list[Finding]]()
 
 
 class ContractFailure(AssertionError):
@@ -69,7 +71,8 @@ class TestRecording:
         finally:
             seen = observations.finish()
             seen.requests = recorder.total - requests
-        findings = _findings_of(seen, {self.context.api_key})
+            item.stash[_FINDINGS] = _findings_of(seen, {self.context.api_key})  # reproductions rendered once
+        findings = item.stash[_FINDINGS]
         if findings:
             raise ContractFailure(_failure_message(findings))
 
@@ -86,7 +89,7 @@ class TestRecording:
                 examples=seen.examples,
                 truncated=seen.truncated,
                 requests=seen.requests,
-                findings=[finding.to_json() for finding in _findings_of(seen, secrets)],
+                findings=[finding.to_json() for finding in item.stash.get(_FINDINGS, [])],
                 unverifiable=[
                     {
                         "fields": list(u.fields),
@@ -107,8 +110,6 @@ class TestRecording:
 
 
 def _reproduction(chain: Any, secrets: set[str]) -> str:
-    from contract_tests.repro import render_script
-
     return render_script(list(chain), secrets=secrets) if chain else ""
 
 
