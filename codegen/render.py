@@ -13,7 +13,7 @@ from codegen.ir import Api, Operation
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent / "runtime"
-RUNTIME_FILES = ("_base_client.py", "_enums.py", "_exceptions.py", "_retry.py", "_types.py")
+RUNTIME_FILES = ("_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_types.py")
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:

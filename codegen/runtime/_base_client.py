@@ -1,122 +1,35 @@
-"""The machinery behind every generated method: request building, retries, status errors and parsing.
+"""The machinery behind every generated method: request building, retries and sending, sync and async.
 
-A generated method is one call to `_request` (or `_request_raw`) with the operation's `Endpoint` and its
-arguments. Everything that does not vary per spec lives here, written once for sync and once for async.
+A generated method is one call to `_request` (or `_request_raw`) with the operation's `Endpoint` and a
+`RequestOptions` holding its arguments. Everything that does not vary per spec lives here or in `_response`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Generic, Self, TypeVar, cast
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote
 
 import httpx2
-import pydantic
 import pydantic_core
 
-from ._enums import strict_enums
-from ._exceptions import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APITimeoutError,
-    make_status_error,
-)
-from ._retry import DEFAULT_MAX_RETRIES, IDEMPOTENT_METHODS, backoff_delay, retry_after_seconds, should_retry
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._exceptions import APIConnectionError, APIError, APITimeoutError
+from ._response import APIResponse, Endpoint, raise_for_status
+from ._retry import DEFAULT_MAX_RETRIES, backoff_delay, retry_after_seconds, should_retry
+from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 
-__all__ = ["DEFAULT_TIMEOUT", "APIResponse", "AsyncAPIClient", "Endpoint", "SyncAPIClient"]
+__all__ = ["DEFAULT_TIMEOUT", "AsyncAPIClient", "SyncAPIClient"]
 
 T = TypeVar("T")
+HttpClientT = TypeVar("HttpClientT", httpx2.Client, httpx2.AsyncClient)
 
 DEFAULT_TIMEOUT = httpx2.Timeout(60.0, connect=5.0)
 _log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint(Generic[T]):
-    """One operation of the spec: where to send it and how to read what comes back.
-
-    Attributes:
-        method: the HTTP method, upper case.
-        path: the path template, e.g. `/v1/runs/{run_id}`.
-        response_type: the type a 2xx JSON body parses into; `None` when the spec declares no body, `bytes` when
-            the body is not JSON.
-        error_types: the error model the spec declares per status code (`"4XX"`, `"default"` also accepted).
-        idempotent: safe to resend after a failure that may have reached the server.
-    """
-
-    method: str
-    path: str
-    response_type: Any
-    error_types: Mapping[int | str, Any] = field(default_factory=dict)
-    idempotent: bool | None = None
-
-    @property
-    def safe_to_repeat(self) -> bool:
-        return self.idempotent if self.idempotent is not None else self.method in IDEMPOTENT_METHODS
-
-
-_PARSERS: dict[Any, Callable[[bytes], Any]] = {}
-
-
-def _parser(type_: Any) -> Callable[[bytes], Any]:
-    """A fast JSON parser for `type_`, built once per type."""
-    parser = _PARSERS.get(type_)
-    if parser is None:
-        if type_ is None:
-            parser = _parse_none
-        elif type_ is bytes:  # a body that is not JSON: handed over as it came
-            parser = bytes
-        elif isinstance(type_, type) and issubclass(type_, pydantic.BaseModel):
-            parser = type_.model_validate_json
-        else:
-            parser = pydantic.TypeAdapter(type_).validate_json
-        _PARSERS[type_] = parser
-    return parser
-
-
-def _parse_none(content: bytes) -> None:
-    return None
-
-
-def _decode(response: httpx2.Response) -> object:
-    try:
-        return pydantic_core.from_json(response.content) if response.content else None
-    except ValueError:
-        return response.text
-
-
-def _error_type(endpoint: Endpoint[Any], status: int) -> Any:
-    types = endpoint.error_types
-    return types.get(status, types.get(f"{status // 100}XX", types.get("default")))
-
-
-def _parse(endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> T:
-    try:
-        if strict:
-            with strict_enums():
-                return cast(T, _parser(endpoint.response_type)(response.content))
-        return cast(T, _parser(endpoint.response_type)(response.content))
-    except pydantic.ValidationError as exc:
-        errors = cast(list[dict[str, Any]], exc.errors(include_url=False))
-        raise APIResponseValidationError(response=response, body=_decode(response), errors=errors) from None
-
-
-def _raise_for_status(endpoint: Endpoint[Any], response: httpx2.Response) -> None:
-    body = _decode(response)
-    error_type = _error_type(endpoint, response.status_code)
-    if error_type is not None and body is not None:
-        with contextlib.suppress(pydantic.ValidationError):
-            body = _parser(error_type)(response.content)
-    raise make_status_error(response, body)
 
 
 def _format_path(template: str, values: Mapping[str, object]) -> str:
@@ -139,37 +52,11 @@ def _given(values: Mapping[str, object] | None) -> dict[str, Any]:
     }
 
 
-class APIResponse(Generic[T]):
-    """The raw HTTP response of a call, and its body parsed on demand.
-
-    Example:
-        >>> raw = client.with_raw_response.get_run("wr_1")
-        >>> raw.status_code, raw.headers["content-type"]
-        >>> run = raw.parse()
-    """
-
-    def __init__(self, endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> None:
-        self.http_response = response
-        self._endpoint = endpoint
-        self._strict = strict
-
-    @property
-    def status_code(self) -> int:
-        return self.http_response.status_code
-
-    @property
-    def headers(self) -> httpx2.Headers:
-        return self.http_response.headers
-
-    def parse(self) -> T:
-        """The body as the spec's type for this response (raises as the plain method would)."""
-        return _parse(self._endpoint, self.http_response, self._strict)
-
-    def __repr__(self) -> str:
-        return f"<APIResponse [{self.status_code}] {self.http_response.request.method} {self.http_response.url}>"
+def _given_body(body: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in body.items() if value is not NOT_GIVEN}
 
 
-class _BaseClient:
+class _BaseClient(Generic[HttpClientT]):
     """Configuration shared by the sync and async clients. Subclasses (generated) set the class attributes."""
 
     _ENV_API_KEY: str | None = None
@@ -178,15 +65,18 @@ class _BaseClient:
     _AUTH_HEADER: str | None = None
     _AUTH_PREFIX: str = ""
     _USER_AGENT: str = "generated-client"
+    _http: HttpClientT
 
     def __init__(
         self,
-        api_key: str | None,
-        base_url: str | None,
-        timeout: Timeout,
-        max_retries: int,
-        strict: bool,
-        default_headers: Mapping[str, str] | None,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        strict: bool = False,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: HttpClientT | None = None,
     ) -> None:
         if api_key is None and self._ENV_API_KEY:
             api_key = os.environ.get(self._ENV_API_KEY)
@@ -204,41 +94,62 @@ class _BaseClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.strict = strict
-        self._headers = {"accept": "application/json", "user-agent": self._USER_AGENT, **(default_headers or {})}
+        self._api_key = api_key
+        self._default_headers = dict(default_headers or {})
+        self._headers = {"accept": "application/json", "user-agent": self._USER_AGENT, **self._default_headers}
         if api_key is not None and self._AUTH_HEADER:
             self._headers[self._AUTH_HEADER] = self._AUTH_PREFIX + api_key
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else self._new_http_client()
+
+    def _new_http_client(self) -> HttpClientT:
+        raise NotImplementedError
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A client like this one with other defaults, sharing its connection pool (closing it leaves the pool open).
+
+        `default_headers` are added to this client's. Example: `client.with_options(timeout=5, max_retries=0)`.
+        """
+        return type(self)(
+            self._api_key if api_key is None else api_key,
+            base_url=self.base_url if base_url is None else base_url,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            strict=self.strict if strict is None else strict,
+            default_headers={**self._default_headers, **(default_headers or {})},
+            http_client=self._http,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    def _build(
-        self,
-        http: httpx2.Client | httpx2.AsyncClient,
-        endpoint: Endpoint[Any],
-        path: Mapping[str, object] | None,
-        query: Mapping[str, object] | None,
-        headers: Mapping[str, object] | None,
-        json: object,
-        extra_headers: Mapping[str, str] | None,
-        timeout: Timeout | NotGiven,
-    ) -> httpx2.Request:
-        url = self.base_url + (_format_path(endpoint.path, path) if path else endpoint.path)
-        merged = dict(self._headers)
-        if headers:
-            merged.update({key: str(value) for key, value in _given(headers).items()})
-        content = None
+    def _build(self, endpoint: Endpoint[Any], options: RequestOptions) -> httpx2.Request:
+        url = self.base_url + (_format_path(endpoint.path, options.path) if options.path else endpoint.path)
+        headers = dict(self._headers)
+        if options.headers:
+            headers.update({key: str(value) for key, value in _given(options.headers).items()})
+        json, content = options.json, None
         if json is not None and json is not NOT_GIVEN:
-            merged["content-type"] = "application/json"
+            headers["content-type"] = "application/json"
             content = pydantic_core.to_json(_given_body(json) if isinstance(json, dict) else json, by_alias=True)
-        if extra_headers:
-            merged.update(extra_headers)
-        return http.build_request(
+        if options.extra_headers:
+            headers.update(options.extra_headers)
+        return self._http.build_request(
             endpoint.method,
             url,
-            params=_given(query) or None,
-            headers=merged,
+            params=_given(options.query) or None,
+            headers=headers,
             content=content,
-            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            timeout=self.timeout if isinstance(options.timeout, NotGiven) else options.timeout,
         )
 
     def _retry_delay(
@@ -272,27 +183,11 @@ class _BaseClient:
         return APIConnectionError(f"Connection error: {type(error).__name__}", request=request)
 
 
-def _given_body(body: dict[str, object]) -> dict[str, object]:
-    return {key: value for key, value in body.items() if value is not NOT_GIVEN}
-
-
-class SyncAPIClient(_BaseClient):
+class SyncAPIClient(_BaseClient[httpx2.Client]):
     """Base of the generated synchronous client."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        super().__init__(api_key, base_url, timeout, max_retries, strict, default_headers)
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx2.Client()
+    def _new_http_client(self) -> httpx2.Client:
+        return httpx2.Client()
 
     def close(self) -> None:
         """Close the connection pool (an injected `http_client` is left to its owner)."""
@@ -324,56 +219,21 @@ class SyncAPIClient(_BaseClient):
             time.sleep(delay)
             attempt += 1
 
-    def _request_raw(
-        self,
-        endpoint: Endpoint[T],
-        *,
-        path: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        json: object = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[T]:
-        request = self._build(self._http, endpoint, path, query, headers, json, extra_headers, timeout)
-        response = self._send(endpoint, request)
+    def _request_raw(self, endpoint: Endpoint[T], options: RequestOptions) -> APIResponse[T]:
+        response = self._send(endpoint, self._build(endpoint, options))
         if not response.is_success:
-            _raise_for_status(endpoint, response)
+            raise_for_status(endpoint, response)
         return APIResponse(endpoint, response, self.strict)
 
-    def _request(
-        self,
-        endpoint: Endpoint[T],
-        *,
-        path: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        json: object = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-    ) -> T:
-        return self._request_raw(
-            endpoint, path=path, query=query, headers=headers, json=json, extra_headers=extra_headers, timeout=timeout
-        ).parse()
+    def _request(self, endpoint: Endpoint[T], options: RequestOptions) -> T:
+        return self._request_raw(endpoint, options).parse()
 
 
-class AsyncAPIClient(_BaseClient):
+class AsyncAPIClient(_BaseClient[httpx2.AsyncClient]):
     """Base of the generated asynchronous client."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(api_key, base_url, timeout, max_retries, strict, default_headers)
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx2.AsyncClient()
+    def _new_http_client(self) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient()
 
     async def close(self) -> None:
         """Close the connection pool (an injected `http_client` is left to its owner)."""
@@ -405,35 +265,11 @@ class AsyncAPIClient(_BaseClient):
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def _request_raw(
-        self,
-        endpoint: Endpoint[T],
-        *,
-        path: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        json: object = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-    ) -> APIResponse[T]:
-        request = self._build(self._http, endpoint, path, query, headers, json, extra_headers, timeout)
-        response = await self._send(endpoint, request)
+    async def _request_raw(self, endpoint: Endpoint[T], options: RequestOptions) -> APIResponse[T]:
+        response = await self._send(endpoint, self._build(endpoint, options))
         if not response.is_success:
-            _raise_for_status(endpoint, response)
+            raise_for_status(endpoint, response)
         return APIResponse(endpoint, response, self.strict)
 
-    async def _request(
-        self,
-        endpoint: Endpoint[T],
-        *,
-        path: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        json: object = None,
-        extra_headers: Mapping[str, str] | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-    ) -> T:
-        raw = await self._request_raw(
-            endpoint, path=path, query=query, headers=headers, json=json, extra_headers=extra_headers, timeout=timeout
-        )
-        return raw.parse()
+    async def _request(self, endpoint: Endpoint[T], options: RequestOptions) -> T:
+        return (await self._request_raw(endpoint, options)).parse()

@@ -15,7 +15,7 @@
         └── InternalServerError           5xx
 
 `APIStatusError.body` is the response body parsed into the error model the spec declares for that status (for
-example `HTTPValidationError` on 422), else the decoded JSON, else the text. No error's message or repr contains
+example a validation-error model on 422), else the decoded JSON, else the text. No error's message or repr contains
 request headers, so an API key never leaks through one.
 """
 

@@ -7,7 +7,6 @@ Example:
 """
 
 from . import models
-from ._base_client import APIResponse
 from ._client import AsyncSkyvernClient, SkyvernClient
 from ._enums import OpenStrEnum, strict_enums
 from ._exceptions import (
@@ -25,6 +24,7 @@ from ._exceptions import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from ._response import APIResponse
 from ._types import NOT_GIVEN, NotGiven, Timeout
 
 __all__ = [

@@ -7,35 +7,35 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Literal
 
-import httpx2
-
 from . import models
-from ._base_client import DEFAULT_TIMEOUT, APIResponse, AsyncAPIClient, Endpoint, SyncAPIClient
-from ._retry import DEFAULT_MAX_RETRIES
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._response import APIResponse, Endpoint
+from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 
 __all__ = ["AsyncSkyvernClient", "SkyvernClient"]
 
 _RUN_WORKFLOW: Endpoint[models.WorkflowRunResponse] = Endpoint(
-    "POST",
-    "/v1/run/workflows",
-    models.WorkflowRunResponse,
-    {400: models.ErrorDetail, 403: models.ErrorDetail, 404: models.ErrorDetail, 422: models.HTTPValidationError},
-    None,
+    method="POST",
+    path="/v1/run/workflows",
+    response_type=models.WorkflowRunResponse,
+    error_types={
+        400: models.ErrorDetail,
+        403: models.ErrorDetail,
+        404: models.ErrorDetail,
+        422: models.HTTPValidationError,
+    },
 )
 _GET_RUN: Endpoint[models.WorkflowRunResponse] = Endpoint(
-    "GET",
-    "/v1/runs/{run_id}",
-    models.WorkflowRunResponse,
-    {403: models.ErrorDetail, 404: models.ErrorDetail, 422: models.HTTPValidationError},
-    None,
+    method="GET",
+    path="/v1/runs/{run_id}",
+    response_type=models.WorkflowRunResponse,
+    error_types={403: models.ErrorDetail, 404: models.ErrorDetail, 422: models.HTTPValidationError},
 )
 _CANCEL_RUN: Endpoint[None] = Endpoint(
-    "POST",
-    "/v1/runs/{run_id}/cancel",
-    None,
-    {403: models.ErrorDetail, 404: models.ErrorDetail, 422: models.HTTPValidationError},
-    None,
+    method="POST",
+    path="/v1/runs/{run_id}/cancel",
+    response_type=None,
+    error_types={403: models.ErrorDetail, 404: models.ErrorDetail, 422: models.HTTPValidationError},
 )
 
 
@@ -51,6 +51,8 @@ class SkyvernClient(SyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.Client` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> with SkyvernClient(api_key="...") as client:
         ...     result = client.run_workflow(...)
@@ -62,27 +64,6 @@ class SkyvernClient(SyncAPIClient):
     _AUTH_HEADER = "x-api-key"
     _AUTH_PREFIX = ""
     _USER_AGENT = "skyvern_client/1.0.0"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> SkyvernClientWithRawResponse:
@@ -170,26 +151,28 @@ class SkyvernClient(SyncAPIClient):
         """
         return self._request(
             _RUN_WORKFLOW,
-            query={"template": template},
-            headers={"x-max-steps-override": max_steps_override, "x-user-agent": user_agent},
-            json={
-                "workflow_id": workflow_id,
-                "parameters": parameters,
-                "title": title,
-                "proxy_location": proxy_location,
-                "webhook_url": webhook_url,
-                "totp_url": totp_url,
-                "totp_identifier": totp_identifier,
-                "browser_session_id": browser_session_id,
-                "browser_profile_id": browser_profile_id,
-                "max_screenshot_scrolls": max_screenshot_scrolls,
-                "extra_http_headers": extra_http_headers,
-                "browser_address": browser_address,
-                "ai_fallback": ai_fallback,
-                "run_with": run_with,
-            },
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                query={"template": template},
+                headers={"x-max-steps-override": max_steps_override, "x-user-agent": user_agent},
+                json={
+                    "workflow_id": workflow_id,
+                    "parameters": parameters,
+                    "title": title,
+                    "proxy_location": proxy_location,
+                    "webhook_url": webhook_url,
+                    "totp_url": totp_url,
+                    "totp_identifier": totp_identifier,
+                    "browser_session_id": browser_session_id,
+                    "browser_profile_id": browser_profile_id,
+                    "max_screenshot_scrolls": max_screenshot_scrolls,
+                    "extra_http_headers": extra_http_headers,
+                    "browser_address": browser_address,
+                    "ai_fallback": ai_fallback,
+                    "run_with": run_with,
+                },
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     def get_run(
@@ -210,9 +193,11 @@ class SkyvernClient(SyncAPIClient):
         """
         return self._request(
             _GET_RUN,
-            path={"run_id": run_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"run_id": run_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     def cancel_run(
@@ -233,9 +218,11 @@ class SkyvernClient(SyncAPIClient):
         """
         return self._request(
             _CANCEL_RUN,
-            path={"run_id": run_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"run_id": run_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -326,26 +313,28 @@ class SkyvernClientWithRawResponse:
         """
         return self._client._request_raw(
             _RUN_WORKFLOW,
-            query={"template": template},
-            headers={"x-max-steps-override": max_steps_override, "x-user-agent": user_agent},
-            json={
-                "workflow_id": workflow_id,
-                "parameters": parameters,
-                "title": title,
-                "proxy_location": proxy_location,
-                "webhook_url": webhook_url,
-                "totp_url": totp_url,
-                "totp_identifier": totp_identifier,
-                "browser_session_id": browser_session_id,
-                "browser_profile_id": browser_profile_id,
-                "max_screenshot_scrolls": max_screenshot_scrolls,
-                "extra_http_headers": extra_http_headers,
-                "browser_address": browser_address,
-                "ai_fallback": ai_fallback,
-                "run_with": run_with,
-            },
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                query={"template": template},
+                headers={"x-max-steps-override": max_steps_override, "x-user-agent": user_agent},
+                json={
+                    "workflow_id": workflow_id,
+                    "parameters": parameters,
+                    "title": title,
+                    "proxy_location": proxy_location,
+                    "webhook_url": webhook_url,
+                    "totp_url": totp_url,
+                    "totp_identifier": totp_identifier,
+                    "browser_session_id": browser_session_id,
+                    "browser_profile_id": browser_profile_id,
+                    "max_screenshot_scrolls": max_screenshot_scrolls,
+                    "extra_http_headers": extra_http_headers,
+                    "browser_address": browser_address,
+                    "ai_fallback": ai_fallback,
+                    "run_with": run_with,
+                },
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     def get_run(
@@ -366,9 +355,11 @@ class SkyvernClientWithRawResponse:
         """
         return self._client._request_raw(
             _GET_RUN,
-            path={"run_id": run_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"run_id": run_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     def cancel_run(
@@ -389,9 +380,11 @@ class SkyvernClientWithRawResponse:
         """
         return self._client._request_raw(
             _CANCEL_RUN,
-            path={"run_id": run_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"run_id": run_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -407,6 +400,8 @@ class AsyncSkyvernClient(AsyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.AsyncClient` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> async with AsyncSkyvernClient(api_key="...") as client:
         ...     result = await client.run_workflow(...)
@@ -418,27 +413,6 @@ class AsyncSkyvernClient(AsyncAPIClient):
     _AUTH_HEADER = "x-api-key"
     _AUTH_PREFIX = ""
     _USER_AGENT = "skyvern_client/1.0.0"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> AsyncSkyvernClientWithRawResponse:
@@ -526,26 +500,28 @@ class AsyncSkyvernClient(AsyncAPIClient):
         """
         return await self._request(
             _RUN_WORKFLOW,
-            query={"template": template},
-            headers={"x-max-steps-override": max_steps_override, "x-user-agent": user_agent},
-            json={
-                "workflow_id": workflow_id,
-                "parameters": parameters,
-                "title": title,
-                "proxy_location": proxy_location,
-                "webhook_url": webhook_url,
-                "totp_url": totp_url,
-                "totp_identifier": totp_identifier,
-                "browser_session_id": browser_session_id,
-                "browser_profile_id": browser_profile_id,
-                "max_screenshot_scrolls": max_screenshot_scrolls,
-                "extra_http_headers": extra_http_headers,
-                "browser_address": browser_address,
-                "ai_fallback": ai_fallback,
-                "run_with": run_with,
-            },
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                query={"template": template},
+                headers={"x-max-steps-override": max_steps_override, "x-user-agent": user_agent},
+                json={
+                    "workflow_id": workflow_id,
+                    "parameters": parameters,
+                    "title": title,
+                    "proxy_location": proxy_location,
+                    "webhook_url": webhook_url,
+                    "totp_url": totp_url,
+                    "totp_identifier": totp_identifier,
+                    "browser_session_id": browser_session_id,
+                    "browser_profile_id": browser_profile_id,
+                    "max_screenshot_scrolls": max_screenshot_scrolls,
+                    "extra_http_headers": extra_http_headers,
+                    "browser_address": browser_address,
+                    "ai_fallback": ai_fallback,
+                    "run_with": run_with,
+                },
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     async def get_run(
@@ -566,9 +542,11 @@ class AsyncSkyvernClient(AsyncAPIClient):
         """
         return await self._request(
             _GET_RUN,
-            path={"run_id": run_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"run_id": run_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     async def cancel_run(
@@ -589,9 +567,11 @@ class AsyncSkyvernClient(AsyncAPIClient):
         """
         return await self._request(
             _CANCEL_RUN,
-            path={"run_id": run_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"run_id": run_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -682,26 +662,28 @@ class AsyncSkyvernClientWithRawResponse:
         """
         return await self._client._request_raw(
             _RUN_WORKFLOW,
-            query={"template": template},
-            headers={"x-max-steps-override": max_steps_override, "x-user-agent": user_agent},
-            json={
-                "workflow_id": workflow_id,
-                "parameters": parameters,
-                "title": title,
-                "proxy_location": proxy_location,
-                "webhook_url": webhook_url,
-                "totp_url": totp_url,
-                "totp_identifier": totp_identifier,
-                "browser_session_id": browser_session_id,
-                "browser_profile_id": browser_profile_id,
-                "max_screenshot_scrolls": max_screenshot_scrolls,
-                "extra_http_headers": extra_http_headers,
-                "browser_address": browser_address,
-                "ai_fallback": ai_fallback,
-                "run_with": run_with,
-            },
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                query={"template": template},
+                headers={"x-max-steps-override": max_steps_override, "x-user-agent": user_agent},
+                json={
+                    "workflow_id": workflow_id,
+                    "parameters": parameters,
+                    "title": title,
+                    "proxy_location": proxy_location,
+                    "webhook_url": webhook_url,
+                    "totp_url": totp_url,
+                    "totp_identifier": totp_identifier,
+                    "browser_session_id": browser_session_id,
+                    "browser_profile_id": browser_profile_id,
+                    "max_screenshot_scrolls": max_screenshot_scrolls,
+                    "extra_http_headers": extra_http_headers,
+                    "browser_address": browser_address,
+                    "ai_fallback": ai_fallback,
+                    "run_with": run_with,
+                },
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     async def get_run(
@@ -722,9 +704,11 @@ class AsyncSkyvernClientWithRawResponse:
         """
         return await self._client._request_raw(
             _GET_RUN,
-            path={"run_id": run_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"run_id": run_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     async def cancel_run(
@@ -745,7 +729,9 @@ class AsyncSkyvernClientWithRawResponse:
         """
         return await self._client._request_raw(
             _CANCEL_RUN,
-            path={"run_id": run_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"run_id": run_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )

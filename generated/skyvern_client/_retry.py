@@ -4,10 +4,10 @@
 Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, or an operation the spec marks `x-idempotent: true`) are
 retried on connection errors, timeouts and the statuses in `RETRYABLE_STATUSES`.
 
-Other requests (a POST that starts a run, say) are retried only when the server provably did not process them:
+Other requests (a POST that creates something, say) are retried only when the server provably did not process them:
 the connection could not be made, or the server answered 429 or 503 *with* a `Retry-After` header. A read timeout,
 a reset connection or a 500 after the request was sent may mean the work already started, so those are never
-retried: a retry could start the run twice.
+retried: a retry could do it twice.
 """
 
 from __future__ import annotations

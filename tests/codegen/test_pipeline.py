@@ -51,7 +51,7 @@ def test_output_is_identical_across_hash_seeds(tmp_path: Path) -> None:
         subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
         outputs.append(tree_bytes(out / "p"))
     assert outputs[0] == outputs[1]
-    assert len(outputs[0]) == 9
+    assert len(outputs[0]) == 10
 
 
 def test_check_fails_after_a_spec_edit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -293,6 +293,36 @@ def test_per_call_timeout_reaches_the_request() -> None:
     assert recorder.requests[0].extensions["timeout"]["read"] == 3.5
 
 
+def test_with_options_derives_a_client_with_other_defaults_over_the_same_pool() -> None:
+    recorder = Recorder(httpx2.Response(500), httpx2.Response(200, json=RUN))
+    client = make_client(recorder, default_headers={"x-team": "a"})
+    quick = client.with_options(timeout=2.0, max_retries=0, default_headers={"x-trace": "t1"})
+    assert isinstance(quick, SkyvernClient)
+    assert (quick.base_url, quick.strict, quick._http) == (client.base_url, client.strict, client._http)
+    with pytest.raises(InternalServerError):
+        quick.get_run("wr_1")
+    assert len(recorder.requests) == 1  # max_retries=0: not resent
+    sent = recorder.requests[0]
+    assert sent.extensions["timeout"]["read"] == 2.0
+    assert (sent.headers["x-api-key"], sent.headers["x-team"], sent.headers["x-trace"]) == (KEY, "a", "t1")
+    quick.close()
+    assert not client._http.is_closed  # the derived client does not own the pool
+    assert client.get_run("wr_1").run_id == "wr_1"
+    assert "x-trace" not in recorder.requests[-1].headers
+    assert client.with_options(strict=True).strict
+    assert not client.strict
+
+
+def test_with_options_on_the_async_client_keeps_its_type() -> None:
+    client = AsyncSkyvernClient(api_key=KEY, base_url="http://test")
+    derived = client.with_options(base_url="http://other/")
+    assert isinstance(derived, AsyncSkyvernClient)
+    assert (derived.base_url, derived._http) == ("http://other", client._http)
+    import asyncio
+
+    asyncio.run(client.close())
+
+
 async def _async_round_trip() -> tuple[models.WorkflowRunResponse, int]:
     recorder = Recorder(httpx2.Response(503, headers={"retry-after": "0"}), httpx2.Response(200, json=RUN))
     http = httpx2.AsyncClient(transport=httpx2.MockTransport(recorder))

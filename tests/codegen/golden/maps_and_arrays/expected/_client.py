@@ -6,17 +6,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-import httpx2
-
 from . import models
-from ._base_client import DEFAULT_TIMEOUT, APIResponse, AsyncAPIClient, Endpoint, SyncAPIClient
-from ._retry import DEFAULT_MAX_RETRIES
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._response import APIResponse, Endpoint
+from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 
 __all__ = ["AsyncInventoryClient", "InventoryClient"]
 
-_LIST_STOCK: Endpoint[list[models.Item]] = Endpoint("GET", "/stock", list[models.Item], {}, None)
-_COUNTS: Endpoint[dict[str, int]] = Endpoint("GET", "/counts", dict[str, int], {}, None)
+_LIST_STOCK: Endpoint[list[models.Item]] = Endpoint(
+    method="GET",
+    path="/stock",
+    response_type=list[models.Item],
+)
+_COUNTS: Endpoint[dict[str, int]] = Endpoint(
+    method="GET",
+    path="/counts",
+    response_type=dict[str, int],
+)
 
 
 class InventoryClient(SyncAPIClient):
@@ -31,6 +37,8 @@ class InventoryClient(SyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.Client` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> with InventoryClient(api_key="...") as client:
         ...     result = client.list_stock(...)
@@ -42,27 +50,6 @@ class InventoryClient(SyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> InventoryClientWithRawResponse:
@@ -81,8 +68,10 @@ class InventoryClient(SyncAPIClient):
         """
         return self._request(
             _LIST_STOCK,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     def counts(
@@ -97,8 +86,10 @@ class InventoryClient(SyncAPIClient):
         """
         return self._request(
             _COUNTS,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -120,8 +111,10 @@ class InventoryClientWithRawResponse:
         """
         return self._client._request_raw(
             _LIST_STOCK,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     def counts(
@@ -136,8 +129,10 @@ class InventoryClientWithRawResponse:
         """
         return self._client._request_raw(
             _COUNTS,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -153,6 +148,8 @@ class AsyncInventoryClient(AsyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.AsyncClient` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> async with AsyncInventoryClient(api_key="...") as client:
         ...     result = await client.list_stock(...)
@@ -164,27 +161,6 @@ class AsyncInventoryClient(AsyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> AsyncInventoryClientWithRawResponse:
@@ -203,8 +179,10 @@ class AsyncInventoryClient(AsyncAPIClient):
         """
         return await self._request(
             _LIST_STOCK,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     async def counts(
@@ -219,8 +197,10 @@ class AsyncInventoryClient(AsyncAPIClient):
         """
         return await self._request(
             _COUNTS,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -242,8 +222,10 @@ class AsyncInventoryClientWithRawResponse:
         """
         return await self._client._request_raw(
             _LIST_STOCK,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     async def counts(
@@ -258,6 +240,8 @@ class AsyncInventoryClientWithRawResponse:
         """
         return await self._client._request_raw(
             _COUNTS,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )

@@ -7,16 +7,18 @@ import datetime
 from collections.abc import Mapping
 from functools import cached_property
 
-import httpx2
-
 from . import models
-from ._base_client import DEFAULT_TIMEOUT, APIResponse, AsyncAPIClient, Endpoint, SyncAPIClient
-from ._retry import DEFAULT_MAX_RETRIES
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._response import APIResponse, Endpoint
+from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 
 __all__ = ["AsyncNullableThirtyClient", "NullableThirtyClient"]
 
-_CREATE_NOTE: Endpoint[models.Note] = Endpoint("POST", "/notes", models.Note, {}, None)
+_CREATE_NOTE: Endpoint[models.Note] = Endpoint(
+    method="POST",
+    path="/notes",
+    response_type=models.Note,
+)
 
 
 class NullableThirtyClient(SyncAPIClient):
@@ -31,6 +33,8 @@ class NullableThirtyClient(SyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.Client` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> with NullableThirtyClient(api_key="...") as client:
         ...     result = client.create_note(...)
@@ -42,27 +46,6 @@ class NullableThirtyClient(SyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> NullableThirtyClientWithRawResponse:
@@ -85,9 +68,11 @@ class NullableThirtyClient(SyncAPIClient):
         """
         return self._request(
             _CREATE_NOTE,
-            json={"text": text, "title": title, "pinned": pinned, "edited_at": edited_at},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json={"text": text, "title": title, "pinned": pinned, "edited_at": edited_at},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -113,9 +98,11 @@ class NullableThirtyClientWithRawResponse:
         """
         return self._client._request_raw(
             _CREATE_NOTE,
-            json={"text": text, "title": title, "pinned": pinned, "edited_at": edited_at},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json={"text": text, "title": title, "pinned": pinned, "edited_at": edited_at},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -131,6 +118,8 @@ class AsyncNullableThirtyClient(AsyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.AsyncClient` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> async with AsyncNullableThirtyClient(api_key="...") as client:
         ...     result = await client.create_note(...)
@@ -142,27 +131,6 @@ class AsyncNullableThirtyClient(AsyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> AsyncNullableThirtyClientWithRawResponse:
@@ -185,9 +153,11 @@ class AsyncNullableThirtyClient(AsyncAPIClient):
         """
         return await self._request(
             _CREATE_NOTE,
-            json={"text": text, "title": title, "pinned": pinned, "edited_at": edited_at},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json={"text": text, "title": title, "pinned": pinned, "edited_at": edited_at},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -213,7 +183,9 @@ class AsyncNullableThirtyClientWithRawResponse:
         """
         return await self._client._request_raw(
             _CREATE_NOTE,
-            json={"text": text, "title": title, "pinned": pinned, "edited_at": edited_at},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json={"text": text, "title": title, "pinned": pinned, "edited_at": edited_at},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )

@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-import httpx2
-
 from . import models
-from ._base_client import DEFAULT_TIMEOUT, APIResponse, AsyncAPIClient, Endpoint, SyncAPIClient
-from ._retry import DEFAULT_MAX_RETRIES
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._response import APIResponse, Endpoint
+from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 
 __all__ = ["AsyncNullableThirtyOneClient", "NullableThirtyOneClient"]
 
-_CREATE_NOTE: Endpoint[models.Note] = Endpoint("POST", "/notes", models.Note, {}, None)
+_CREATE_NOTE: Endpoint[models.Note] = Endpoint(
+    method="POST",
+    path="/notes",
+    response_type=models.Note,
+)
 
 
 class NullableThirtyOneClient(SyncAPIClient):
@@ -30,6 +32,8 @@ class NullableThirtyOneClient(SyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.Client` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> with NullableThirtyOneClient(api_key="...") as client:
         ...     result = client.create_note(...)
@@ -41,27 +45,6 @@ class NullableThirtyOneClient(SyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> NullableThirtyOneClientWithRawResponse:
@@ -84,9 +67,11 @@ class NullableThirtyOneClient(SyncAPIClient):
         """
         return self._request(
             _CREATE_NOTE,
-            json={"text": text, "title": title, "score": score, "author": author},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json={"text": text, "title": title, "score": score, "author": author},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -112,9 +97,11 @@ class NullableThirtyOneClientWithRawResponse:
         """
         return self._client._request_raw(
             _CREATE_NOTE,
-            json={"text": text, "title": title, "score": score, "author": author},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json={"text": text, "title": title, "score": score, "author": author},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -130,6 +117,8 @@ class AsyncNullableThirtyOneClient(AsyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.AsyncClient` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> async with AsyncNullableThirtyOneClient(api_key="...") as client:
         ...     result = await client.create_note(...)
@@ -141,27 +130,6 @@ class AsyncNullableThirtyOneClient(AsyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> AsyncNullableThirtyOneClientWithRawResponse:
@@ -184,9 +152,11 @@ class AsyncNullableThirtyOneClient(AsyncAPIClient):
         """
         return await self._request(
             _CREATE_NOTE,
-            json={"text": text, "title": title, "score": score, "author": author},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json={"text": text, "title": title, "score": score, "author": author},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -212,7 +182,9 @@ class AsyncNullableThirtyOneClientWithRawResponse:
         """
         return await self._client._request_raw(
             _CREATE_NOTE,
-            json={"text": text, "title": title, "score": score, "author": author},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json={"text": text, "title": title, "score": score, "author": author},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )

@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-import httpx2
-
 from . import models
-from ._base_client import DEFAULT_TIMEOUT, APIResponse, AsyncAPIClient, Endpoint, SyncAPIClient
-from ._retry import DEFAULT_MAX_RETRIES
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._response import APIResponse, Endpoint
+from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 
 __all__ = ["AsyncShapesClient", "ShapesClient"]
 
 _ADD_SHAPE: Endpoint[models.Circle | models.Square] = Endpoint(
-    "POST", "/shapes", models.Circle | models.Square, {}, None
+    method="POST",
+    path="/shapes",
+    response_type=models.Circle | models.Square,
 )
 
 
@@ -32,6 +32,8 @@ class ShapesClient(SyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.Client` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> with ShapesClient(api_key="...") as client:
         ...     result = client.add_shape(...)
@@ -43,27 +45,6 @@ class ShapesClient(SyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> ShapesClientWithRawResponse:
@@ -86,9 +67,11 @@ class ShapesClient(SyncAPIClient):
         """
         return self._request(
             _ADD_SHAPE,
-            json=body,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json=body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -114,9 +97,11 @@ class ShapesClientWithRawResponse:
         """
         return self._client._request_raw(
             _ADD_SHAPE,
-            json=body,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json=body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -132,6 +117,8 @@ class AsyncShapesClient(AsyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.AsyncClient` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> async with AsyncShapesClient(api_key="...") as client:
         ...     result = await client.add_shape(...)
@@ -143,27 +130,6 @@ class AsyncShapesClient(AsyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> AsyncShapesClientWithRawResponse:
@@ -186,9 +152,11 @@ class AsyncShapesClient(AsyncAPIClient):
         """
         return await self._request(
             _ADD_SHAPE,
-            json=body,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json=body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -214,7 +182,9 @@ class AsyncShapesClientWithRawResponse:
         """
         return await self._client._request_raw(
             _ADD_SHAPE,
-            json=body,
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                json=body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )

@@ -7,16 +7,18 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Literal
 
-import httpx2
-
 from . import models
-from ._base_client import DEFAULT_TIMEOUT, APIResponse, AsyncAPIClient, Endpoint, SyncAPIClient
-from ._retry import DEFAULT_MAX_RETRIES
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._response import APIResponse, Endpoint
+from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 
 __all__ = ["AsyncJobsClient", "JobsClient"]
 
-_START_JOB: Endpoint[models.Job] = Endpoint("POST", "/jobs", models.Job, {}, None)
+_START_JOB: Endpoint[models.Job] = Endpoint(
+    method="POST",
+    path="/jobs",
+    response_type=models.Job,
+)
 
 
 class JobsClient(SyncAPIClient):
@@ -31,6 +33,8 @@ class JobsClient(SyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.Client` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> with JobsClient(api_key="...") as client:
         ...     result = client.start_job(...)
@@ -42,27 +46,6 @@ class JobsClient(SyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> JobsClientWithRawResponse:
@@ -84,10 +67,12 @@ class JobsClient(SyncAPIClient):
         """
         return self._request(
             _START_JOB,
-            query={"priority": priority},
-            json={"queue": queue, "target": target},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                query={"priority": priority},
+                json={"queue": queue, "target": target},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -112,10 +97,12 @@ class JobsClientWithRawResponse:
         """
         return self._client._request_raw(
             _START_JOB,
-            query={"priority": priority},
-            json={"queue": queue, "target": target},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                query={"priority": priority},
+                json={"queue": queue, "target": target},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -131,6 +118,8 @@ class AsyncJobsClient(AsyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.AsyncClient` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> async with AsyncJobsClient(api_key="...") as client:
         ...     result = await client.start_job(...)
@@ -142,27 +131,6 @@ class AsyncJobsClient(AsyncAPIClient):
     _AUTH_HEADER = None
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> AsyncJobsClientWithRawResponse:
@@ -184,10 +152,12 @@ class AsyncJobsClient(AsyncAPIClient):
         """
         return await self._request(
             _START_JOB,
-            query={"priority": priority},
-            json={"queue": queue, "target": target},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                query={"priority": priority},
+                json={"queue": queue, "target": target},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -212,8 +182,10 @@ class AsyncJobsClientWithRawResponse:
         """
         return await self._client._request_raw(
             _START_JOB,
-            query={"priority": priority},
-            json={"queue": queue, "target": target},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                query={"priority": priority},
+                json={"queue": queue, "target": target},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )

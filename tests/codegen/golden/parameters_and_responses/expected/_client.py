@@ -6,19 +6,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-import httpx2
-
 from . import models
-from ._base_client import DEFAULT_TIMEOUT, APIResponse, AsyncAPIClient, Endpoint, SyncAPIClient
-from ._retry import DEFAULT_MAX_RETRIES
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._response import APIResponse, Endpoint
+from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
 
 __all__ = ["AsyncFilesClient", "FilesClient"]
 
 _GET_FILE: Endpoint[models.File] = Endpoint(
-    "GET", "/folders/{folder_id}/files/{name}", models.File, {404: models.Error, "4XX": models.Error}, None
+    method="GET",
+    path="/folders/{folder_id}/files/{name}",
+    response_type=models.File,
+    error_types={404: models.Error, "4XX": models.Error},
 )
-_DELETE_FILE: Endpoint[None] = Endpoint("DELETE", "/folders/{folder_id}/files/{name}", None, {}, True)
+_DELETE_FILE: Endpoint[None] = Endpoint(
+    method="DELETE",
+    path="/folders/{folder_id}/files/{name}",
+    response_type=None,
+    idempotent=True,
+)
 
 
 class FilesClient(SyncAPIClient):
@@ -33,6 +39,8 @@ class FilesClient(SyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.Client` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> with FilesClient(api_key="...") as client:
         ...     result = client.get_file(...)
@@ -44,27 +52,6 @@ class FilesClient(SyncAPIClient):
     _AUTH_HEADER = "X-Token"
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> FilesClientWithRawResponse:
@@ -88,11 +75,13 @@ class FilesClient(SyncAPIClient):
         """
         return self._request(
             _GET_FILE,
-            path={"folder_id": folder_id, "name": name},
-            query={"version": version, "include": include},
-            headers={"X-Request-Id": request_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"folder_id": folder_id, "name": name},
+                query={"version": version, "include": include},
+                headers={"X-Request-Id": request_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     def delete_file(
@@ -111,9 +100,11 @@ class FilesClient(SyncAPIClient):
         """
         return self._request(
             _DELETE_FILE,
-            path={"folder_id": folder_id, "name": name},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"folder_id": folder_id, "name": name},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -140,11 +131,13 @@ class FilesClientWithRawResponse:
         """
         return self._client._request_raw(
             _GET_FILE,
-            path={"folder_id": folder_id, "name": name},
-            query={"version": version, "include": include},
-            headers={"X-Request-Id": request_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"folder_id": folder_id, "name": name},
+                query={"version": version, "include": include},
+                headers={"X-Request-Id": request_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     def delete_file(
@@ -163,9 +156,11 @@ class FilesClientWithRawResponse:
         """
         return self._client._request_raw(
             _DELETE_FILE,
-            path={"folder_id": folder_id, "name": name},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"folder_id": folder_id, "name": name},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -181,6 +176,8 @@ class AsyncFilesClient(AsyncAPIClient):
         default_headers: sent with every request.
         http_client: an `httpx2.AsyncClient` to use (its owner closes it).
 
+    `with_options(...)` derives a client with other defaults over the same connection pool.
+
     Example:
         >>> async with AsyncFilesClient(api_key="...") as client:
         ...     result = await client.get_file(...)
@@ -192,27 +189,6 @@ class AsyncFilesClient(AsyncAPIClient):
     _AUTH_HEADER = "X-Token"
     _AUTH_PREFIX = ""
     _USER_AGENT = "client/1"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        strict: bool = False,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            strict=strict,
-            default_headers=default_headers,
-            http_client=http_client,
-        )
 
     @cached_property
     def with_raw_response(self) -> AsyncFilesClientWithRawResponse:
@@ -236,11 +212,13 @@ class AsyncFilesClient(AsyncAPIClient):
         """
         return await self._request(
             _GET_FILE,
-            path={"folder_id": folder_id, "name": name},
-            query={"version": version, "include": include},
-            headers={"X-Request-Id": request_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"folder_id": folder_id, "name": name},
+                query={"version": version, "include": include},
+                headers={"X-Request-Id": request_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     async def delete_file(
@@ -259,9 +237,11 @@ class AsyncFilesClient(AsyncAPIClient):
         """
         return await self._request(
             _DELETE_FILE,
-            path={"folder_id": folder_id, "name": name},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"folder_id": folder_id, "name": name},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
 
@@ -288,11 +268,13 @@ class AsyncFilesClientWithRawResponse:
         """
         return await self._client._request_raw(
             _GET_FILE,
-            path={"folder_id": folder_id, "name": name},
-            query={"version": version, "include": include},
-            headers={"X-Request-Id": request_id},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"folder_id": folder_id, "name": name},
+                query={"version": version, "include": include},
+                headers={"X-Request-Id": request_id},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )
 
     async def delete_file(
@@ -311,7 +293,9 @@ class AsyncFilesClientWithRawResponse:
         """
         return await self._client._request_raw(
             _DELETE_FILE,
-            path={"folder_id": folder_id, "name": name},
-            extra_headers=extra_headers,
-            timeout=timeout,
+            RequestOptions(
+                path={"folder_id": folder_id, "name": name},
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
         )

@@ -1,0 +1,128 @@
+"""An operation's `Endpoint`, and reading what comes back: the body parsed into the spec's type, status errors,
+and the raw `APIResponse`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
+
+import httpx2
+import pydantic
+import pydantic_core
+
+from ._enums import strict_enums
+from ._exceptions import APIResponseValidationError, make_status_error
+from ._retry import IDEMPOTENT_METHODS
+
+__all__ = ["APIResponse", "Endpoint"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint(Generic[T]):
+    """One operation of the spec: where to send it and how to read what comes back.
+
+    Attributes:
+        method: the HTTP method, upper case.
+        path: the path template, e.g. `/items/{item_id}`.
+        response_type: the type a 2xx JSON body parses into; `None` when the spec declares no body, `bytes` when
+            the body is not JSON.
+        error_types: the error model the spec declares per status code (`"4XX"`, `"default"` also accepted).
+        idempotent: safe to resend after a failure that may have reached the server; `None`: as its method says.
+    """
+
+    method: str
+    path: str
+    response_type: Any
+    error_types: Mapping[int | str, Any] = field(default_factory=dict)
+    idempotent: bool | None = None
+
+    @property
+    def safe_to_repeat(self) -> bool:
+        return self.idempotent if self.idempotent is not None else self.method in IDEMPOTENT_METHODS
+
+
+_PARSERS: dict[Any, Callable[[bytes], Any]] = {}
+
+
+def _parser(type_: Any) -> Callable[[bytes], Any]:
+    """A fast JSON parser for `type_`, built once per type."""
+    parser = _PARSERS.get(type_)
+    if parser is None:
+        if type_ is None:
+            parser = _parse_none
+        elif type_ is bytes:  # a body that is not JSON: handed over as it came
+            parser = bytes
+        elif isinstance(type_, type) and issubclass(type_, pydantic.BaseModel):
+            parser = type_.model_validate_json
+        else:
+            parser = pydantic.TypeAdapter(type_).validate_json
+        _PARSERS[type_] = parser
+    return parser
+
+
+def _parse_none(content: bytes) -> None:
+    return None
+
+
+def _decode(response: httpx2.Response) -> object:
+    try:
+        return pydantic_core.from_json(response.content) if response.content else None
+    except ValueError:
+        return response.text
+
+
+def _parse(endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> T:
+    try:
+        if strict:
+            with strict_enums():
+                return cast(T, _parser(endpoint.response_type)(response.content))
+        return cast(T, _parser(endpoint.response_type)(response.content))
+    except pydantic.ValidationError as exc:
+        errors = cast(list[dict[str, Any]], exc.errors(include_url=False))
+        raise APIResponseValidationError(response=response, body=_decode(response), errors=errors) from None
+
+
+def raise_for_status(endpoint: Endpoint[Any], response: httpx2.Response) -> None:
+    """Raise the `APIStatusError` subclass of a 4xx/5xx, its body parsed into the spec's error model if it fits."""
+    types = endpoint.error_types
+    status = response.status_code
+    error_type = types.get(status, types.get(f"{status // 100}XX", types.get("default")))
+    body = _decode(response)
+    if error_type is not None and body is not None:
+        with contextlib.suppress(pydantic.ValidationError):
+            body = _parser(error_type)(response.content)
+    raise make_status_error(response, body)
+
+
+class APIResponse(Generic[T]):
+    """The raw HTTP response of a call, and its body parsed on demand.
+
+    Example:
+        >>> raw = client.with_raw_response.get_item("item_1")
+        >>> raw.status_code, raw.headers["content-type"]
+        >>> item = raw.parse()
+    """
+
+    def __init__(self, endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> None:
+        self.http_response = response
+        self._endpoint = endpoint
+        self._strict = strict
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx2.Headers:
+        return self.http_response.headers
+
+    def parse(self) -> T:
+        """The body as the spec's type for this response (raises as the plain method would)."""
+        return _parse(self._endpoint, self.http_response, self._strict)
+
+    def __repr__(self) -> str:
+        return f"<APIResponse [{self.status_code}] {self.http_response.request.method} {self.http_response.url}>"
