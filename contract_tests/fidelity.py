@@ -58,8 +58,10 @@ import jsonschema_rs
 import yaml
 
 from contract_tests.areas import ContractViolation
-from contract_tests.checks import echoed, schema_violations
+from contract_tests.checks import schema_violations
 from contract_tests.classify import invalid_cause
+from contract_tests.echo_checks import echoed
+from contract_tests.edges import EdgeValue, edge_values, plain_value, splice
 from contract_tests.skyvern import (
     SERVER_VERSION,
     WAIT_WORKFLOW,
@@ -69,10 +71,10 @@ from contract_tests.skyvern import (
     installed_version,
     redact,
 )
-from contract_tests.spec import Field, JsonSchema, Spec, non_null_branches
-from contract_tests.strategies import OMIT, EdgeValue, admitted_types, edge_values, json_type, plain_value, splice
-from contract_tests.strategies import wrong_type_values as wrong_values
+from contract_tests.spec import Field, JsonSchema, Spec, admitted_types, json_type, non_null_branches
+from contract_tests.strategies import OMIT
 from contract_tests.target import ReferenceServer, TargetError
+from contract_tests.wrong_types import wrong_type_values as wrong_values
 
 __all__ = [
     "LOOPBACK_URL",
