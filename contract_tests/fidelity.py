@@ -62,15 +62,9 @@ from contract_tests.checks import schema_violations
 from contract_tests.classify import invalid_cause
 from contract_tests.echo_checks import echoed
 from contract_tests.edges import EdgeValue, edge_values, plain_value, splice
-from contract_tests.skyvern import (
-    SERVER_VERSION,
-    WAIT_WORKFLOW,
-    ServerError,
-    SkyvernServer,
-    enter_private_network,
-    installed_version,
-    redact,
-)
+from contract_tests.skyvern.keys import redact
+from contract_tests.skyvern.network import enter_private_network
+from contract_tests.skyvern.server import SERVER_VERSION, WAIT_WORKFLOW, ServerError, SkyvernServer, installed_version
 from contract_tests.spec import Field, JsonSchema, Spec, admitted_types, json_type, non_null_branches
 from contract_tests.strategies import OMIT
 from contract_tests.target import ReferenceServer, TargetError

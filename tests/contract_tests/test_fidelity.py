@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
-from contract_tests import fidelity, skyvern
+from contract_tests import fidelity
 from contract_tests.fidelity import Answer, Case, Kind, Report
-from contract_tests.skyvern import NAMESPACE_MARKER, WAIT_WORKFLOW
+from contract_tests.skyvern import network
+from contract_tests.skyvern.network import NAMESPACE_MARKER
+from contract_tests.skyvern.server import WAIT_WORKFLOW
 from contract_tests.spec import Spec
 from contract_tests.strategies import OMIT
 
@@ -371,15 +373,15 @@ def test_refuses_without_a_private_namespace(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv(NAMESPACE_MARKER, raising=False)
-    monkeypatch.setattr(skyvern, "namespace_refusal", lambda: "not root")
+    monkeypatch.setattr(network, "namespace_refusal", lambda: "not root")
     assert fidelity.main(["--no-mimic"]) == fidelity.EXIT_NOT_RUN
     assert "Nothing was sent" in capsys.readouterr().err
 
 
 def test_a_marker_alone_is_not_a_namespace(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv(NAMESPACE_MARKER, "1")
-    monkeypatch.setattr(skyvern, "in_private_namespace", lambda environ: False)
-    monkeypatch.setattr(skyvern, "network_interfaces", lambda: ["eth0", "lo"])
+    monkeypatch.setattr(network, "in_private_namespace", lambda environ: False)
+    monkeypatch.setattr(network, "network_interfaces", lambda: ["eth0", "lo"])
     assert fidelity.main([]) == fidelity.EXIT_NOT_RUN
     assert "eth0" in capsys.readouterr().err
 
