@@ -6,8 +6,9 @@ Run with `python -m contract_tests` (`make contract`); `CONTRACT_PROFILE` picks 
   `sink`, and runs the pytest suite in this folder with the `plugin`, which files every failure as a `findings.Finding`
   under a contract area (`areas`) and writes `reports/contract-summary.md|json` next to the JUnit XML;
 - `test_schemathesis.py`: Schemathesis, every operation, positive and negative, plus the stateful run along the links;
-- `test_*.py` properties: Hypothesis over requests built from the spec (`spec`, `strategies`), sent through `api` (or
-  the generated client, `client`), walked by `flows` and judged by the named checks in `checks`;
+- `test_*.py` properties: Hypothesis over requests built from the spec (`spec`, `strategies`; fixed values at the edges
+  of JSON Schema from `edges` and `wrong_types`), sent through `api` (or the generated client, `client`), walked by
+  `flows` and judged by the named checks in `checks`, `echo_checks` and `lifecycle_checks`;
 - `repro` records every exchange and renders a failing example's chain as curl commands;
 - `kill_matrix` proves the suite against every fault the reference server can inject (`make kill-matrix`).
 

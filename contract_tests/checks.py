@@ -1,10 +1,11 @@
-"""The contract checks: small named functions, each raising `ContractViolation` for the one point it guards.
+"""The contract checks of a reply: small named functions, each raising `ContractViolation` for the one point it guards.
 
 Each function's name is what a finding reports as its check; its area, and the location and kind that make the
 finding's root cause, are fixed in its body. A check that finds several independent problems (a schema broken in two
 places, two fields echoed wrongly) `report`s each and goes on; one after which nothing more can be judged (a 5xx, a
 body that is not JSON) raises. Everything they compare against (enums, required and nullable fields, defaults,
-documented statuses, response schemas) is read from the spec.
+documented statuses, response schemas) is read from the spec. What `run_request` echoes is judged in `echo_checks`,
+a run's status over time in `lifecycle_checks`.
 
 Example:
     >>> from contract_tests.spec import Spec
@@ -32,15 +33,11 @@ from contract_tests.observations import CHAIN_ATTRIBUTE, report, soft
 from contract_tests.spec import Spec
 
 __all__ = [
-    "LIFECYCLE_ORDER",
+    "PROXY_FIELD",
     "accepted",
     "body_is_valid",
-    "canceled_after_cancel",
     "documented_status",
-    "echoed",
-    "is_terminal",
     "json_body",
-    "moves_forward",
     "no_server_error",
     "nullable_keys_present",
     "pointer",
@@ -48,24 +45,21 @@ __all__ = [
     "problem_locations",
     "rejected",
     "response_conforms",
-    "retrievable",
     "schema_violations",
     "server_error_kind",
+    "short_json",
     "status_in_enum",
-    "terminal_is_final",
 ]
 
-LIFECYCLE_ORDER = ("created", "queued", "running")
-"""The non-terminal statuses in the order a run goes through them; every other `RunStatus` value is terminal."""
+PROXY_FIELD = "proxy_location"
+"""The request field whose problems are filed under the proxy options area."""
 
-_CANCELED = "canceled"
 _RUN_SCHEMA = "WorkflowRunResponse"
-_GEO_CASE_FOLDED = ("country", "subdivision")  # the live service upper-cases these
-_PROXY = "proxy_location"
 _VOLATILE = re.compile(r"0x[0-9a-fA-F]+|[0-9]+|[a-z]{2,4}_[0-9A-Za-z]+")
 
 
-def _short(value: Any, limit: int = 300) -> str:
+def short_json(value: Any, limit: int = 300) -> str:
+    """A value for a message: its JSON (bytes as their repr), cut at `limit` characters."""
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, bytes) else repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
 
@@ -104,7 +98,7 @@ def no_server_error(reply: Reply, operation_id: str) -> None:
         violation = ContractViolation(
             Area.SERVER_ERRORS,
             "no_server_error",
-            f"{operation_id} answered {reply.status}: {_short(reply.content)}"
+            f"{operation_id} answered {reply.status}: {short_json(reply.content)}"
             + (f"; the field {reply.culprit} alone brings it back" if reply.culprit else ""),
             reply.culprit or operation_id,
             server_error_kind(reply.status, reply.content),
@@ -231,7 +225,7 @@ def schema_violations(spec: Spec, operation_id: str, status: int, body: Any) -> 
         where = pointer(path)
         found.append(
             ContractViolation(
-                Area.PROXY_OPTIONS if _PROXY in path else Area.RESPONSE_SCHEMA,
+                Area.PROXY_OPTIONS if PROXY_FIELD in path else Area.RESPONSE_SCHEMA,
                 "response_conforms",
                 f"{operation_id} {status} body does not match the spec at {where}: {message}",
                 where,
@@ -309,7 +303,7 @@ def accepted(reply: Reply, area: Area, what: str, operation_id: str = "run_workf
         raise ContractViolation(
             area,
             "accepted",
-            f"valid {what} was refused with {reply.status}: {_short(reply.content)}",
+            f"valid {what} was refused with {reply.status}: {short_json(reply.content)}",
             where,
             str(reply.status),
             operation_id,
@@ -344,153 +338,8 @@ def rejected(
             area,
             "rejected",
             f"invalid {what} answered {reply.status}, expected {' or '.join(map(str, expected))}: "
-            f"{_short(reply.content)}",
+            f"{short_json(reply.content)}",
             location or operation_id,
             f"{kind}, {answered}" if kind else answered,
             operation_id,
-        )
-
-
-def _declared(schema: Mapping[str, Any]) -> set[str]:
-    """The properties an object schema (or any object branch of it) declares."""
-    branches = schema.get("anyOf") or schema.get("oneOf") or [schema]
-    return {name for branch in branches for name in branch.get("properties", {})}
-
-
-def _same_echo(schema: Mapping[str, Any], path: tuple[str, ...], sent: Any, got: Any) -> bool:
-    """Whether `got` echoes `sent`: equal, where inside an object a key not sent may come back null or undeclared
-    (objects are open), and GeoTarget's `country` and `subdivision` compare case-insensitively."""
-    if isinstance(sent, Mapping) and isinstance(got, Mapping):
-        declared = _declared(schema)
-        return all(key in got and _same_echo({}, (*path, key), value, got[key]) for key, value in sent.items()) and all(
-            got[key] is None or key not in declared for key in got.keys() - sent.keys()
-        )
-    if isinstance(sent, str) and isinstance(got, str) and path[-1] in _GEO_CASE_FOLDED and path[0] == _PROXY:
-        return sent.upper() == got.upper()
-    if isinstance(sent, bool) or isinstance(got, bool):  # JSON's true is not 1
-        return sent is got
-    return bool(sent == got)  # and 100 is 1e2
-
-
-def _echo_area(name: str) -> Area:
-    return Area.PROXY_OPTIONS if name == _PROXY else Area.NULLABLE_FIELDS
-
-
-def echoed(spec: Spec, sent: Mapping[str, Any], run_request: Any, operation_id: str = "run_workflow") -> None:
-    """`run_request` echoes the request, field by field, as the spec lists them (each field judged on its own, one
-    root cause per field however it was sent).
-
-    A value sent (null included) comes back equal; an omitted field comes back absent, or as the spec's default (null
-    when the spec gives none). Inside an object, a key not sent may come back null, and keys the spec does not declare
-    are ignored. Inside a GeoTarget, `country` and `subdivision` compare case-insensitively (the live service
-    upper-cases them).
-    """
-    if not isinstance(run_request, Mapping):
-        raise ContractViolation(
-            Area.NULLABLE_FIELDS,
-            "echoed",
-            f"run_request is {_short(run_request)}, not the echoed request",
-            "/run_request",
-            "not an object",
-            operation_id,
-        )
-    for field in spec.fields("WorkflowRunRequest"):
-        name = field.name
-        got = run_request.get(name, "<absent>")
-        if name in sent:
-            if name in run_request and _same_echo(field.schema, (name,), sent[name], got):
-                continue
-            detail = f"`{name}` sent as {_short(sent[name])} is echoed in run_request as {_short(got)}"
-        elif name in run_request and got not in ([field.default] if field.has_default else [None]):
-            allowed = [field.default] if field.has_default else [None]
-            detail = f"`{name}` left out is echoed as {_short(got)}, expected it absent or one of {_short(allowed)}"
-        else:
-            continue
-        report(
-            ContractViolation(_echo_area(name), "echoed", detail, f"/run_request/{name}", "not echoed", operation_id)
-        )
-
-
-@functools.cache
-def _run_statuses() -> frozenset[str]:
-    return frozenset(Spec.load().enum("RunStatus"))  # read once: the lifecycle checks run on every poll
-
-
-def _known(status: str) -> bool:
-    return status in _run_statuses()
-
-
-def _rank(status: str) -> int:
-    return LIFECYCLE_ORDER.index(status) if status in LIFECYCLE_ORDER else len(LIFECYCLE_ORDER)
-
-
-def is_terminal(status: str) -> bool:
-    """Whether a status is terminal: a `RunStatus` value after `running` (a value outside the enum is not: that is
-    the status enum's finding, and the run may well go on)."""
-    return _known(status) and status not in LIFECYCLE_ORDER
-
-
-def moves_forward(previous: str, current: str) -> None:
-    """Polling a run, its status never goes back (created -> queued -> running -> terminal); statuses outside the
-    enum are not ranked."""
-    if _known(previous) and _known(current) and _rank(current) < _rank(previous):
-        raise ContractViolation(
-            Area.LIFECYCLE,
-            "moves_forward",
-            f"status went back from {previous!r} to {current!r}",
-            "/status",
-            "went back",
-            "get_run",
-        )
-
-
-def terminal_is_final(previous: str, current: str) -> None:
-    """A terminal status never changes."""
-    if is_terminal(previous) and current != previous:
-        raise ContractViolation(
-            Area.LIFECYCLE,
-            "terminal_is_final",
-            f"terminal status {previous!r} changed to {current!r}",
-            "/status",
-            "terminal changed",
-            "get_run",
-        )
-
-
-def canceled_after_cancel(before: str, after: str) -> None:
-    """Cancel makes a non-terminal run `canceled`, and leaves a terminal run as it was (a status outside the enum,
-    before or after, is not judged here)."""
-    if not (_known(before) and _known(after)):
-        return
-    if is_terminal(before):
-        if after != before:
-            raise ContractViolation(
-                Area.LIFECYCLE,
-                "canceled_after_cancel",
-                f"cancel changed terminal status {before!r} to {after!r}",
-                "/status",
-                "terminal changed",
-                "cancel_run",
-            )
-    elif after != _CANCELED:
-        raise ContractViolation(
-            Area.LIFECYCLE,
-            "canceled_after_cancel",
-            f"a run that was {before!r} is {after!r} after an accepted cancel, expected {_CANCELED!r}",
-            "/status",
-            "not canceled",
-            "cancel_run",
-        )
-
-
-def retrievable(reply: Reply, run_id: str, operation: str) -> None:
-    """A run the target acknowledged can be read and canceled (not a 404)."""
-    if reply.status == 404:
-        raise ContractViolation(
-            Area.LIFECYCLE,
-            "retrievable",
-            f"{operation} of acknowledged run {run_id!r} answered 404",
-            operation,
-            "404",
-            operation,
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pydantic
 
-from contract_tests import checks
+from contract_tests import checks, echo_checks, lifecycle_checks
 from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.observations import report, soft, unverifiable
@@ -201,7 +201,7 @@ def start_run(
     checks.accepted(reply, area, "run_workflow request")
     run = _run_body(spec, checks.response_conforms(spec, "run_workflow", reply), "run_workflow")
     with soft():
-        checks.echoed(spec, sent, run.get("run_request"))
+        echo_checks.echoed(spec, sent, run.get("run_request"))
     if run["status"] != _CREATED:
         report(
             ContractViolation(
@@ -219,14 +219,14 @@ def start_run(
 def read_run(api: Api, spec: Spec, run_id: str) -> dict[str, Any]:
     """GET an acknowledged run: it must exist and conform."""
     reply = api.get_run(run_id)
-    checks.retrievable(reply, run_id, "get_run")
+    lifecycle_checks.retrievable(reply, run_id, "get_run")
     return _run_body(spec, checks.response_conforms(spec, "get_run", reply), "get_run")
 
 
 def cancel(api: Api, spec: Spec, run_id: str) -> None:
     """Cancel an acknowledged run: it must exist and the answer conform (200 with a `null` body)."""
     reply = api.cancel_run(run_id)
-    checks.retrievable(reply, run_id, "cancel_run")
+    lifecycle_checks.retrievable(reply, run_id, "cancel_run")
     checks.response_conforms(spec, "cancel_run", reply)
     if reply.status != 200:
         report(

@@ -22,10 +22,23 @@ from typing import Any
 
 import yaml
 
-__all__ = ["DEFAULT_SPEC", "Field", "Spec", "is_nullable", "non_null_branches"]
+__all__ = [
+    "DEFAULT_SPEC",
+    "Field",
+    "Spec",
+    "admitted_types",
+    "declared_properties",
+    "escape_pointer",
+    "is_nullable",
+    "json_type",
+    "non_null_branches",
+    "schema_types",
+    "unescape_pointer",
+]
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml"
 _URL_SUFFIXES = ("_url", "_address")
+_JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
 
 JsonSchema = dict[str, Any]
 
@@ -44,6 +57,74 @@ def non_null_branches(schema: Mapping[str, Any]) -> list[JsonSchema]:
     if not branches:
         return [dict(schema)]
     return [dict(branch) for branch in branches if branch.get("type") != "null"]
+
+
+def declared_properties(schema: Mapping[str, Any]) -> list[str]:
+    """The properties the object branches of a (resolved) schema declare, in spec order (none for a map)."""
+    names: list[str] = []
+    for branch in non_null_branches(schema):
+        names += [name for name in branch.get("properties", {}) if name not in names]
+    return names
+
+
+def escape_pointer(part: str) -> str:
+    """One JSON pointer segment for a name (`/` as `~1`, `~` as `~0`).
+
+    Example:
+        >>> escape_pointer("/v1/runs/{run_id}")
+        '~1v1~1runs~1{run_id}'
+    """
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def unescape_pointer(part: str) -> str:
+    """The name one JSON pointer segment stands for (the inverse of `escape_pointer`)."""
+    return part.replace("~1", "/").replace("~0", "~")
+
+
+def schema_types(schema: Mapping[str, Any]) -> list[str]:
+    """The types a schema's `type` keyword names (none when it has none)."""
+    kind = schema.get("type")
+    if kind is None:
+        return []
+    return [kind] if isinstance(kind, str) else list(kind)
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type of a parsed JSON value (an integral number is an `integer`, as JSON Schema says)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def admitted_types(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The JSON types a schema admits at all, from `type`, `anyOf` / `oneOf` branches, `enum` and `const`
+    (`number` admits `integer`).
+
+    Example:
+        >>> sorted(admitted_types(Spec.load().schema("WorkflowRunRequest")["properties"]["proxy_location"]))
+        ['null', 'object', 'string']
+    """
+    found = set(_JSON_TYPES)
+    if "const" in schema:
+        found &= {json_type(schema["const"])}
+    if "enum" in schema:
+        found &= {json_type(value) for value in schema["enum"]}
+    for keyword in ("anyOf", "oneOf"):
+        if keyword in schema:
+            found &= set().union(*(admitted_types(branch) for branch in schema[keyword]))
+    kinds = set(schema_types(schema))
+    if kinds:
+        found &= kinds | ({"integer"} if "number" in kinds else set())
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +190,7 @@ class Spec:
             raise ValueError(f"only local $refs are supported, got {ref!r}")
         node: Any = self.document
         for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+            node = node[unescape_pointer(part)]
         return copy.deepcopy(node)
 
     def schema(self, name: str) -> JsonSchema:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 
 import skyvern_client
-from contract_tests import checks, flows, observations
+from contract_tests import checks, echo_checks, flows, observations
 from contract_tests.api import Api
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.client import recording_client, violation_of
@@ -64,7 +64,7 @@ def test_client_round_trip(
                 body = flows.retry_without_invented(api, spec, body, violation)
                 run = _call(context, spec, "run_workflow", client.run_workflow, **body)
             sent_back = run.model_dump(mode="json", exclude_unset=True).get("run_request")
-            checks.echoed(spec, body, sent_back)
+            echo_checks.echoed(spec, body, sent_back)
             again = _call(context, spec, "get_run", client.get_run, run.run_id)
             if again.run_id != run.run_id:
                 raise ContractViolation(

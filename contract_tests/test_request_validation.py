@@ -3,13 +3,13 @@ down (GeoTarget's inside `proxy_location`), accepts the values its schema allows
 with a 2xx, a conforming run and an echo equal to what was sent; and refuses a value of every JSON type its schema does
 not admit with a 422 (not a 5xx, not a 2xx).
 
-The values come from each field's schema in the spec, through `strategies.edge_values` (integral numbers written
+The values come from each field's schema in the spec, through `edges.edge_values` (integral numbers written
 `1.0`, `1e2`, `-0`; integers past int32 and float64; strings empty, at their length bounds in ASCII and in 4-byte
 characters, 10,000 characters long, with emoji, an escaped NUL, only whitespace, right-to-left text, combining marks,
-`\\u` escapes; booleans; empty objects and maps with unusual keys) and `strategies.wrong_type_values` (a string, an
+`\\u` escapes; booleans; empty objects and maps with unusual keys) and `wrong_types.wrong_type_values` (a string, an
 integer, 1.5, a boolean, an array, an object, null where the field is not nullable, and strings a lax server coerces,
 "5" for an integer, "true" for a boolean). Each value goes into the minimal valid body as its exact JSON text
-(`strategies.splice`), so `1e2` reaches the target as written, and each is its own example with its own reproduction.
+(`edges.splice`), so `1e2` reaches the target as written, and each is its own example with its own reproduction.
 
 Positive edges skip what the suite must not invent: `workflow_id` is the target's, URL-typed fields only ever carry an
 address of the sink, ids of server-side resources (`Spec.reference_fields`) name nothing when made up, `parameters`
@@ -30,12 +30,14 @@ from typing import Any
 
 import pytest
 
-from contract_tests import checks, classify, observations
+from contract_tests import checks, classify, echo_checks, observations
 from contract_tests.api import Api
 from contract_tests.areas import Area
 from contract_tests.context import Example
+from contract_tests.edges import EdgeValue, edge_values, plain_value, splice
 from contract_tests.spec import Field, Spec, non_null_branches
-from contract_tests.strategies import OMIT, EdgeValue, Requests, edge_values, plain_value, splice, wrong_type_values
+from contract_tests.strategies import OMIT, Requests
+from contract_tests.wrong_types import wrong_type_values
 
 SPEC = Spec.load()
 REQUEST = "WorkflowRunRequest"
@@ -129,7 +131,7 @@ def test_edge_values_are_accepted_and_echoed(
             reply = api.run_workflow(content=content)
             checks.accepted(reply, _area(path), _what(path, edge))
             run = checks.response_conforms(spec, OPERATION, reply)
-            checks.echoed(spec, json.loads(content), run.get("run_request") if isinstance(run, dict) else run)
+            echo_checks.echoed(spec, json.loads(content), run.get("run_request") if isinstance(run, dict) else run)
 
 
 @pytest.mark.parametrize("path", list(FIELDS), ids=".".join)

@@ -20,7 +20,7 @@ from schemathesis import GenerationMode
 from schemathesis.config import HealthCheck as SchemathesisHealthCheck
 from schemathesis.core.failures import FailureGroup
 
-from contract_tests import checks, classify, flows, observations
+from contract_tests import checks, classify, flows, lifecycle_checks, observations
 from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.context import current
@@ -274,7 +274,7 @@ class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
         run_id = (case.path_parameters or {}).get("run_id")
         if run_id in self.created and case.method.upper() == case.operation.method.upper():
             try:
-                checks.retrievable(Reply(response.status_code, {}, response.content), run_id, operation_id)
+                lifecycle_checks.retrievable(Reply(response.status_code, {}, response.content), run_id, operation_id)
             except ContractViolation as violation:
                 return [violation]
         return []

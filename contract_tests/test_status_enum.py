@@ -9,7 +9,7 @@ import pydantic
 import pytest
 
 import skyvern_client
-from contract_tests import checks, flows
+from contract_tests import checks, flows, lifecycle_checks
 from contract_tests.api import Api
 from contract_tests.context import Context, Example
 from contract_tests.spec import Spec
@@ -37,7 +37,7 @@ def test_every_status_of_a_run_parses_strictly(
         seen = {run["status"]}
         deadline = time.monotonic() + context.profile.lifecycle_timeout
         status = run["status"]
-        while not checks.is_terminal(status) and time.monotonic() < deadline:
+        while not lifecycle_checks.is_terminal(status) and time.monotonic() < deadline:
             time.sleep(_POLL_INTERVAL)
             status = flows.read_run(api, spec, run["run_id"])["status"]
             seen.add(status)

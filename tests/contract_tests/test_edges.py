@@ -1,4 +1,4 @@
-"""Offline tests of the edges of JSON Schema (`strategies.edge_values`, `wrong_type_values`, `splice`), of the raw
+"""Offline tests of the edges of JSON Schema (`edges.edge_values`, `wrong_types.wrong_type_values`, `edges.splice`), of the raw
 body `Api` sends, and of the request count of `contract_tests/test_request_validation.py`."""
 
 from __future__ import annotations
@@ -12,19 +12,12 @@ import pytest
 
 from contract_tests import test_request_validation as module
 from contract_tests.api import Api
+from contract_tests.edges import LONG_STRING, EdgeValue, edge_values, splice
 from contract_tests.repro import Recorder, render_script
-from contract_tests.spec import Spec
-from contract_tests.strategies import (
-    LONG_STRING,
-    EdgeValue,
-    Requests,
-    admitted_types,
-    edge_values,
-    json_type,
-    splice,
-    wrong_type_values,
-)
+from contract_tests.spec import Spec, admitted_types, json_type
+from contract_tests.strategies import Requests
 from contract_tests.target import DEFAULT_PARAMETERS
+from contract_tests.wrong_types import wrong_type_values
 
 SPEC = Spec.load()
 SCHEMAS: list[dict[str, Any]] = [
@@ -219,6 +212,8 @@ def test_request_validation_module_stays_under_its_request_budget() -> None:
     negative = sum(
         len(wrong_type_values(field.schema, sample=module._sample(bodies, field))) for field in module.FIELDS.values()
     )
+    assert positive > 0
+    assert negative > 0
     assert positive + negative + positive <= 250  # each accepted run is canceled at the end of the session
     assert all(len(module._edges(bodies, path)) <= module.MAX_EDGES for path in module.EDGE_PATHS)
     sampled = [edge.label for path in module.EDGE_PATHS for edge in module._edges(bodies, path)]

@@ -76,6 +76,7 @@ def test_clean_server_passes_and_faults_are_caught_in_their_area(tmp_path: Path)
     assert clean.seconds < BUDGET_SECONDS
     assert (tmp_path / "none" / "contract-junit.xml").exists()
     assert _summary(tmp_path / "none")["ok"] is True
+    assert _summary(tmp_path / "none")["requests"] > 0
     for outcome in outcomes[1:]:
         assert outcome.killed, f"{outcome.fault}: expected a finding in {EXPECTED[outcome.fault]}, got {outcome}"
 

@@ -1,4 +1,4 @@
-"""Offline tests of `contract_tests.skyvern` (`make contract-skyvern`): the API key, the network-namespace guard, the
+"""Offline tests of the `contract_tests.skyvern` package (`make contract-skyvern`): the API key, the network-namespace guard, the
 st report parser and the doc renderer. No server: the real one runs only under `make contract-skyvern`."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import base64
 import doctest
 import hashlib
 import hmac
+import importlib
 import json
 import os
 import shutil
@@ -16,8 +17,10 @@ from typing import Any
 
 import pytest
 
-from contract_tests import skyvern
-from contract_tests.skyvern import RunInfo, StFinding, StRun
+import contract_tests.skyvern
+from contract_tests.skyvern import cli, coverage, keys, network, plain_st, server
+from contract_tests.skyvern.doc import RunInfo, render_doc
+from contract_tests.skyvern.plain_st import StFinding, StRun
 
 KEY = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LWtleQ.c2lnbmF0dXJl"
 SECRET = "s3cret-" * 6
@@ -30,11 +33,13 @@ def _unb64(part: str) -> bytes:
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(skyvern, raise_on_error=True).attempted > 0
+    names = ["cli", "coverage", "doc", "keys", "network", "paths", "plain_st", "server", "suite"]
+    modules = [contract_tests.skyvern, *(importlib.import_module(f"contract_tests.skyvern.{name}") for name in names)]
+    assert sum(doctest.testmod(module, raise_on_error=True).attempted for module in modules) > 0
 
 
 def test_api_key_is_an_hs256_jwt_signed_with_the_secret() -> None:
-    token = skyvern.make_api_key(SECRET, "o_123456", expires=4102444800)
+    token = keys.make_api_key(SECRET, "o_123456", expires=4102444800)
     header, payload, signature = token.split(".")
     assert json.loads(_unb64(header)) == {"alg": "HS256", "typ": "JWT"}
     assert json.loads(_unb64(payload)) == {"sub": "o_123456", "exp": 4102444800}
@@ -44,8 +49,8 @@ def test_api_key_is_an_hs256_jwt_signed_with_the_secret() -> None:
 
 
 def test_server_key_is_fresh_and_its_organization_numeric(tmp_path: Path) -> None:
-    first = skyvern.SkyvernServer(tmp_path / "venv", tmp_path / "run")
-    second = skyvern.SkyvernServer(tmp_path / "venv", tmp_path / "run")
+    first = server.SkyvernServer(tmp_path / "venv", tmp_path / "run")
+    second = server.SkyvernServer(tmp_path / "venv", tmp_path / "run")
     assert first.api_key != second.api_key
     subject = json.loads(_unb64(first.api_key.split(".")[1]))["sub"]
     assert subject.startswith("o_")
@@ -60,20 +65,20 @@ def test_server_key_is_fresh_and_its_organization_numeric(tmp_path: Path) -> Non
     ("environ", "interfaces", "expected"),
     [
         ({}, ["lo"], False),
-        ({skyvern.NAMESPACE_MARKER: "1"}, ["eth0", "lo"], False),
-        ({skyvern.NAMESPACE_MARKER: "0"}, ["lo"], False),
-        ({skyvern.NAMESPACE_MARKER: "1"}, ["lo"], True),
+        ({network.NAMESPACE_MARKER: "1"}, ["eth0", "lo"], False),
+        ({network.NAMESPACE_MARKER: "0"}, ["lo"], False),
+        ({network.NAMESPACE_MARKER: "1"}, ["lo"], True),
     ],
 )
 def test_private_namespace_needs_the_marker_and_only_loopback(
     environ: dict[str, str], interfaces: list[str], expected: bool
 ) -> None:
-    assert skyvern.in_private_namespace(environ, interfaces) is expected
+    assert network.in_private_namespace(environ, interfaces) is expected
 
 
 def test_refuses_when_not_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    reason = skyvern.namespace_refusal()
+    reason = network.namespace_refusal()
     assert reason is not None
     assert "not root" in reason
 
@@ -81,7 +86,7 @@ def test_refuses_when_not_root(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_refuses_when_unshare_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     monkeypatch.setattr(shutil, "which", lambda name: None if name == "unshare" else f"/usr/bin/{name}")
-    reason = skyvern.namespace_refusal()
+    reason = network.namespace_refusal()
     assert reason is not None
     assert "unshare not found" in reason
 
@@ -94,7 +99,7 @@ def test_refuses_when_unshare_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(subprocess, "run", failing)
-    reason = skyvern.namespace_refusal()
+    reason = network.namespace_refusal()
     assert reason is not None
     assert "Operation not permitted" in reason
 
@@ -106,11 +111,11 @@ def _never(*args: Any, **kwargs: Any) -> Any:
 def test_main_refuses_in_one_line_and_fuzzes_nothing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv(skyvern.NAMESPACE_MARKER, raising=False)
-    monkeypatch.setattr(skyvern, "namespace_refusal", lambda: "not root, so `unshare -n` is not available")
+    monkeypatch.delenv(network.NAMESPACE_MARKER, raising=False)
+    monkeypatch.setattr(network, "namespace_refusal", lambda: "not root, so `unshare -n` is not available")
     monkeypatch.setattr(os, "execvpe", _never)
-    monkeypatch.setattr(skyvern, "run_in_namespace", _never)
-    assert skyvern.main([]) == 2
+    monkeypatch.setattr(cli, "run_in_namespace", _never)
+    assert cli.main([]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "not root" in err
@@ -123,25 +128,25 @@ def test_main_reexecutes_itself_under_unshare(monkeypatch: pytest.MonkeyPatch) -
     def execvpe(file: str, argv: list[str], env: dict[str, str]) -> None:
         calls.append((file, argv, env))
 
-    monkeypatch.delenv(skyvern.NAMESPACE_MARKER, raising=False)
-    monkeypatch.setattr(skyvern, "namespace_refusal", lambda: None)
+    monkeypatch.delenv(network.NAMESPACE_MARKER, raising=False)
+    monkeypatch.setattr(network, "namespace_refusal", lambda: None)
     monkeypatch.setattr(os, "execvpe", execvpe)
-    skyvern.main(["--no-st"])
+    cli.main(["--no-st"])
     [(file, argv, env)] = calls
     assert file == "unshare"
     assert argv[:4] == ["unshare", "-n", "--", "sh"]
     assert "ip link set lo up" in argv[5]
     assert argv[-3:] == ["-m", "contract_tests.skyvern", "--no-st"]
-    assert env[skyvern.NAMESPACE_MARKER] == "1"
+    assert env[network.NAMESPACE_MARKER] == "1"
 
 
 def test_main_refuses_a_marker_with_the_network_open(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(skyvern.NAMESPACE_MARKER, "1")
-    monkeypatch.setattr(skyvern, "network_interfaces", lambda: ["eth0", "lo"])
-    monkeypatch.setattr(skyvern, "run_in_namespace", _never)
-    assert skyvern.main([]) == 2
+    monkeypatch.setenv(network.NAMESPACE_MARKER, "1")
+    monkeypatch.setattr(network, "network_interfaces", lambda: ["eth0", "lo"])
+    monkeypatch.setattr(cli, "run_in_namespace", _never)
+    assert cli.main([]) == 2
     assert "eth0" in capsys.readouterr().err
 
 
@@ -152,7 +157,7 @@ def test_operations_of_a_reproduction_take_curls_target_not_urls_in_the_body() -
         'curl -sS -i -X GET -H "x-api-key: $CONTRACT_API_KEY" "http://127.0.0.1:1/v1/runs/$RUN_1"\n'
         'curl -sS -i -X POST "http://127.0.0.1:1/v1/runs/$RUN_1/cancel"'
     )
-    assert skyvern.operations_of(script) == [
+    assert coverage.operations_of(script) == [
         "POST /v1/run/workflows",
         "GET /v1/runs/{run_id}",
         "POST /v1/runs/{run_id}/cancel",
@@ -206,7 +211,7 @@ ST_KINDS = {
 
 
 def test_st_junit_gives_one_finding_per_failed_check() -> None:
-    found = skyvern.parse_st_junit(ST_JUNIT, ST_KINDS, KEY)
+    found = plain_st.parse_st_junit(ST_JUNIT, ST_KINDS, KEY)
     assert [(f.operation, f.code, f.title, f.kind, f.status) for f in found] == [
         ("POST /v1/run/workflows", "ST202", "Schema-valid request rejected", "RejectedPositiveData", "400"),
         ("POST /v1/run/workflows", "", "Server error", "ServerError", "500"),
@@ -288,7 +293,7 @@ def _st_run() -> StRun:
 
 
 def test_doc_has_everything_and_never_the_key() -> None:
-    doc = skyvern.render_doc(_summary(), _st_run(), _info(), [KEY, SECRET])
+    doc = render_doc(_summary(), _st_run(), _info(), [KEY, SECRET])
     assert KEY not in doc
     assert "$CONTRACT_API_KEY" in doc
     assert doc.splitlines()[0].startswith("<!-- Generated by `make contract-skyvern`")
@@ -313,7 +318,7 @@ def test_doc_has_everything_and_never_the_key() -> None:
 
 
 def test_st_findings_show_which_root_cause_covers_them() -> None:
-    doc = skyvern.render_doc(_summary(), _st_run(), _info(), [KEY])
+    doc = render_doc(_summary(), _st_run(), _info(), [KEY])
     rows = [line for line in doc.splitlines() if line.startswith("| 1 |") or line.startswith("| 2 |")]
     assert len(rows) == 2
     assert rows[0].endswith("| `server errors\\|no_server_error\\|run_workflow\\|500` |")  # a table cell: | escaped
@@ -324,29 +329,29 @@ def test_cover_needs_the_same_operation_check_and_status() -> None:
     causes = _summary()["root_causes"]
     cause = CAUSE
     server_error = StFinding("POST /v1/run/workflows", "", "Server error", "", "", "ServerError", "500")
-    assert skyvern.cover(server_error, causes) == (cause, "")
+    assert coverage.cover(server_error, causes) == (cause, "")
     undocumented_400 = StFinding("POST /v1/run/workflows", "", "Undocumented", "", "", "UndefinedStatusCode", "400")
-    assert skyvern.cover(undocumented_400, causes) == ("—", cause)
+    assert coverage.cover(undocumented_400, causes) == ("—", cause)
     elsewhere = StFinding("GET /v1/runs/{run_id}", "", "Server error", "", "", "ServerError", "500")
-    assert skyvern.cover(elsewhere, causes) == ("—", "")
+    assert coverage.cover(elsewhere, causes) == ("—", "")
     stateful = StFinding(
         "Stateful tests", "", "Server error", "", f"curl -X POST '{BASE}/v1/run/workflows'", "ServerError", "500"
     )
-    assert skyvern.covering_root_cause(stateful, causes) == cause
+    assert coverage.covering_root_cause(stateful, causes) == cause
 
 
 def test_operation_labels_come_from_the_spec() -> None:
-    assert skyvern.operation_label("cancel_run") == "POST /v1/runs/{run_id}/cancel"
-    assert skyvern.operation_label("GET /x") == "GET /x"
+    assert coverage.operation_label("cancel_run") == "POST /v1/runs/{run_id}/cancel"
+    assert coverage.operation_label("GET /x") == "GET /x"
 
 
 def test_doc_says_when_st_did_not_run() -> None:
-    doc = skyvern.render_doc(_summary(), StRun("", -1, 0.0, error="skipped (--no-st)"), _info(), [KEY])
+    doc = render_doc(_summary(), StRun("", -1, 0.0, error="skipped (--no-st)"), _info(), [KEY])
     assert doc.rstrip().endswith("Not run: skipped (--no-st).")
 
 
 def test_st_findings_that_are_no_violation_say_why() -> None:
-    made_up = skyvern.StFinding(
+    made_up = plain_st.StFinding(
         "POST /v1/run/workflows",
         "ST202",
         "Schema-valid request rejected",
@@ -355,8 +360,8 @@ def test_st_findings_that_are_no_violation_say_why() -> None:
         "RejectedPositiveData",
         "400",
     )
-    assert "documented 400" in skyvern.not_a_violation(made_up)
-    null_header = skyvern.StFinding(
+    assert "documented 400" in coverage.not_a_violation(made_up)
+    null_header = plain_st.StFinding(
         "POST /v1/run/workflows",
         "ST202",
         "Schema-valid request rejected",
@@ -365,6 +370,6 @@ def test_st_findings_that_are_no_violation_say_why() -> None:
         "RejectedPositiveData",
         "422",
     )
-    assert "nullable header x-max-steps-override" in skyvern.not_a_violation(null_header)
-    crash = skyvern.StFinding("POST /v1/run/workflows", "ST101", "Server error", "", "", "ServerError", "500")
-    assert skyvern.not_a_violation(crash) == ""
+    assert "nullable header x-max-steps-override" in coverage.not_a_violation(null_header)
+    crash = plain_st.StFinding("POST /v1/run/workflows", "ST101", "Server error", "", "", "ServerError", "500")
+    assert coverage.not_a_violation(crash) == ""
