@@ -128,20 +128,6 @@ def tables(record: Coverage, spec: Spec, causes: Sequence[str]) -> list[Table]:
         _table(
             record,
             found,
-            coverage.PROXY,
-            (
-                "Proxy options",
-                "Each ProxyLocation name and GeoTarget shape sent in a valid request: accepted and echoed in "
-                "run_request; each kind of invalid value: rejected with a 422.",
-                "proxy_location",
-            ),
-            valid_proxy,
-            ["accepted", "echoed", _REJECTED],
-            lambda row, column: (row in valid_proxy) != (column == _REJECTED),
-        ),
-        _table(
-            record,
-            found,
             coverage.NULLABLE_REQUEST,
             (
                 "Nullable request fields",
@@ -189,5 +175,19 @@ def tables(record: Coverage, spec: Spec, causes: Sequence[str]) -> list[Table]:
             ),
             seen_statuses,
             seen_statuses,
+        ),
+        _table(
+            record,
+            found,
+            coverage.PROXY,
+            (
+                "Proxy options",
+                "Each ProxyLocation name and GeoTarget shape sent in a valid request: accepted and echoed in "
+                "run_request; each kind of invalid value: rejected with a 422.",
+                "proxy_location",
+            ),
+            valid_proxy,
+            ["accepted", "echoed", _REJECTED],
+            lambda row, column: (row in valid_proxy) != (column == _REJECTED),
         ),
     ]

@@ -251,6 +251,7 @@ class ContractPlugin:
             "workers": self.workers,
             "requests": self.requests,
             "seconds": round(time.monotonic() - self.started, 1),
+            "coverage": self.coverage.to_json(),
         }
 
     def write(self, reports: Path, verdict: Verdict) -> None:
