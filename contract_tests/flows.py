@@ -86,9 +86,10 @@ def _run_body(spec: Spec, body: Any, operation_id: str) -> dict[str, Any]:
             "not a run",
             operation_id,
         )
-    with coverage.run_body(spec, body):
+    valid = checks.body_is_valid(spec, operation_id, 200, body)
+    with coverage.run_body(spec, body, parsed=valid):
         checks.nullable_keys_present(spec, body, operation_id)
-        if checks.body_is_valid(spec, operation_id, 200, body):
+        if valid:
             strict_parse(body, operation_id)
     return body
 

@@ -45,9 +45,9 @@ def test_a_test_record_notes_responses_runs_and_requests() -> None:
     recorder.add(_exchange("GET", "/v1/runs/wr_1", 200))
     recorder.add(_exchange("PUT", "/v1/runs/wr_1", 405))
     body = {"run_id": "wr_1", "status": "queued", "output": None}
-    with coverage.run_body(SPEC, {**body, "status": "created"}):
+    with coverage.run_body(SPEC, {**body, "status": "created"}, parsed=False):
         pass
-    with coverage.run_body(SPEC, body):
+    with coverage.run_body(SPEC, body, parsed=True):
         observations.report(MISSING, [_exchange("GET", "/v1/runs/wr_1", 200)])
     sent = {"workflow_id": "w", "title": None, "proxy_location": {"country": "US"}}
     with pytest.raises(ContractViolation), coverage.request(SPEC, sent, "accepted"):
