@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
 .PHONY: install generate check-generated golden smoke-github lint format typecheck test contract contract-baseline \
-	kill-matrix serve bench bench-tools corpus clean
+	kill-matrix serve bench bench-tools corpus clean chromium report-browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,19 @@ format: $(STAMP)
 typecheck: $(STAMP) ## mypy --strict over everything, generated code included
 	$(PY) -m mypy codegen reference_server contract_tests tests generated
 
-test: $(STAMP) ## the whole offline suite, plus the contract suite's ci profile
+# Headless Chromium for the HTML report's browser test: Debian's package, installed as root with apt; elsewhere
+# that test skips and says why.
+chromium: ## install headless Chromium where this machine allows it (root + apt), for the report's browser test
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+		|| { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+			&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "no chromium (needs root and apt): tests/contract_tests/test_report_browser.py will skip"
+
+test: $(STAMP) chromium ## the whole offline suite, plus the contract suite's ci profile
 	$(PY) -m pytest
+
+report-browser: $(STAMP) chromium ## a failing run's HTML report checked in headless Chromium; reports/contract-report.png
+	$(PY) -m pytest -q tests/contract_tests/test_report_browser.py
 
 contract: $(STAMP) ## fuzz a target (default: a fresh reference server) against the spec; CONTRACT_PROFILE=ci|dev|deep
 	$(PY) -m contract_tests

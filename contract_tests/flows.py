@@ -13,7 +13,7 @@ from typing import Any
 
 import pydantic
 
-from contract_tests import checks, echo_checks, lifecycle_checks
+from contract_tests import checks, coverage, echo_checks, lifecycle_checks
 from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.observations import report, soft, unverifiable
@@ -86,9 +86,11 @@ def _run_body(spec: Spec, body: Any, operation_id: str) -> dict[str, Any]:
             "not a run",
             operation_id,
         )
-    checks.nullable_keys_present(spec, body, operation_id)
-    if checks.body_is_valid(spec, operation_id, 200, body):
-        strict_parse(body, operation_id)
+    valid = checks.body_is_valid(spec, operation_id, 200, body)
+    with coverage.run_body(spec, body, parsed=valid):
+        checks.nullable_keys_present(spec, body, operation_id)
+        if valid:
+            strict_parse(body, operation_id)
     return body
 
 
@@ -198,9 +200,10 @@ def start_run(
         The run.
     """
     sent, reply = send_run(api, spec, body, headers=headers)
-    checks.accepted(reply, area, "run_workflow request")
+    with coverage.request(spec, sent, "accepted"):
+        checks.accepted(reply, area, "run_workflow request")
     run = _run_body(spec, checks.response_conforms(spec, "run_workflow", reply), "run_workflow")
-    with soft():
+    with soft(), coverage.request(spec, sent, "echoed"):
         echo_checks.echoed(spec, sent, run.get("run_request"))
     if run["status"] != _CREATED:
         report(

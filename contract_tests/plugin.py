@@ -3,9 +3,9 @@
 - `TestRecording` runs where the tests run (each pytest-xdist worker, or the one process): it gives each test its
   `observations` record and time allowance, lets the test go on past violations, fails it at its end with everything
   it saw, and ships the record to the controller on the test's report (`report.contract`, a JSON-able dict that
-  pytest-xdist carries over).
+  pytest-xdist carries over), with the test's `coverage` (what it exercised) next to its violations.
 - `ContractPlugin` runs in the controller (registered by the runner): it gathers those records into the `Verdict`
-  and writes the summary.
+  and the run's coverage, and writes the summary and the HTML report.
 """
 
 from __future__ import annotations
@@ -17,20 +17,23 @@ from typing import Any
 
 import pytest
 
-from contract_tests import baseline, observations
+from contract_tests import baseline, coverage, html_report, matrix, observations
 from contract_tests.areas import area_judged_by
 from contract_tests.context import Context
 from contract_tests.findings import Finding, not_verifiable, root_causes
 from contract_tests.findings import findings_of as _findings_of
 from contract_tests.repro import render_script
+from contract_tests.spec import Spec
 from contract_tests.verdict import TestOutcome, Verdict
 
-__all__ = ["SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "TestRecording"]
+__all__ = ["REPORT_HTML", "SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "TestRecording"]
 
 SUMMARY_MD = "contract-summary.md"
 SUMMARY_JSON = "contract-summary.json"
+REPORT_HTML = html_report.REPORT_HTML
 _RECORD = pytest.StashKey[observations.Observations]()
 _FINDINGS = pytest.StashKey[list[Finding]]()
+_COVERAGE = pytest.StashKey[coverage.Coverage]()
 
 
 class ContractFailure(AssertionError):
@@ -52,6 +55,8 @@ class TestRecording:
 
     def __init__(self, context: Context) -> None:
         self.context = context
+        if coverage.saw_exchange not in context.recorder.listeners:
+            context.recorder.listeners.append(coverage.saw_exchange)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Skip a test that would start after the run's request or time budget is spent (it counts as not run)."""
@@ -63,6 +68,7 @@ class TestRecording:
         item.stash[_RECORD] = observations.begin(
             item.nodeid, chain=recorder.chain, allowance=self.context.profile.test_seconds
         )
+        coverage.begin()
         requests = recorder.total
         try:
             yield
@@ -71,6 +77,7 @@ class TestRecording:
         finally:
             seen = observations.finish()
             seen.requests = recorder.total - requests
+            item.stash[_COVERAGE] = coverage.finish(seen)
             item.stash[_FINDINGS] = _findings_of(seen, {self.context.api_key})  # reproductions rendered once
         findings = item.stash[_FINDINGS]
         if findings:
@@ -90,6 +97,7 @@ class TestRecording:
                 truncated=seen.truncated,
                 requests=seen.requests,
                 findings=[finding.to_json() for finding in item.stash.get(_FINDINGS, [])],
+                coverage=item.stash.get(_COVERAGE, coverage.Coverage()).to_json(),
                 unverifiable=[
                     {
                         "fields": list(u.fields),
@@ -140,6 +148,7 @@ class ContractPlugin:
         self.unverifiable: list[dict[str, Any]] = []
         self.errors: list[str] = []
         self.requests = 0
+        self.coverage = coverage.Coverage()
         self.started = time.monotonic()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -168,6 +177,7 @@ class ContractPlugin:
         self.requests += int(record.get("requests", 0))
         self.findings += [Finding.from_json(data) for data in record.get("findings", [])]
         self.unverifiable += record.get("unverifiable", [])
+        self.coverage.merge(coverage.Coverage.from_json(record.get("coverage", [])))
         examples, truncated = int(record.get("examples", 0)), bool(record.get("truncated", False))
         if report.skipped:
             outcome = TestOutcome(report.nodeid, area, "skipped", record.get("reason", "skipped"))
@@ -241,13 +251,17 @@ class ContractPlugin:
             "workers": self.workers,
             "requests": self.requests,
             "seconds": round(time.monotonic() - self.started, 1),
+            "coverage": self.coverage.to_json(),
         }
 
     def write(self, reports: Path, verdict: Verdict) -> None:
-        """Write `contract-summary.md` and `contract-summary.json` into the report folder."""
+        """Write `contract-summary.md`, `contract-summary.json` and `contract-report.html` into the report folder."""
         reports.mkdir(parents=True, exist_ok=True)
-        (reports / SUMMARY_MD).write_text(verdict.markdown(self._facts(verdict)) + "\n", encoding="utf-8")
+        facts = self._facts(verdict)
+        (reports / SUMMARY_MD).write_text(verdict.markdown(facts) + "\n", encoding="utf-8")
         (reports / SUMMARY_JSON).write_text(verdict.to_json(self.meta()) + "\n", encoding="utf-8")
+        tables = matrix.tables(self.coverage, Spec.load(), [cause.key for cause in verdict.causes])
+        (reports / REPORT_HTML).write_text(html_report.render(verdict, tables, facts), encoding="utf-8")
 
     def write_baseline(self, path: Path, verdict: Verdict) -> None:
         """Record this run's root causes as the known ones."""

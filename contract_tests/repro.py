@@ -19,7 +19,7 @@ import json
 import shlex
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["Exchange", "Recorder", "collapse", "render_script"]
@@ -73,10 +73,12 @@ class Exchange:
 
 @dataclass
 class Recorder:
-    """The exchanges of the current example, thread-safe; `reset()` starts a new example."""
+    """The exchanges of the current example, thread-safe; `reset()` starts a new example. Each `listeners` callable
+    is told of every exchange added (the coverage record's way of seeing every response)."""
 
     exchanges: list[Exchange] = field(default_factory=list)
     total: int = 0
+    listeners: list[Callable[[Exchange], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -89,6 +91,8 @@ class Recorder:
         with self._lock:
             self.exchanges.append(exchange)
             self.total += 1
+        for listener in self.listeners:
+            listener(exchange)
 
     def count(self) -> None:
         """Count a request that is not part of the chain (it still spends the budget)."""

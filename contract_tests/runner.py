@@ -29,7 +29,7 @@ import pytest
 
 from contract_tests import baseline
 from contract_tests.context import ENV_VAR, ConfigurationError, Context, profile_from_env, set_current
-from contract_tests.plugin import SUMMARY_MD, ContractPlugin
+from contract_tests.plugin import REPORT_HTML, SUMMARY_MD, ContractPlugin
 from contract_tests.sink import Sink
 from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer, TargetError
 from contract_tests.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, Verdict
@@ -264,7 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"contract suite: {error}", file=sys.stderr)
         return EXIT_ERROR
     if verdict is not None:
-        print(f"\nsummary: {args.reports / SUMMARY_MD}, JUnit: {args.reports / JUNIT}")
+        print(
+            f"\nsummary: {args.reports / SUMMARY_MD}, JUnit: {args.reports / JUNIT}, report: {args.reports / REPORT_HTML}"
+        )
         if args.write_baseline is not None:
             print(f"baseline: {len(verdict.causes)} root cause(s) written to {args.write_baseline}")
             if code == EXIT_VIOLATIONS:  # recording the known breaks is what was asked: that worked

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests import flows, lifecycle_checks
+from contract_tests import coverage, flows, lifecycle_checks
 from contract_tests.api import Api
 from contract_tests.context import Context, Example
 from contract_tests.spec import Spec
@@ -31,10 +31,12 @@ def test_created_run_is_retrievable_and_cancelable(api: Api, spec: Spec, bodies:
         with example():
             run = flows.start_run(api, spec, body)
             seen = flows.read_run(api, spec, run["run_id"])
-            lifecycle_checks.moves_forward(run["status"], seen["status"])
+            with coverage.transition(run["status"], seen["status"]):
+                lifecycle_checks.moves_forward(run["status"], seen["status"])
             flows.cancel(api, spec, run["run_id"])
             after = flows.read_run(api, spec, run["run_id"])
-            lifecycle_checks.canceled_after_cancel(seen["status"], after["status"])
+            with coverage.transition(seen["status"], after["status"]):
+                lifecycle_checks.canceled_after_cancel(seen["status"], after["status"])
 
     prop()
 
@@ -53,14 +55,18 @@ def test_status_moves_forward_and_terminal_is_final(
             while not lifecycle_checks.is_terminal(previous) and time.monotonic() < deadline:
                 time.sleep(_POLL_INTERVAL)
                 current = flows.read_run(api, spec, run_id)["status"]
-                lifecycle_checks.moves_forward(previous, current)
+                with coverage.transition(previous, current):
+                    lifecycle_checks.moves_forward(previous, current)
                 previous = current
             if not lifecycle_checks.is_terminal(previous):
                 return  # a slow target: what was seen moved forward; finality cannot be judged
             for _ in range(_READS_AFTER_TERMINAL):
                 current = flows.read_run(api, spec, run_id)["status"]
-                lifecycle_checks.terminal_is_final(previous, current)
+                with coverage.transition(previous, current):
+                    lifecycle_checks.terminal_is_final(previous, current)
             flows.cancel(api, spec, run_id)
-            lifecycle_checks.canceled_after_cancel(previous, flows.read_run(api, spec, run_id)["status"])
+            after = flows.read_run(api, spec, run_id)["status"]
+            with coverage.transition(previous, after):
+                lifecycle_checks.canceled_after_cancel(previous, after)
 
     prop()

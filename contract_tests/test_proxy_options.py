@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests import checks, classify, flows
+from contract_tests import checks, classify, coverage, flows
 from contract_tests.api import Api
 from contract_tests.areas import Area
 from contract_tests.context import Example
@@ -99,13 +99,14 @@ def test_invalid_proxy_values_are_rejected(api: Api, spec: Spec, bodies: Request
             body = {**bodies.minimal(), FIELD: value}
             reply = api.run_workflow(body)
             location, kind = classify.invalid_cause(spec, body)
-            checks.rejected(reply, Area.PROXY_OPTIONS, f"proxy_location {value!r}", location=location, kind=kind)
+            with coverage.rejected(spec, body, (location, kind)):
+                checks.rejected(reply, Area.PROXY_OPTIONS, f"proxy_location {value!r}", location=location, kind=kind)
             checks.response_conforms(spec, "run_workflow", reply)
 
     prop()
 
 
 def test_omitted_proxy_means_the_default(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
-    """Left out, `proxy_location` is echoed absent or as the spec's default (checked by `checks.echoed`)."""
+    """Left out, `proxy_location` is echoed absent or as the spec's default (checked by `echo_checks.echoed`)."""
     with example():
         flows.start_run(api, spec, bodies.minimal(), area=Area.PROXY_OPTIONS)
