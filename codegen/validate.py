@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from codegen.errors import Diagnostic, error, pointer, warning
-from codegen.load import deref
+from codegen.errors import Diagnostic, error, warning
+from codegen.pointer import deref, join, pointer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = frozenset({"query", "header", "path", "cookie"})
@@ -114,7 +114,9 @@ def _check_operation(
         return found
     for status in responses:
         if not _STATUS.match(str(status)):
-            found.append(error(f"{where}/responses/{status}", f"{status!r} is not a status code, NXX or default"))
+            found.append(
+                error(join(where, "responses", str(status)), f"{status!r} is not a status code, NXX or default")
+            )
     return found
 
 
@@ -140,7 +142,7 @@ def _check_schema(schema: Any, where: str) -> list[Diagnostic]:
         found.append(error(f"{where}/enum", "enum must be a list"))
     if isinstance(schema.get("properties"), dict):
         for name, child in schema["properties"].items():
-            found.extend(_check_schema(child, f"{where}/properties/{_escape(name)}"))
+            found.extend(_check_schema(child, join(where, "properties", name)))
     if "items" in schema:
         found.extend(_check_schema(schema["items"], f"{where}/items"))
     for key in ("anyOf", "oneOf", "allOf"):
@@ -148,7 +150,3 @@ def _check_schema(schema: Any, where: str) -> list[Diagnostic]:
             for index, child in enumerate(schema[key]):
                 found.extend(_check_schema(child, f"{where}/{key}/{index}"))
     return found
-
-
-def _escape(key: object) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
