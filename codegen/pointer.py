@@ -5,6 +5,7 @@ A pointer is written in URI-fragment form, as `$ref`s and diagnostics show it: `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 MAX_HOPS = 32
@@ -28,7 +29,9 @@ def pointer(*parts: str | int) -> str:
 
 def join(base: str, *parts: str | int) -> str:
     """`base` (a pointer) extended by unescaped parts: `join("#/paths", "/v1")` -> `#/paths/~1v1`."""
-    return base + "".join("/" + escape(part) for part in parts)
+    for part in parts:
+        base += "/" + escape(part)
+    return base
 
 
 def parts(ref: str) -> list[str]:
@@ -49,10 +52,15 @@ def resolve(data: Any, ref: str) -> Any:
     return node
 
 
-def deref(data: Any, node: Any) -> Any:
-    """Follow `$ref`s from `node` until a node that is not one (at most `MAX_HOPS`, so cycles end)."""
+def deref(data: Any, node: Any, targets: Mapping[str, Any] | None = None) -> Any:
+    """Follow `$ref`s from `node` until a node that is not one (at most `MAX_HOPS`, so cycles end).
+
+    Args:
+        targets: `$ref` -> its target, already resolved (`load.Spec.refs`): looked up instead of walked.
+    """
     for _ in range(MAX_HOPS):
-        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str):
             break
-        node = resolve(data, node["$ref"])
+        node = targets[ref] if targets is not None and ref in targets else resolve(data, ref)
     return node

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from codegen.errors import Diagnostic, error, warning
-from codegen.pointer import deref, join, pointer
+from codegen.pointer import deref, escape, join, pointer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = frozenset({"query", "header", "path", "cookie"})
@@ -142,7 +142,7 @@ def _check_schema(schema: Any, where: str) -> list[Diagnostic]:
         found.append(error(f"{where}/enum", "enum must be a list"))
     if isinstance(schema.get("properties"), dict):
         for name, child in schema["properties"].items():
-            found.extend(_check_schema(child, join(where, "properties", name)))
+            found.extend(_check_schema(child, f"{where}/properties/{escape(name)}"))
     if "items" in schema:
         found.extend(_check_schema(schema["items"], f"{where}/items"))
     for key in ("anyOf", "oneOf", "allOf"):

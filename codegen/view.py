@@ -123,49 +123,53 @@ def resolve_view(spec: Spec) -> SpecView:
         version=str(info.get("version", "")),
         data=data,
         refs=spec.refs,
-        operations=tuple(_operations(data)),
+        operations=tuple(_operations(spec)),
         schemas=MappingProxyType(components.get("schemas") or {}),
         security=tuple(data.get("security") or ()),
-        security_schemes=MappingProxyType({str(name): deref(data, scheme) for name, scheme in schemes.items()}),
+        security_schemes=MappingProxyType({str(name): _follow(spec, scheme) for name, scheme in schemes.items()}),
         servers=tuple(data.get("servers") or ()),
     )
 
 
-def _operations(data: dict[str, Any]) -> list[OperationView]:
+def _follow(spec: Spec, node: Any) -> Any:
+    return deref(spec.data, node, spec.refs)
+
+
+def _operations(spec: Spec) -> list[OperationView]:
     found = []
-    for path, raw_item in data["paths"].items():
-        item = deref(data, raw_item)
+    for path, raw_item in spec.data["paths"].items():
+        item = _follow(spec, raw_item)
         for method in METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
             merged: dict[tuple[str, str], Mapping[str, Any]] = {}
             for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
-                param = deref(data, raw)
+                param = _follow(spec, raw)
                 merged[(param["name"], param["in"])] = param
-            body = deref(data, operation.get("requestBody"))
+            body = _follow(spec, operation.get("requestBody"))
             responses: dict[str, Content] = {}
             for code, response in operation.get("responses", {}).items():
                 if str(code) not in responses or isinstance(code, str):  # `200` and `"200"`: the string wins
-                    responses[str(code)] = _content(data, deref(data, response))
+                    responses[str(code)] = _content(spec, _follow(spec, response))
             found.append(
                 OperationView(
                     path=str(path),
                     method=method,
                     operation=operation,
                     parameters=tuple(merged.values()),
-                    request_body=_content(data, body) if isinstance(body, dict) else None,
+                    request_body=_content(spec, body) if isinstance(body, dict) else None,
                     responses=MappingProxyType(responses),
                 )
             )
     return found
 
 
-def _content(data: dict[str, Any], node: Any) -> Content:
+def _content(spec: Spec, node: Any) -> Content:
     if not isinstance(node, dict):
         return Content(required=False, media=())
     media = []
     for name, value in (node.get("content") or {}).items():
         schema = value.get("schema") if isinstance(value, dict) else None
-        media.append(Media(str(name), schema, deref(data, schema)))
+        media.append(Media(str(name), schema, _follow(spec, schema)))
     return Content(required=node.get("required") is True, media=tuple(media))
