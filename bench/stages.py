@@ -36,23 +36,25 @@ def split(spec_path: Path) -> dict[str, float]:
 
     from codegen.fmt import format_tree
     from codegen.ir import build
-    from codegen.load import load
+    from codegen.load import from_data, load
     from codegen.models import render_models
     from codegen.render import header, render_client, runtime_files
     from codegen.validate import validate
+    from codegen.view import resolve_view
 
     lap("import codegen")
     spec = load(spec_path)
     lap("load + $ref check")
     validate(spec.data)
     lap("validate")
-    render_models(_TINY, "# bench")
+    view = resolve_view(spec)
+    lap("resolve view")
+    render_models(resolve_view(from_data(_TINY)), "# bench")
     lap("dmcg import + setup")
     head = header(spec.name, spec.sha256)
-    models, names = render_models(spec.data, head)
+    models, names = render_models(view, head)
     lap("dmcg models (parse + render)")
-    api, _ = build(spec.data, package="bench_client", client_name="BenchClient", env_prefix="BENCH",
-                   model_names=names, spec_name=spec.name, spec_sha256=spec.sha256)  # fmt: skip
+    api, _ = build(view, package="bench_client", client_name="BenchClient", env_prefix="BENCH", model_names=names)
     lap("IR")
     files = {"models.py": models, **render_client(api, head), **runtime_files(head)}
     lap("client templates")

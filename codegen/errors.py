@@ -18,7 +18,7 @@ class Diagnostic:
 
     Attributes:
         level: an error stops generation; a warning is reported and generation goes on.
-        pointer: where, as a JSON pointer into the spec (`#/paths/~1v1~1runs/get`).
+        pointer: where, as a JSON pointer into the spec (`#/paths/~1v1~1runs/get`, made by `codegen.pointer`).
         message: what, for a person.
     """
 
@@ -44,8 +44,3 @@ def error(pointer: str, message: str) -> Diagnostic:
 
 def warning(pointer: str, message: str) -> Diagnostic:
     return Diagnostic(Level.WARNING, pointer, message)
-
-
-def pointer(*parts: str | int) -> str:
-    """A JSON pointer from its unescaped parts: `pointer("paths", "/v1/runs")` -> `#/paths/~1v1~1runs`."""
-    return "#" + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)

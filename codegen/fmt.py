@@ -1,4 +1,4 @@
-"""Step 5: format the generated files with ruff (imports sorted, unused imports dropped, code formatted)."""
+"""Step 7: format the generated files with ruff (imports sorted, unused imports dropped, code formatted)."""
 
 from __future__ import annotations
 

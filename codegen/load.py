@@ -1,27 +1,39 @@
-"""Step 1: read a spec file (YAML or JSON) and check its `$ref`s are local and resolvable."""
+"""Step 1: read a spec file (YAML or JSON) and check its `$ref`s are local and resolvable.
+
+The one walk over the document that checks the `$ref`s also keeps what each one points at (`Spec.refs`), so no
+later step walks a pointer again.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from codegen.errors import CodegenError, Diagnostic, error
+from codegen.pointer import escape, resolve
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
 class Spec:
-    """A loaded spec: its data, the file name it came from and the sha256 of its bytes."""
+    """A loaded spec: its data, the file name it came from, the sha256 of its bytes and its `$ref` targets.
+
+    Attributes:
+        refs: each local `$ref` string of the document -> the node it points at (one hop: a target may itself be
+            a `$ref`, whose own target is in `refs` too).
+    """
 
     data: dict[str, Any]
     name: str
     sha256: str
+    refs: Mapping[str, Any] = field(default_factory=dict)
 
 
 def load(path: Path) -> Spec:
@@ -30,11 +42,15 @@ def load(path: Path) -> Spec:
         raw = path.read_bytes()
     except OSError as exc:
         raise CodegenError([error("#", f"cannot read {path}: {exc.strerror or exc}")]) from None
-    data = parse(raw, path.name)
-    problems = check_refs(data)
+    return from_data(parse(raw, path.name), path.name, hashlib.sha256(raw).hexdigest())
+
+
+def from_data(data: dict[str, Any], name: str = "openapi.yaml", sha256: str = "") -> Spec:
+    """A `Spec` of already parsed data; raise `CodegenError` when a `$ref` is remote or points at nothing."""
+    problems, refs = check_refs(data)
     if problems:
         raise CodegenError(problems)
-    return Spec(data=data, name=path.name, sha256=hashlib.sha256(raw).hexdigest())
+    return Spec(data=data, name=name, sha256=sha256, refs=refs)
 
 
 def parse(raw: bytes, name: str) -> dict[str, Any]:
@@ -56,33 +72,11 @@ def parse(raw: bytes, name: str) -> dict[str, Any]:
     return data
 
 
-def resolve(data: dict[str, Any], ref: str) -> Any:
-    """The node a local `$ref` (`#/components/schemas/X`) points at; KeyError when there is none."""
-    node: Any = data
-    for part in ref[2:].split("/") if ref != "#" else []:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise KeyError(ref)
-    return node
-
-
-def deref(data: dict[str, Any], node: Any) -> Any:
-    """Follow `$ref`s from `node` until a node that is not one (at most 32 hops, so cycles end)."""
-    for _ in range(32):
-        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
-            break
-        node = resolve(data, node["$ref"])
-    return node
-
-
-def check_refs(data: dict[str, Any]) -> list[Diagnostic]:
-    """Every `$ref` must be local (`#/...`) and point at something."""
+def check_refs(data: dict[str, Any]) -> tuple[list[Diagnostic], dict[str, Any]]:
+    """Every `$ref` must be local (`#/...`) and point at something: the problems, and each good `$ref`'s target."""
     problems: list[Diagnostic] = []
     seen: dict[str, bool] = {}
+    targets: dict[str, Any] = {}
     stack: list[tuple[Any, str, str]] = [(data, "#", "")]
     while stack:
         node, where, key_of_node = stack.pop()
@@ -94,7 +88,7 @@ def check_refs(data: dict[str, Any]) -> list[Diagnostic]:
                     problems.append(error(where, f"remote $ref {ref!r} is not supported: inline it or make it local"))
                 elif ref not in seen:
                     try:
-                        resolve(data, ref)
+                        targets[ref] = resolve(data, ref)
                         seen[ref] = True
                     except KeyError:
                         seen[ref] = False
@@ -103,20 +97,16 @@ def check_refs(data: dict[str, Any]) -> list[Diagnostic]:
             elif ref is not None:
                 problems.append(error(where, f"$ref must be a string, not {type(ref).__name__}"))
             stack.extend(
-                (value, f"{where}/{_escape(key)}", "" if names else str(key))
+                (value, f"{where}/{escape(key)}", "" if names else str(key))
                 for key, value in node.items()
                 if names or key not in _DATA or (key == "default" and key_of_node == "responses")
             )
         elif isinstance(node, list):
             stack.extend((value, f"{where}/{index}", "") for index, value in enumerate(node))
-    return sorted(problems, key=lambda d: d.pointer)
+    return sorted(problems, key=lambda d: d.pointer), targets
 
 
 _NAME_MAPS = frozenset({"properties", "patternProperties"})
 """Keys whose value maps names to schemas: a property may be called `$ref`."""
 _DATA = frozenset({"example", "examples", "default", "enum", "const"})
 """Keys whose value is data, not schema: a `$ref` key there is not a reference."""
-
-
-def _escape(key: object) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")

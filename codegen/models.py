@@ -1,4 +1,8 @@
-"""Step 4a: pydantic v2 models, made by datamodel-code-generator called as a library."""
+"""Step 4: pydantic v2 models, made by datamodel-code-generator called as a library.
+
+Before the IR: the IR names these classes in its type hints, so `render_models` returns the class name of each
+component schema that became one.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, DefaultValueType, InputFileType
 from datamodel_code_generator.format import PythonVersion
 
-from codegen.ir import pascal
+from codegen.naming import pascal
+from codegen.view import SpecView
 
 _DEFINED = re.compile(r"^(?:class (\w+)\b|(\w+)(?::[^=]+)? = )", re.MULTILINE)
 _STR_ENUM_CLASS = re.compile(r"^(class \w+)\(StrEnum\):", re.MULTILINE)
@@ -21,13 +26,12 @@ _PLAIN_STRING_FORMATS = ("email=string", "idn-email=string", "uri=string", "uri-
 """Formats kept as `str`: pydantic's `EmailStr` needs an extra package, and URL types reject what servers send."""
 
 
-def render_models(spec: dict[str, Any], header: str) -> tuple[str, dict[str, str]]:
+def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str]]:
     """The source of `models.py`, and the class name of each component schema that became a class."""
-    schemas = spec.get("components", {}).get("schemas", {})
-    if not schemas:
+    if not view.schemas:
         return f'{header}\n"""The spec declares no component schemas."""\n', {}
     source = generate(
-        normalize(spec),
+        normalize(view.data),
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
@@ -56,7 +60,7 @@ def render_models(spec: dict[str, Any], header: str) -> tuple[str, dict[str, str
         "from pydantic.experimental.missing_sentinel import MISSING", "from pydantic import MISSING"
     )
     defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
-    names = {name: pascal(name) for name in schemas if pascal(name) in defined}
+    names = {name: pascal(name) for name in view.schemas if pascal(name) in defined}
     return source, names
 
 

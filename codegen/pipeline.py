@@ -1,4 +1,7 @@
-"""The whole pipeline: spec file -> files of the package -> formatted -> atomically written (or compared)."""
+"""The whole pipeline: spec file -> files of the package -> formatted -> atomically written (or compared).
+
+load -> validate -> resolve the view -> models (their class names feed the IR) -> IR -> render -> fmt -> write.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from codegen.load import load
 from codegen.models import render_models
 from codegen.render import header, render_client, runtime_files
 from codegen.validate import validate
+from codegen.view import resolve_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +40,18 @@ def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
     found = validate(spec.data)
     if any(d.level is Level.ERROR for d in found):
         raise CodegenError(found)
-    head = header(spec.name, spec.sha256)
+    view = resolve_view(spec)
+    head = header(view.name, view.sha256)
     try:
-        models, model_names = render_models(spec.data, head)
+        models, model_names = render_models(view, head)
     except DataModelError as exc:
         raise CodegenError([*found, error("#/components/schemas", f"datamodel-code-generator: {exc}")]) from None
     api, notes = build(
-        spec.data,
+        view,
         package=options.package,
         client_name=options.client_name,
         env_prefix=options.env_prefix,
         model_names=model_names,
-        spec_name=spec.name,
-        spec_sha256=spec.sha256,
     )
     files = {"models.py": models, **render_client(api, head), **runtime_files(head)}
     return files, found + notes

@@ -1,19 +1,32 @@
-"""Step 4b: the client and `__init__` from jinja2 templates over the IR, and the static runtime files."""
+"""Step 6: the client and `__init__` from jinja2 templates over the IR, and the static runtime files."""
 
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import tempfile
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import jinja2
 
-from codegen.ir import Api, Operation
+from codegen.fmt import LINE_LENGTH
+from codegen.ir import Api, Import, Operation
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent / "runtime"
 RUNTIME_FILES = ("_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_types.py")
+PUBLIC_RUNTIME: dict[str, str | tuple[str, ...]] = {
+    "_enums.py": "__all__",
+    "_exceptions.py": "classes",
+    "_response.py": ("APIResponse",),
+    "_types.py": ("NOT_GIVEN", "NotGiven", "Timeout"),
+}
+"""The runtime modules whose names the package's `__init__` re-exports: a module's whole `__all__`, the classes in
+it (the exception hierarchy, not `make_status_error`), or the names given (each must be in its `__all__`). The rest
+of the runtime (`SyncAPIClient`, `Endpoint`, `RequestOptions`, `_retry`) is the machinery behind the client and stays private."""
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -45,7 +58,25 @@ def header(spec_name: str, sha256: str) -> str:
 
 
 def error_map(op: Operation) -> str:
-    return "{" + ", ".join(f"{status if status.isdigit() else repr(status)}: {hint}" for status, hint in op.error_types) + "}"  # fmt: skip
+    """The endpoint's status -> error model mapping, as a dict literal."""
+    entries = (f"{status if status.isdigit() else repr(status)}: {model.hint}" for status, model in op.error_types)
+    return "{" + ", ".join(entries) + "}"
+
+
+def import_block(imports: Iterable[Import]) -> str:
+    """Import statements in isort's order: sections apart, `import x` before `from x import ...`, names sorted."""
+    ordered = sorted(set(imports), key=lambda i: (i.section, bool(i.name), i.module))
+    sections = []
+    for _, section in itertools.groupby(ordered, key=lambda i: i.section):
+        lines = []
+        for (module, is_from), group in itertools.groupby(section, key=lambda i: (i.module, bool(i.name))):
+            names = sorted((i.name for i in group), key=_isort_order)
+            line = f"from {module} import {', '.join(names)}" if is_from else f"import {module}"
+            if len(line) > int(LINE_LENGTH):
+                line = f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
+            lines.append(line)
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
 
 
 def call_arguments(op: Operation) -> str:
@@ -78,46 +109,50 @@ def docstring(op: Operation, raw: bool) -> str:
     return '"""' + "\n".join(lines) + '\n"""'
 
 
-_ENV.filters.update(error_map=error_map, call_arguments=call_arguments, docstring=docstring, pyrepr=repr)
+_ENV.filters.update(
+    error_map=error_map, call_arguments=call_arguments, docstring=docstring, import_block=import_block, pyrepr=repr
+)
 
 
-def _exported_classes(module: str) -> tuple[str, ...]:
-    """The classes a runtime module lists in `__all__`, read without importing it (it needs httpx2)."""
+@cache
+def module_all(module: str) -> tuple[str, ...]:
+    """A runtime module's `__all__`, read without importing it (it needs httpx2)."""
     for node in ast.parse((RUNTIME / module).read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            return tuple(name for name in ast.literal_eval(node.value) if name[:1].isupper())
+            return tuple(ast.literal_eval(node.value))
     raise LookupError(f"{module} has no __all__")
 
 
-EXCEPTIONS = _exported_classes("_exceptions.py")
-
-
 def _isort_order(name: str) -> tuple[int, str]:
-    """`__all__` order as ruff's RUF022 wants it: CONSTANTS, then Classes, then the rest."""
+    """The order of names as ruff's isort and RUF022 want it: CONSTANTS, then Classes, then the rest."""
     return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
+
+
+def exports(api: Api) -> list[Import]:
+    """What the package's `__init__` imports, and so lists in `__all__`: the IR's and the public runtime's names."""
+    found = {module: list(names) for module, names in api.exports.items()}
+    for file, chosen in PUBLIC_RUNTIME.items():
+        listed = module_all(file)
+        if chosen == "__all__":
+            names = list(listed)
+        elif chosen == "classes":
+            names = [name for name in listed if name[:1].isupper()]
+        elif set(chosen) <= set(listed):
+            names = list(chosen)
+        else:
+            raise LookupError(f"{file} does not list {sorted(set(chosen) - set(listed))} in __all__")
+        found["." + file.removesuffix(".py")] = names
+    return [Import(module, name) for module, names in found.items() for name in names]
 
 
 def render_client(api: Api, head: str) -> dict[str, str]:
     """`_client.py` and `__init__.py` of the package."""
-    exports = sorted(
-        {
-            *EXCEPTIONS,
-            api.client_name,
-            api.async_client_name,
-            "APIResponse",
-            "NOT_GIVEN",
-            "NotGiven",
-            "OpenStrEnum",
-            "Timeout",
-            "models",
-            "strict_enums",
-        },
-        key=_isort_order,
-    )
+    imports = exports(api)
+    names = sorted((imported.name for imported in imports), key=_isort_order)
     return {
         "_client.py": _ENV.get_template("_client.py.jinja").render(api=api, header=head),
         "__init__.py": _ENV.get_template("__init__.py.jinja").render(
-            api=api, header=head, exceptions=EXCEPTIONS, exports=exports
+            api=api, header=head, imports=imports, names=names
         ),
     }
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from codegen.errors import Diagnostic, error, pointer, warning
-from codegen.load import deref
+from codegen.errors import Diagnostic, error, warning
+from codegen.pointer import deref, escape, pointer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = frozenset({"query", "header", "path", "cookie"})
@@ -80,28 +80,8 @@ def _check_operation(
     else:
         found.append(warning(where, "no operationId: the method name is derived from the method and path"))
     declared_path_params: set[str] = set()
-    for key, params in (("parameters", shared), ("parameters", operation.get("parameters", []))):
-        base = pointer("paths", path) if params is shared else where
-        if not isinstance(params, list):
-            found.append(error(f"{base}/{key}", f"parameters must be a list, got {type(params).__name__}"))
-            continue
-        for index, param in enumerate(params):
-            param_where = f"{base}/{key}/{index}"
-            param = deref(spec, param)
-            if not isinstance(param, dict):
-                found.append(error(param_where, f"expected a parameter mapping, got {type(param).__name__}"))
-                continue
-            name, location = param.get("name"), param.get("in")
-            if not isinstance(name, str) or not name:
-                found.append(error(param_where, "a parameter needs a name (a non-empty string)"))
-            if location not in PARAMETER_LOCATIONS:
-                found.append(error(f"{param_where}/in", f"'in' must be one of query, header, path, cookie; got {location!r}"))  # fmt: skip
-            if location == "path":
-                declared_path_params.add(str(name))
-                if param.get("required") is not True:
-                    found.append(error(f"{param_where}/required", f"path parameter {name!r} must be required: true"))
-            if "schema" in param:
-                found.extend(_check_schema(param["schema"], f"{param_where}/schema"))
+    found.extend(_check_parameters(spec, shared, pointer("paths", path, "parameters"), declared_path_params))
+    found.extend(_check_parameters(spec, operation.get("parameters", []), f"{where}/parameters", declared_path_params))
     for name in _TEMPLATE_PARAM.findall(path):
         if name not in declared_path_params:
             found.append(error(where, f"path parameter {{{name}}} of {path!r} is not declared in parameters"))
@@ -114,7 +94,36 @@ def _check_operation(
         return found
     for status in responses:
         if not _STATUS.match(str(status)):
-            found.append(error(f"{where}/responses/{status}", f"{status!r} is not a status code, NXX or default"))
+            found.append(
+                error(f"{where}/responses/{escape(status)}", f"{status!r} is not a status code, NXX or default")
+            )
+    return found
+
+
+def _check_parameters(
+    spec: dict[str, Any], params: Any, where: str, declared_path_params: set[str]
+) -> list[Diagnostic]:
+    """The problems of one `parameters` list at `where`; adds the names of path parameters to `declared_path_params`."""
+    if not isinstance(params, list):
+        return [error(where, f"parameters must be a list, got {type(params).__name__}")]
+    found: list[Diagnostic] = []
+    for index, param in enumerate(params):
+        param_where = f"{where}/{index}"
+        param = deref(spec, param)
+        if not isinstance(param, dict):
+            found.append(error(param_where, f"expected a parameter mapping, got {type(param).__name__}"))
+            continue
+        name, location = param.get("name"), param.get("in")
+        if not isinstance(name, str) or not name:
+            found.append(error(param_where, "a parameter needs a name (a non-empty string)"))
+        if location not in PARAMETER_LOCATIONS:
+            found.append(error(f"{param_where}/in", f"'in' must be one of query, header, path, cookie; got {location!r}"))  # fmt: skip
+        if location == "path":
+            declared_path_params.add(str(name))
+            if param.get("required") is not True:
+                found.append(error(f"{param_where}/required", f"path parameter {name!r} must be required: true"))
+        if "schema" in param:
+            found.extend(_check_schema(param["schema"], f"{param_where}/schema"))
     return found
 
 
@@ -140,7 +149,7 @@ def _check_schema(schema: Any, where: str) -> list[Diagnostic]:
         found.append(error(f"{where}/enum", "enum must be a list"))
     if isinstance(schema.get("properties"), dict):
         for name, child in schema["properties"].items():
-            found.extend(_check_schema(child, f"{where}/properties/{_escape(name)}"))
+            found.extend(_check_schema(child, f"{where}/properties/{escape(name)}"))
     if "items" in schema:
         found.extend(_check_schema(schema["items"], f"{where}/items"))
     for key in ("anyOf", "oneOf", "allOf"):
@@ -148,7 +157,3 @@ def _check_schema(schema: Any, where: str) -> list[Diagnostic]:
             for index, child in enumerate(schema[key]):
                 found.extend(_check_schema(child, f"{where}/{key}/{index}"))
     return found
-
-
-def _escape(key: object) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")

@@ -1,0 +1,188 @@
+"""The `Api` of a resolved spec: one `Operation` per operation, with names, signatures and types decided."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from codegen.errors import Diagnostic, warning
+from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef
+from codegen.ir.typemap import ANY, NONE, TypeMapper
+from codegen.naming import RESERVED, doc_text, first_line, pascal, snake, unique
+from codegen.pointer import join, pointer
+from codegen.view import OperationView, SpecView
+
+CLIENT_IMPORTS = (
+    Import("__future__", "annotations"),
+    Import("collections.abc", "Mapping"),
+    Import("functools", "cached_property"),
+    Import("._base_client", "AsyncAPIClient"),
+    Import("._base_client", "SyncAPIClient"),
+    Import("._response", "APIResponse"),
+    Import("._response", "Endpoint"),
+    Import("._types", "NOT_GIVEN"),
+    Import("._types", "NotGiven"),
+    Import("._types", "RequestOptions"),
+    Import("._types", "Timeout"),
+)
+"""What the code of `_client.py.jinja` uses whatever the spec: keep it in step with the template."""
+BYTES = TypeRef("bytes")
+_PATH_PARAM = re.compile(r"{([^{}]+)}")
+
+
+def build(
+    view: SpecView,
+    *,
+    package: str,
+    client_name: str | None,
+    env_prefix: str | None,
+    model_names: Mapping[str, str],
+) -> tuple[Api, list[Diagnostic]]:
+    """The `Api` of a resolved spec, and the warnings met on the way.
+
+    Args:
+        model_names: component schema name -> the class `render_models` made of it.
+    """
+    notes: list[Diagnostic] = []
+    mapper = TypeMapper(view, model_names)
+    used_names: set[str] = set()
+    operations = [_operation(mapper, op, notes, used_names) for op in view.operations]
+    auth_header, auth_prefix = _auth(view, notes)
+    uses = {imported for op in operations for hint in op.types for imported in hint.imports}
+    api = Api(
+        title=view.title,
+        version=view.version,
+        package=package,
+        client_name=client_name or pascal(view.title) + "Client",
+        env_prefix=env_prefix or snake(view.title).upper().rstrip("_"),
+        default_base_url=_default_server(view, notes),
+        auth_header=auth_header,
+        auth_prefix=auth_prefix,
+        operations=operations,
+        spec_name=view.name,
+        spec_sha256=view.sha256,
+        imports=tuple(sorted({*CLIENT_IMPORTS, *uses})),
+    )
+    return api, notes
+
+
+def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], used_names: set[str]) -> Operation:
+    operation = op.operation
+    name = snake(operation.get("operationId") or f"{op.method}_{op.path}")
+    while name in used_names:
+        notes.append(warning(op.where, f"method name {name!r} is taken; using {name}_"))
+        name += "_"
+    used_names.add(name)
+    taken = set(RESERVED)
+    path_params: list[Param] = []
+    params: list[Param] = []
+    for param in op.parameters:
+        wire, location = param["name"], param["in"]
+        if location == "cookie":
+            notes.append(warning(op.where, f"cookie parameter {wire!r} is not supported; it is left out"))
+            continue
+        py_name = unique(snake(wire[2:] if location == "header" and wire.lower().startswith("x-") else wire), taken)
+        hint = mapper.hint(param.get("schema", {}), for_input=True)
+        required, description = bool(param.get("required", False)), first_line(param.get("description"))
+        (path_params if location == "path" else params).append(
+            Param(wire, py_name, location, hint, required, description)
+        )
+    order = {name: index for index, name in enumerate(_PATH_PARAM.findall(op.path))}
+    path_params.sort(key=lambda param: order.get(param.name, len(order)))
+    body_kind, body_params = _body(mapper, op, notes, taken)
+    return Operation(
+        name=name,
+        method=op.method.upper(),
+        path=op.path,
+        summary=first_line(operation.get("summary")),
+        description=doc_text(str(operation.get("description") or "").split("\n\n", 1)[0]),
+        path_params=path_params,
+        params=[*body_params, *params],
+        body_kind=body_kind,
+        return_type=_success_type(mapper, op),
+        error_types=_error_types(mapper, op),
+        idempotent=operation["x-idempotent"] if isinstance(operation.get("x-idempotent"), bool) else None,
+        deprecated=operation.get("deprecated") is True,
+    )
+
+
+def _body(
+    mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], taken: set[str]
+) -> tuple[BodyKind, list[Param]]:
+    body = op.request_body
+    if body is None:
+        return "none", []
+    media = body.json
+    if media is None:
+        kinds = ", ".join(sorted(m.name for m in body.media)) or "none"
+        message = f"request body media type ({kinds}) is not supported: no body"
+        notes.append(warning(join(op.where, "requestBody"), message))
+        return "none", []
+    target = media.resolved
+    properties = target.get("properties") if isinstance(target, dict) else None
+    if not isinstance(properties, dict) or not properties or "anyOf" in target or "oneOf" in target:
+        hint = mapper.hint(media.schema, for_input=True)
+        return "whole", [Param("body", unique("body", taken), "body", hint, body.required, "The request body.")]
+    required = set(target.get("required", [])) if body.required else set()
+    params = []
+    for wire, prop in properties.items():
+        hint = mapper.hint(prop, for_input=True)
+        description = first_line(prop.get("description") if isinstance(prop, dict) else "")
+        params.append(Param(wire, unique(snake(wire), taken), "body", hint, wire in required, description))
+    params.sort(key=lambda param: not param.required)
+    return "fields", params
+
+
+def _success_type(mapper: TypeMapper, op: OperationView) -> TypeRef:
+    codes = sorted(code for code in op.responses if code.startswith("2"))
+    if not codes or not op.responses[codes[0]].media:
+        return NONE
+    media = op.responses[codes[0]].json
+    if media is None:
+        return BYTES
+    return mapper.hint(media.schema, for_input=False) if media.schema is not None else ANY
+
+
+def _error_types(mapper: TypeMapper, op: OperationView) -> list[tuple[str, TypeRef]]:
+    """The model of each error response's JSON body, where its schema is a `$ref` to one."""
+    found: list[tuple[str, TypeRef]] = []
+    for code, response in op.responses.items():
+        if code.startswith(("1", "2", "3")):
+            continue
+        media = response.get("application/json")
+        if media is not None and isinstance(media.schema, dict) and "$ref" in media.schema:
+            hint = mapper.hint(media.schema, for_input=False)
+            if hint.parts[0].model is not None:
+                found.append((code if not code.isdigit() else str(int(code)), hint))
+    return sorted(found, key=lambda found: (found[0], found[1].hint))
+
+
+def _auth(view: SpecView, notes: list[Diagnostic]) -> tuple[str | None, str]:
+    requirements = view.security or [
+        requirement for op in view.operations for requirement in op.operation.get("security", [])
+    ]
+    for requirement in requirements:
+        for name in requirement:
+            scheme = view.security_schemes.get(name, {})
+            kind = scheme.get("type")
+            if kind == "apiKey" and scheme.get("in") == "header":
+                return str(scheme["name"]), ""
+            if kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
+                return "authorization", "Bearer "
+            if kind == "oauth2":
+                return "authorization", "Bearer "
+            notes.append(warning(pointer("components", "securitySchemes", name), f"security scheme {kind!r} is not supported"))  # fmt: skip
+    return None, ""
+
+
+def _default_server(view: SpecView, notes: list[Diagnostic]) -> str | None:
+    if not view.servers:
+        return None
+    server = view.servers[0]
+    url = str(server["url"])
+    for name, variable in (server.get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    if not url.startswith(("http://", "https://")):
+        notes.append(warning(pointer("servers", 0, "url"), f"server url {url!r} is not absolute: base_url is required"))
+        return None
+    return url.rstrip("/")
