@@ -7,13 +7,14 @@ component schema that became one.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, DefaultValueType, InputFileType
 from datamodel_code_generator.format import PythonVersion
 
+from codegen.errors import Diagnostic
 from codegen.naming import pascal
+from codegen.sanitize import sanitize
 from codegen.view import SpecView
 
 _DEFINED = re.compile(r"^(?:class (\w+)\b|(\w+)(?::[^=]+)? = )", re.MULTILINE)
@@ -26,12 +27,13 @@ _PLAIN_STRING_FORMATS = ("email=string", "idn-email=string", "uri=string", "uri-
 """Formats kept as `str`: pydantic's `EmailStr` needs an extra package, and URL types reject what servers send."""
 
 
-def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str]]:
-    """The source of `models.py`, and the class name of each component schema that became a class."""
+def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str], list[Diagnostic]]:
+    """The source of `models.py`, the class name of each component schema that became a class, and the warnings."""
     if not view.schemas:
-        return f'{header}\n"""The spec declares no component schemas."""\n', {}
+        return f'{header}\n"""The spec declares no component schemas."""\n', {}, []
+    given = sanitize(view.data)
     source = generate(
-        normalize(view.data),
+        given.data,
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
@@ -51,7 +53,9 @@ def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str]]:
         formatters=[],
     )
     if not isinstance(source, str):
-        raise TypeError(f"datamodel-code-generator returned {type(source).__name__}, expected one module")
+        raise TypeError(
+            f"datamodel-code-generator wrote several modules ({', '.join(sorted(map(str, source))[:3])}, ...), expected one"
+        )
     source, open_enums = _STR_ENUM_CLASS.subn(r"\1(OpenStrEnum):", source)
     if open_enums:
         source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\n" + _OPEN_ENUM_IMPORT, 1)  # fmt: skip
@@ -60,30 +64,5 @@ def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str]]:
         "from pydantic.experimental.missing_sentinel import MISSING", "from pydantic import MISSING"
     )
     defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
-    names = {name: pascal(name) for name in view.schemas if pascal(name) in defined}
-    return source, names
-
-
-def normalize(node: Any) -> Any:
-    """The spec with `anyOf: [{type: X, ...}, {type: "null"}]` rewritten as `type: [X, "null"]`.
-
-    The two mean the same in JSON Schema, but datamodel-code-generator turns constraints inside an `anyOf` branch
-    into a one-field root model (`Subdivision(RootModel[str])`) where the type-list form gives `str | None` with
-    the constraint on the field. Only plain branches are rewritten: no `$ref`, no nested combinator, no enum.
-    """
-    if isinstance(node, list):
-        return [normalize(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    result = {key: normalize(value) for key, value in node.items()}
-    options = result.get("anyOf")
-    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
-        other = options[0] if options[1] == {"type": "null"} else options[1]
-        plain = isinstance(other, dict) and isinstance(other.get("type"), str) and other["type"] != "null"
-        if plain and not ({"$ref", "anyOf", "oneOf", "allOf", "enum", "const"} & other.keys()):
-            merged = {key: value for key, value in result.items() if key != "anyOf"}
-            if not (merged.keys() & other.keys() - {"description", "title"}):
-                merged.update({key: value for key, value in other.items() if key not in merged})
-                merged["type"] = [other["type"], "null"]
-                return merged
-    return result
+    classes = {name: pascal(given.schema_names.get(name, name)) for name in view.schemas}
+    return source, {name: cls for name, cls in classes.items() if cls in defined}, given.notes

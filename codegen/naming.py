@@ -7,6 +7,14 @@ import re
 
 RESERVED = frozenset({"self", "extra_headers", "timeout", "models", "NOT_GIVEN", "NotGiven", "Any", "Literal"})
 """Names a generated method already uses (or imports): an argument never takes one."""
+CLIENT_ATTRIBUTES = frozenset(
+    {"close", "with_options", "with_raw_response", "base_url", "timeout", "max_retries", "strict"}
+    | {"bool", "bytes", "dict", "float", "int", "list", "object", "str", "type"}
+    | {"datetime", "Mapping", "cached_property", "APIResponse", "Endpoint", "RequestOptions", "Timeout"}
+    | RESERVED
+)
+"""Names a method of the client never takes: the base client's attributes, and every name a type hint in the
+client's class body may use (a method called `list` would shadow `list[...]` in the methods after it)."""
 
 
 def pascal(name: str) -> str:

@@ -43,9 +43,12 @@ def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
     view = resolve_view(spec)
     head = header(view.name, view.sha256)
     try:
-        models, model_names = render_models(view, head)
+        models, model_names, model_notes = render_models(view, head)
     except DataModelError as exc:
         raise CodegenError([*found, error("#/components/schemas", f"datamodel-code-generator: {exc}")]) from None
+    except Exception as exc:  # its parser's own failure on a valid spec: one line, not a traceback
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        raise CodegenError([*found, error("#/components/schemas", f"datamodel-code-generator failed ({reason})")]) from None  # fmt: skip
     api, notes = build(
         view,
         package=options.package,
@@ -54,7 +57,7 @@ def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
         model_names=model_names,
     )
     files = {"models.py": models, **render_client(api, head), **runtime_files(head)}
-    return files, found + notes
+    return files, found + model_notes + notes
 
 
 def build_package(options: Options, into: Path) -> tuple[Path, list[Diagnostic]]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from codegen.errors import Diagnostic, warning
 from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef
 from codegen.ir.typemap import ANY, NONE, TypeMapper
-from codegen.naming import RESERVED, doc_text, first_line, pascal, snake, unique
+from codegen.naming import CLIENT_ATTRIBUTES, RESERVED, doc_text, first_line, pascal, snake, unique
 from codegen.pointer import join, pointer
 from codegen.view import OperationView, SpecView
 
@@ -69,6 +69,9 @@ def build(
 def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], used_names: set[str]) -> Operation:
     operation = op.operation
     name = snake(operation.get("operationId") or f"{op.method}_{op.path}")
+    if name in CLIENT_ATTRIBUTES:
+        notes.append(warning(op.where, f"method name {name!r} is a name the client uses itself; using {name}_"))
+        name += "_"
     while name in used_names:
         notes.append(warning(op.where, f"method name {name!r} is taken; using {name}_"))
         name += "_"
