@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from reference_server.app import ServerConfig
+from reference_server.config import ServerConfig
 from reference_server.faults import (
     FAULT_SETS,
     FAULTS,

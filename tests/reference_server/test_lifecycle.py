@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reference_server.app import ServerConfig, Service
+from reference_server.app import Service
+from reference_server.config import ServerConfig
 from reference_server.lifecycle import NON_TERMINAL, TERMINAL, Schedule, snapshot
 
 SCHEDULE = Schedule(queued_after=1.0, started_after=2.0, finished_after=5.0, outcome="failed")
