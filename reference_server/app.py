@@ -2,9 +2,10 @@
 
 Order of checks, as on the live service: routing (404 unknown path, 405 wrong method), then the API key (403),
 then the body's size (413) and syntax (422 / 400), then the schema (422 for body, header and query together), then
-`webhook_url` (400), the browser session and profile (404, only when the server was given the ids that exist), the
-workflow (404, or 400 for a bad template id) and its required parameters (400). Every
-answer is JSON with a `detail`, unexpected exceptions included (a JSON 500, which only a fault should ever cause).
+`webhook_url` and `totp_url` (400), the browser session and profile (404, only when the server was given the ids that
+exist; `validation.body_problem`), the workflow (404, or 400 for a bad template id) and its required parameters (400).
+Every answer is JSON with a `detail`, unexpected exceptions included (a JSON 500, which only a fault should ever
+cause).
 Where a fault could change an answer the handlers ask the server's `FaultSet`; they know no fault by name.
 """
 
@@ -24,20 +25,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reference_server.bodies import parse_request, run_bytes, served_run
+from reference_server.bodies import parse_request, request_errors, run_bytes, served_run
 from reference_server.config import ServerConfig
 from reference_server.faults import FaultSet
 from reference_server.http import JSON_MEDIA_TYPE, CatchAll, error_body, json_response, read_body
 from reference_server.records import new_record
 from reference_server.store import RunRecord, Store
-from reference_server.validation import (
-    MAX_URL_LENGTH,
-    BodyError,
-    RequestValidator,
-    load_spec,
-    parse_json_body,
-    url_problem,
-)
+from reference_server.validation import BodyError, RequestValidator, body_problem, load_spec, parse_json_body
 from reference_server.webhooks import Dispatcher
 
 __all__ = ["Service", "create_app"]
@@ -109,28 +103,19 @@ class Service:
         try:
             echo = {**parse_request(read.body), **read.echo}
         except pydantic.ValidationError as error:
-            return self.error(422, _pydantic_errors(error))
-        # Only `webhook_url` must be an http(s) URL (an empty one means none); `totp_url` only must not be longer than
-        # a URL can be: the live service takes `"x"`, and refuses 10,000 characters with a 400.
-        webhook_url = body.get("webhook_url") or None
-        problem = None if webhook_url is None else url_problem(webhook_url)
+            return self.error(422, request_errors(error))
+        problem = body_problem(body, self.config.browser_sessions, self.config.browser_profiles)
         if problem is not None:
-            return self.error(400, f"Invalid webhook_url: {problem}")
-        totp_url = body.get("totp_url")
-        if isinstance(totp_url, str) and len(totp_url) > MAX_URL_LENGTH:
-            return self.error(400, f"Invalid totp_url: malformed URL, at most {MAX_URL_LENGTH} characters")
-        missing = self.missing_browser_resource(body)
-        if missing is not None:
-            return self.error(404, missing)
+            return self.error(*problem)
         workflow_id: str = body["workflow_id"]
         workflow = self.config.workflows.get(workflow_id)
         if template and (workflow is None or not workflow.template):
             return self.error(400, f"Workflow template {workflow_id} not found")
         if workflow is None or (workflow.template and not template):
             return self.error(404, f"Workflow not found: {workflow_id}")
-        problem = workflow.parameter_problem(body.get("parameters"))
-        if problem is not None:
-            return self.error(400, problem)
+        missing = workflow.parameter_problem(body.get("parameters"))
+        if missing is not None:
+            return self.error(400, missing)
         echo = self.faults.shape_echo(echo, body, workflow.title)
         # The answer echoes `parameters` as sent; the run keeps (and later reads show) only the declared ones.
         stored = echo
@@ -142,19 +127,6 @@ class Service:
         )
         record = self.faults.insert(self.store, record)
         return self.run_response(replace(record, request=echo), record.created_at)
-
-    def missing_browser_resource(self, body: Mapping[str, Any]) -> str | None:
-        """The live service's 404 message for a `browser_session_id` / `browser_profile_id` that names nothing here
-        (checked only against the ids the server was given), or None."""
-        session = body.get("browser_session_id") or None  # an empty id names none, as on the live service
-        known = self.config.browser_sessions
-        if session is not None and known is not None and session not in known:
-            return f"Browser session {session} does not exist or is not live."
-        profile = body.get("browser_profile_id") or None
-        known = self.config.browser_profiles
-        if profile is not None and known is not None and profile not in known:
-            return f"Browser profile {profile} not found"
-        return None
 
     def find_run(self, request: Request) -> RunRecord | Response:
         """The run named by the path, or the 403/404 response to answer instead."""
@@ -189,13 +161,6 @@ class Service:
         finally:
             await self.webhooks.stop()
             self.store.close()
-
-
-def _pydantic_errors(error: pydantic.ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"type": item["type"], "loc": ["body", *item["loc"]], "msg": item["msg"], "input": None}
-        for item in error.errors(include_url=False, include_input=False, include_context=False)
-    ]
 
 
 def create_app(config: ServerConfig) -> Starlette:

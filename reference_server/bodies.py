@@ -16,6 +16,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import pydantic
 from pydantic_core import PydanticSerializationError
 
 from reference_server import _generated  # noqa: F401  (puts generated/ on sys.path when needed)
@@ -26,7 +27,15 @@ from skyvern_client import models
 if TYPE_CHECKING:
     from reference_server.faults import FaultSet
 
-__all__ = ["MAX_SCREENSHOT_SCROLLS", "parse_request", "run_bytes", "run_dict", "served_run", "timestamp"]
+__all__ = [
+    "MAX_SCREENSHOT_SCROLLS",
+    "parse_request",
+    "request_errors",
+    "run_bytes",
+    "run_dict",
+    "served_run",
+    "timestamp",
+]
 
 MAX_SCREENSHOT_SCROLLS = 1000
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -64,6 +73,14 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
             proxy["subdivision"] = proxy["subdivision"].translate(_ASCII_UPPER)
         echo["proxy_location"] = proxy
     return echo
+
+
+def request_errors(error: pydantic.ValidationError) -> list[dict[str, Any]]:
+    """`parse_request`'s refusal as FastAPI-shaped 422 items (`loc` under `body`, no input)."""
+    return [
+        {"type": item["type"], "loc": ["body", *item["loc"]], "msg": item["msg"], "input": None}
+        for item in error.errors(include_url=False, include_input=False, include_context=False)
+    ]
 
 
 def run_dict(record: RunRecord, snap: Snapshot, *, raw_request: bool = False, read: bool = True) -> dict[str, Any]:
