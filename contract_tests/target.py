@@ -1,5 +1,8 @@
 """The default target: a reference server started as a subprocess on a free loopback port, stopped afterwards.
 
+This module decides the command line (this suite's workflow on a 10x clock, or the server's own defaults); starting
+it, reading its output and its READY line, and stopping it are `reference_server.process`'s.
+
 Example:
     >>> with ReferenceServer(Path("reports")) as server:  # doctest: +SKIP
     ...     server.base_url
@@ -8,18 +11,15 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import os
-import queue
 import secrets
-import subprocess
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
 import yaml
+
+from reference_server.process import RunningServer, ServerStartError, spawn
 
 __all__ = ["DEFAULT_WORKFLOW", "ReferenceServer", "TargetError"]
 
@@ -33,8 +33,8 @@ DEFAULT_WORKFLOW = {
 enough for a cancel sent right after the POST to find it non-terminal, short enough to poll it to its end."""
 DEFAULT_PARAMETERS = {"url": "https://example.com", "max_pages": 2}
 TIME_SCALE = 0.1
-_READY_PREFIX = "READY "
 _START_TIMEOUT = 30.0
+_STOP_TIMEOUT = 5.0
 
 
 class TargetError(RuntimeError):
@@ -68,9 +68,8 @@ class ReferenceServer:
         self.workflow_id = str(DEFAULT_WORKFLOW["workflow_id"])
         self.workflows_file = workdir / "contract-workflows.yaml"
         self.db = workdir / "contract-runs.sqlite3"
-        self._process: subprocess.Popen[str] | None = None
-        self._output: list[str] = []
-        self._drainer: threading.Thread | None = None
+        self._server: RunningServer | None = None
+        self._output: Sequence[str] = ()
 
     def command(self, port: int | str = 0, api_key: str = "$CONTRACT_API_KEY") -> list[str]:
         """The command line that starts this server (with the key redacted, for the summary's replay hint)."""
@@ -107,63 +106,26 @@ class ReferenceServer:
         for stale in self.workdir.glob(self.db.name + "*"):
             stale.unlink()
         argv = [sys.executable, *self.command(0, self.api_key)[1:]]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, bufsize=1
-        )
-        ready: queue.Queue[str | None] = queue.Queue()
-        self._drainer = threading.Thread(target=self._drain, args=(ready,), name="reference-server-output", daemon=True)
-        self._drainer.start()
         try:
-            line = ready.get(timeout=_START_TIMEOUT)
-        except queue.Empty:
-            line = None
-        if line is not None:
-            fields = dict(part.split("=", 1) for part in line[len(_READY_PREFIX) :].split() if "=" in part)
-            self.base_url = fields["url"]
-            if self.server_defaults:
-                self.workflow_id = fields.get("workflows", "").split(",")[0]
-            return self
-        self.stop()
-        raise TargetError("the reference server did not start:\n" + "\n".join(self._output[-20:]))
-
-    def _drain(self, ready: queue.Queue[str | None]) -> None:
-        """Read the server's output for its whole life (so it never blocks on a full pipe), keeping the last lines;
-        hand the READY line (or None at EOF) to `start`."""
-        process = self._process
-        if process is None or process.stdout is None:
-            return
-        announced = False
-        with contextlib.suppress(OSError, ValueError):
-            for line in process.stdout:
-                self._output.append(line.rstrip())
-                del self._output[:-200]
-                if not announced and line.startswith(_READY_PREFIX):
-                    announced = True
-                    ready.put(line.strip())
-        if not announced:
-            ready.put(None)
+            self._server = spawn(argv, db=self.db, timeout=_START_TIMEOUT)
+        except ServerStartError as error:
+            self._output = error.output
+            raise TargetError("the reference server did not start:\n" + "\n".join(error.output[-20:])) from None
+        self._output = self._server.output
+        self.base_url = self._server.url
+        if self.server_defaults:
+            self.workflow_id = next(iter(self._server.workflows), "")
+        return self
 
     def output(self) -> str:
         """The server's last lines of output."""
-        return "\n".join(self._output[-50:])
+        return "\n".join(list(self._output)[-50:])
 
     def stop(self) -> None:
         """Terminate the server (kill it after 5 s)."""
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._drainer is not None:
-            self._drainer.join(timeout=5)
-        if self._process.stdout is not None:
-            self._process.stdout.close()
-        self._process = None
+        if self._server is not None:
+            self._server.stop(_STOP_TIMEOUT)
+            self._server = None
 
     def __enter__(self) -> ReferenceServer:
         return self.start()

@@ -4,6 +4,9 @@ A request that passed JSON Schema validation is parsed into `WorkflowRunRequest`
 the `run_request` echo (omitted fields stay out, `null` stays `null`, unknown fields are dropped as the live service
 drops them). A run's body is assembled from its stored record and its lifecycle snapshot, validated as a
 `WorkflowRunResponse` and dumped: every documented key is present, `null` when there is no value, as FastAPI sends it.
+
+Three ways out: `run_dict` (the JSON value), `run_bytes` (the same value encoded, serialised once) and `served_run`
+(`run_dict` as the server serves it, its faults applied).
 """
 
 from __future__ import annotations
@@ -11,16 +14,28 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pydantic
 from pydantic_core import PydanticSerializationError
 
 from reference_server import _generated  # noqa: F401  (puts generated/ on sys.path when needed)
-from reference_server.lifecycle import Snapshot
+from reference_server.lifecycle import CANCELED, COMPLETED, FAILURES, RUNNING, Snapshot
 from reference_server.store import RunRecord
 from skyvern_client import models
 
-__all__ = ["MAX_SCREENSHOT_SCROLLS", "parse_request", "run_body", "run_json", "run_model", "timestamp"]
+if TYPE_CHECKING:
+    from reference_server.faults import FaultSet
+
+__all__ = [
+    "MAX_SCREENSHOT_SCROLLS",
+    "parse_request",
+    "request_errors",
+    "run_bytes",
+    "run_dict",
+    "served_run",
+    "timestamp",
+]
 
 MAX_SCREENSHOT_SCROLLS = 1000
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -60,40 +75,55 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
     return echo
 
 
-def run_body(record: RunRecord, snap: Snapshot, *, raw_request: bool = False, read: bool = True) -> dict[str, Any]:
-    """The `WorkflowRunResponse` JSON of a run as of `snap`.
+def request_errors(error: pydantic.ValidationError) -> list[dict[str, Any]]:
+    """`parse_request`'s refusal as FastAPI-shaped 422 items (`loc` under `body`, no input)."""
+    return [
+        {"type": item["type"], "loc": ["body", *item["loc"]], "msg": item["msg"], "input": None}
+        for item in error.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def run_dict(record: RunRecord, snap: Snapshot, *, raw_request: bool = False, read: bool = True) -> dict[str, Any]:
+    """The `WorkflowRunResponse` JSON value of a run as of `snap`.
 
     Args:
         record: the stored run.
         snap: its lifecycle snapshot.
         raw_request: serve `run_request` as stored instead of through the model (for faults whose echo the model
             would not parse, e.g. `{"country": 1}` as a GeoTarget).
-        read: False for the answer to the POST that created the run (see `run_model`).
+        read: False for the answer to the POST that created the run (see `_run_model`).
 
     Returns:
         JSON-ready values, every documented key present.
     """
-    body: dict[str, Any] = run_model(record, snap, with_request=not raw_request, read=read).model_dump(mode="json")
+    body: dict[str, Any] = _run_model(record, snap, with_request=not raw_request, read=read).model_dump(mode="json")
     if raw_request:
         body["run_request"] = copy.deepcopy(record.request)
     return body
 
 
-def run_json(record: RunRecord, snap: Snapshot, *, read: bool = True) -> bytes:
-    """`run_body` encoded as compact, ASCII-only JSON, serialised once by pydantic (no intermediate dict).
+def served_run(record: RunRecord, now: float, faults: FaultSet, *, read: bool = True) -> dict[str, Any]:
+    """The JSON value of a run as of `now` as a server with `faults` serves it (`run_dict`, then the faults'
+    `shape_run`)."""
+    body = run_dict(record, record.snapshot(now), raw_request=faults.raw_echo, read=read)
+    return faults.shape_run(body, read=read)
 
-    The same JSON value as `json.dumps(run_body(...), ensure_ascii=True, separators=(",", ":"))`; only the spelling
+
+def run_bytes(record: RunRecord, snap: Snapshot, *, read: bool = True) -> bytes:
+    """`run_dict` encoded as compact, ASCII-only JSON, serialised once by pydantic (no intermediate dict).
+
+    The same JSON value as `json.dumps(run_dict(...), ensure_ascii=True, separators=(",", ":"))`; only the spelling
     of some floats can differ (`1e-7` for `1e-07`). A string pydantic cannot encode (a lone surrogate, which the
     request may carry as `\\ud800`) takes the `json.dumps` route, which escapes it.
     """
-    model = run_model(record, snap, read=read)
+    model = _run_model(record, snap, read=read)
     try:
         return model.model_dump_json(ensure_ascii=True).encode()
     except PydanticSerializationError:
         return _ENCODER.encode(model.model_dump(mode="json")).encode()
 
 
-def run_model(
+def _run_model(
     record: RunRecord, snap: Snapshot, *, with_request: bool = True, read: bool = True
 ) -> models.WorkflowRunResponse:
     """The run as of `snap`, validated as a `WorkflowRunResponse` (`run_request` null unless `with_request`).
@@ -106,7 +136,7 @@ def run_model(
     terminal = snap.is_terminal
     started = snap.started_at is not None
     steps = int(details.get("steps", 0))
-    failure_reason = details.get("failure_reason") if status in ("failed", "terminated", "timed_out") else None
+    failure_reason = details.get("failure_reason") if status in FAILURES else None
     base = details.get("base_url", "")
     run_with = request.get("run_with") or "agent"
     fresh: list[Any] | None = [] if read else None
@@ -119,8 +149,8 @@ def run_model(
         "created_at": timestamp(record.created_at),
         "modified_at": timestamp(snap.modified_at),
         "run_type": "workflow_run",
-        "output": details.get("output") if status == "completed" else None,
-        "downloaded_files": list(details.get("downloaded_files", [])) if status == "completed" else fresh,
+        "output": details.get("output") if status == COMPLETED else None,
+        "downloaded_files": list(details.get("downloaded_files", [])) if status == COMPLETED else fresh,
         "recording_url": f"{base}/recordings/{record.run_id}.webm" if terminal and started else None,
         "screenshot_urls": [f"{base}/screenshots/{record.run_id}/final.png"] if terminal and started else None,
         "failure_reason": failure_reason,
@@ -133,11 +163,11 @@ def run_model(
         "max_screenshot_scrolls": None,  # the live service does not report it back (run_request has it)
         "script_run": {"ai_fallback_triggered": False} if run_with == "code" and terminal and started else None,
         "errors": errors,
-        "step_count": (steps if status != "canceled" else min(steps, 1)) if terminal and started else None,
+        "step_count": (steps if status != CANCELED else min(steps, 1)) if terminal and started else None,
         "run_with": run_with,
         "ai_fallback": request.get("ai_fallback"),
         "run_request": request if with_request else None,
     }
-    if status == "running":
+    if status == RUNNING:
         data["step_count"] = min(steps, 1)
     return models.WorkflowRunResponse.model_validate(data)

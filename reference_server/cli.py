@@ -24,14 +24,16 @@ from pathlib import Path
 
 import uvicorn
 
-from reference_server.app import ServerConfig, create_app
+from reference_server.app import create_app
+from reference_server.config import ServerConfig
 from reference_server.faults import FAULT_SETS, FAULTS, SKYVERN_SET_PREFIX, UnknownFaultSetError, fault_set
 from reference_server.protocol import uvicorn_config
+from reference_server.sockets import bind_socket, url_for
 from reference_server.validation import DEFAULT_SPEC_PATH
 from reference_server.webhooks import DEFAULT_ALLOWED_HOSTS
 from reference_server.workflows import WorkflowFileError, demo_workflows, load_workflows
 
-__all__ = ["bind_socket", "build_parser", "main", "url_for"]
+__all__ = ["build_parser", "main"]
 
 FAST_TIME_SCALE = 0.01
 
@@ -96,28 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--latency", type=float, default=0.0, help="seconds each request waits first, like a slow remote service"
     )
     return parser
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening-ready TCP socket bound to `host:port` (port 0: a free one), with TCP_NODELAY."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP, and without it
-    # every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
-
-
-def url_for(host: str, port: int) -> str:
-    """The base URL of a server on `host:port`."""
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _announce(config: ServerConfig, generated_key: bool) -> None:

@@ -1,8 +1,10 @@
 """Opt-in contract breaks, one per name, for proving that the contract suite catches what it claims to.
 
-Every fault is off by default. `python -m reference_server --fault NAME` (repeatable) switches one on. Each entry of
-`FAULTS` is the fault's whole contract: one line saying which promise of `spec/openapi.yaml` (or of the live service's
-behaviour, see `docs/reference_server.md`) it breaks. The contract suite iterates `FAULTS` for its kill matrix.
+Every fault is off by default; `python -m reference_server --fault NAME` (repeatable) switches one on. Each is a
+`reference_server.hooks.Fault` subclass: its name, one line saying which promise of `spec/openapi.yaml` (or of the
+live service, see `docs/reference_server.md`) it breaks, and the hooks that break it. `FAULTS` maps each name to its
+line (the contract suite's kill matrix iterates it). A server calls the hooks of its `FaultSet`, the faults it has
+switched on; a fault that is off does nothing. No other module knows a fault by name.
 
 A named fault set (`FAULT_SETS`) is a group of faults that together make the stand-in answer like one real server
 version: `python -m reference_server --like-skyvern 1.0.56` is `--fault` for each member of `skyvern-1.0.56`.
@@ -18,39 +20,227 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["FAULTS", "FAULT_SETS", "UnknownFaultError", "UnknownFaultSetError", "fault_set", "parse_faults"]
+from reference_server.hooks import HOOKS, Error, Fault, ReadBody, errors_without
+from reference_server.lifecycle import CANCELED, NON_TERMINAL, RUNNING
+
+if TYPE_CHECKING:
+    from reference_server.store import RunRecord, Store
+
+__all__ = ["FAULTS", "FAULT_SETS", "FaultSet", "UnknownFaultError", "UnknownFaultSetError", "fault_set", "parse_faults"]
+
+
+def _proxy(sent: Any) -> Any:
+    return sent.get("proxy_location") if isinstance(sent, dict) else None
+
+
+class AcceptInvalidProxy(Fault):
+    name = "accept_invalid_proxy"
+    description = "any string is accepted as `proxy_location` (e.g. `MARS`) instead of a 422"
+
+    def read_body(self, sent: Any, read: ReadBody) -> ReadBody:
+        invalid = isinstance(_proxy(sent), str)
+        return replace(read, errors=errors_without(read.errors, ["proxy_location"])) if invalid else read
+
+
+class CancelBody(Fault):
+    name = "cancel_body"
+    description = 'cancel answers `{"canceled": true}` instead of a JSON `null` body'
+
+    def cancel_answer(self, answer: Any) -> Any:
+        return {"canceled": True}
+
+
+class CancelTerminal(Fault):
+    name = "cancel_terminal"
+    description = "cancel overwrites a terminal status with `canceled` (terminal statuses must never change)"
+
+    def cancel(self, store: Store, run_id: str, now: float) -> None:
+        record = store.get(run_id)
+        if record is not None:
+            store.save_lifecycle(replace(record, schedule=replace(record.schedule, outcome=CANCELED), canceled_at=now))
+
+
+class DropNullableKey(Fault):
+    name = "drop_nullable_key"
+    description = "responses leave out `failure_reason` when it is null instead of sending `null`"
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        if body.get("failure_reason") is None:
+            body.pop("failure_reason", None)
+
+
+class DropRequiredKey(Fault):
+    name = "drop_required_key"
+    description = "responses leave out the required `modified_at` key"
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        body.pop("modified_at", None)
+
+
+class IgnoreAuth(Fault):
+    name = "ignore_auth"
+    description = "the API key is not checked: a missing or wrong `x-api-key` is served instead of a 403"
+
+    def auth_status(self, status: int | None) -> int | None:
+        return None
+
+
+class LaxProxyLocation(Fault):
+    name = "lax_proxy_location"
+    description = '`proxy_location` is read as 1.0.56 reads it: RESIDENTIAL_KR/SA are names too and any object is accepted (`{"country": 1}` is a 200, echoed as sent)'
+    raw_echo = True
+
+    def read_body(self, sent: Any, read: ReadBody) -> ReadBody:
+        from reference_server.lenient import read_proxy_location
+
+        return read_proxy_location(sent, read)
+
+
+class LaxTypes(Fault):
+    name = "lax_types"
+    description = 'lax coercion instead of a 422: `ai_fallback: 1` or `"yes"`, `max_screenshot_scrolls: "5"`, a number or boolean `run_with` (read as `"agent"`); but a `browser_address` longer than a URL may be (2083) is a 422'
+    raw_echo = True
+
+    def read_body(self, sent: Any, read: ReadBody) -> ReadBody:
+        from reference_server.lenient import read_lax_types
+
+        return read_lax_types(sent, read)
+
+
+class NaiveTimestamps(Fault):
+    name = "naive_timestamps"
+    description = "timestamps are written without a timezone (`2026-01-01T00:00:00`), not RFC 3339"
+    keys = ("created_at", "modified_at", "queued_at", "started_at", "finished_at")
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        for key in self.keys:
+            if isinstance(body.get(key), str):
+                body[key] = body[key].replace("Z", "").split("+")[0]
+
+
+class NoPersist(Fault):
+    name = "no_persist"
+    description = "runs are acknowledged but never stored: GET and cancel of a just-created run answer 404"
+
+    def insert(self, store: Store, record: RunRecord) -> RunRecord:
+        return record
+
+    def find(self, store: Store, run_id: str) -> RunRecord | None:
+        return None
+
+
+class Null500(Fault):
+    name = "null_500"
+    description = "a `title` sent as `null` crashes the handler with a 500"
+
+    def on_request(self, body: dict[str, Any]) -> None:
+        if "title" in body and body["title"] is None:
+            raise TypeError("'NoneType' object has no attribute 'strip'")
+
+
+class RejectValidProxy(Fault):
+    name = "reject_valid_proxy"
+    description = "the valid proxy names RESIDENTIAL_BR/TR/CA/MX/IT/NL are rejected with a 422"
+    stale = frozenset(f"RESIDENTIAL_{country}" for country in ("BR", "TR", "CA", "MX", "IT", "NL"))
+
+    def read_body(self, sent: Any, read: ReadBody) -> ReadBody:
+        proxy = _proxy(sent)
+        if not (isinstance(proxy, str) and proxy in self.stale):
+            return read
+        error = {"type": "enum", "loc": ["body", "proxy_location"], "msg": "Input should be a known proxy location"}
+        return replace(read, errors=[*read.errors, {**error, "input": proxy}])
+
+
+class RunRequestAsParsed(Fault):
+    name = "run_request_as_parsed"
+    description = '`run_request` is 1.0.56\'s parse of the request, not its echo: `run_with` normalised (`""` reads `"agent"`), `max_screenshot_scrolls` clamped (`-1` reads `0`), every field and its own extras present; a read has `parameters` `{}` when none were sent'
+    raw_echo = True
+
+    def shape_echo(self, echo: dict[str, Any], body: Mapping[str, Any], title: str) -> dict[str, Any]:
+        from reference_server.lenient import as_parsed
+
+        return as_parsed(echo, body)
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        request = body.get("run_request")
+        if read and isinstance(request, dict) and request.get("parameters") is None:
+            request["parameters"] = {}  # 1.0.56 rebuilds a read's run_request from the stored run
+
+
+class RunRequestMangled(Fault):
+    name = "run_request_mangled"
+    description = "`run_request` does not echo the request: `title` and `parameters` are dropped"
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        if isinstance(body.get("run_request"), dict):
+            body["run_request"].pop("title", None)
+            body["run_request"].pop("parameters", None)
+
+
+class Status401(Fault):
+    name = "status_401"
+    description = "a missing or wrong API key answers 401 (undocumented) instead of 403"
+
+    def auth_status(self, status: int | None) -> int | None:
+        return 401 if status == 403 else status
+
+
+class StatusPaused(Fault):
+    name = "status_paused"
+    description = "a running run reports status `paused`, a value outside the `RunStatus` enum"
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        if read and body["status"] in NON_TERMINAL:
+            body["status"] = "paused"
+
+
+class StatusRegresses(Fault):
+    name = "status_regresses"
+    description = "a terminal run goes back to `running` on every other read"
+
+    def __init__(self) -> None:
+        self.reads: dict[str, int] = {}
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        if read and body["finished_at"] is not None:
+            count = self.reads[body["run_id"]] = self.reads.get(body["run_id"], 0) + 1
+            if count % 2 == 0:
+                body["status"] = RUNNING
+
+
+class TitleFromWorkflow(Fault):
+    name = "title_from_workflow"
+    description = "`run_request.title` is the workflow's title, whatever `title` was sent (omitted, null, a string)"
+    raw_echo = True
+
+    def shape_echo(self, echo: dict[str, Any], body: Mapping[str, Any], title: str) -> dict[str, Any]:
+        return {**echo, "title": title}
+
+
+class ValidationShape(Fault):
+    name = "validation_shape"
+    description = "422 bodies carry a string `detail` instead of the list of `{type, loc, msg}` errors"
+
+    def error_detail(self, status: int, detail: Any) -> Any:
+        return "Validation failed" if status == 422 else detail
+
+
+class WrongContentType(Fault):
+    name = "wrong_content_type"
+    description = "JSON bodies are served as `text/plain` instead of `application/json`"
+
+    def content_type(self, value: str) -> str:
+        return "text/plain; charset=utf-8"
+
 
 FAULTS: Mapping[str, str] = MappingProxyType(
-    {
-        "accept_invalid_proxy": "any string is accepted as `proxy_location` (e.g. `MARS`) instead of a 422",
-        "cancel_body": 'cancel answers `{"canceled": true}` instead of a JSON `null` body',
-        "cancel_terminal": "cancel overwrites a terminal status with `canceled` (terminal statuses must never change)",
-        "drop_nullable_key": "responses leave out `failure_reason` when it is null instead of sending `null`",
-        "drop_required_key": "responses leave out the required `modified_at` key",
-        "ignore_auth": "the API key is not checked: a missing or wrong `x-api-key` is served instead of a 403",
-        "lax_proxy_location": "`proxy_location` is read as 1.0.56 reads it: RESIDENTIAL_KR/SA are names too and any object "
-        'is accepted (`{"country": 1}` is a 200, echoed as sent)',
-        "lax_types": 'lax coercion instead of a 422: `ai_fallback: 1` or `"yes"`, `max_screenshot_scrolls: "5"`, a number '
-        'or boolean `run_with` (read as `"agent"`); but a `browser_address` longer than a URL may be (2083) is a 422',
-        "naive_timestamps": "timestamps are written without a timezone (`2026-01-01T00:00:00`), not RFC 3339",
-        "no_persist": "runs are acknowledged but never stored: GET and cancel of a just-created run answer 404",
-        "null_500": "a `title` sent as `null` crashes the handler with a 500",
-        "reject_valid_proxy": "the valid proxy names RESIDENTIAL_BR/TR/CA/MX/IT/NL are rejected with a 422",
-        "run_request_as_parsed": "`run_request` is 1.0.56's parse of the request, not its echo: `run_with` normalised "
-        '(`""` reads `"agent"`), `max_screenshot_scrolls` clamped (`-1` reads `0`), every field and its own extras present; '
-        "a read has `parameters` `{}` when none were sent",
-        "run_request_mangled": "`run_request` does not echo the request: `title` and `parameters` are dropped",
-        "status_401": "a missing or wrong API key answers 401 (undocumented) instead of 403",
-        "status_paused": "a running run reports status `paused`, a value outside the `RunStatus` enum",
-        "status_regresses": "a terminal run goes back to `running` on every other read",
-        "title_from_workflow": "`run_request.title` is the workflow's title, whatever `title` was sent (omitted, null, a string)",
-        "validation_shape": "422 bodies carry a string `detail` instead of the list of `{type, loc, msg}` errors",
-        "wrong_content_type": "JSON bodies are served as `text/plain` instead of `application/json`",
-    }
+    {name: Fault.registry[name].description for name in sorted(Fault.registry)}
 )
-
+"""Every fault's name and the one line saying what it breaks, sorted by name."""
 
 FAULT_SETS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
@@ -69,6 +259,94 @@ FAULT_SETS: Mapping[str, frozenset[str]] = MappingProxyType(
 on the set `skyvern-VERSION`). Every member is a key of `FAULTS`."""
 
 SKYVERN_SET_PREFIX = "skyvern-"
+_FAITHFUL = Fault()
+
+
+class FaultSet:
+    """The faults one server has switched on, as the hooks it calls; with no fault on, every hook does what a faithful
+    server does. One instance per server (a fault may keep state, e.g. `status_regresses` counts reads).
+
+    Example:
+        >>> FaultSet(["drop_required_key"]).shape_run({"status": "created", "modified_at": "..."}, read=False)
+        {'status': 'created'}
+        >>> clean = FaultSet()
+        >>> bool(clean), clean.auth_status(authorized=False), clean.error_detail(422, [])
+        (False, 403, [])
+    """
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        """Switch on the faults `names` (keys of `FAULTS`; any other is an `UnknownFaultError`)."""
+        self.names = parse_faults(names)
+        on = [Fault.registry[name]() for name in sorted(self.names)]
+        self._on = {hook: tuple(f for f in on if getattr(type(f), hook) is not getattr(Fault, hook)) for hook in HOOKS}
+        self.raw_echo = any(fault.raw_echo for fault in on)
+        """Whether `run_request` is served as stored (a fault's echo may be what the generated model would not parse)."""
+
+    def __bool__(self) -> bool:
+        """Whether any fault is on (a response may then differ from the faithful one)."""
+        return bool(self.names)
+
+    def auth_status(self, *, authorized: bool) -> int | None:
+        """The status to deny a request with, or None to serve it."""
+        status = None if authorized else 403
+        for fault in self._on["auth_status"]:
+            status = fault.auth_status(status)
+        return status
+
+    def read_body(self, body: Any, errors: list[Error]) -> ReadBody:
+        """How a parsed JSON body with these validation errors is read."""
+        read = ReadBody(errors, body)
+        for fault in self._on["read_body"]:
+            read = fault.read_body(body, read)
+        return read
+
+    def on_request(self, body: dict[str, Any]) -> None:
+        """Called with a body that passed validation (a fault may raise, for a 500)."""
+        for fault in self._on["on_request"]:
+            fault.on_request(body)
+
+    def shape_echo(self, echo: dict[str, Any], body: Mapping[str, Any], title: str) -> dict[str, Any]:
+        """The `run_request` a new run keeps."""
+        for fault in self._on["shape_echo"]:
+            echo = fault.shape_echo(echo, body, title)
+        return echo
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> dict[str, Any]:
+        """A run's JSON as served (changed in place and returned)."""
+        for fault in self._on["shape_run"]:
+            fault.shape_run(body, read=read)
+        return body
+
+    def cancel_answer(self) -> Any:
+        """The body of a cancel's 200 (faithfully `null`)."""
+        answer = None
+        for fault in self._on["cancel_answer"]:
+            answer = fault.cancel_answer(answer)
+        return answer
+
+    def content_type(self, value: str) -> str:
+        """The content type of JSON answers, given the faithful one."""
+        for fault in self._on["content_type"]:
+            value = fault.content_type(value)
+        return value
+
+    def error_detail(self, status: int, detail: Any) -> Any:
+        """The `detail` of an error answer."""
+        for fault in self._on["error_detail"]:
+            detail = fault.error_detail(status, detail)
+        return detail
+
+    def insert(self, store: Store, record: RunRecord) -> RunRecord:
+        """Store a new run; returns it as stored."""
+        return (self._on["insert"] or (_FAITHFUL,))[0].insert(store, record)
+
+    def find(self, store: Store, run_id: str) -> RunRecord | None:
+        """The stored run, or None."""
+        return (self._on["find"] or (_FAITHFUL,))[0].find(store, run_id)
+
+    def cancel(self, store: Store, run_id: str, now: float) -> None:
+        """Cancel a run."""
+        (self._on["cancel"] or (_FAITHFUL,))[0].cancel(store, run_id, now)
 
 
 class UnknownFaultError(ValueError):

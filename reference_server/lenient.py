@@ -1,50 +1,53 @@
-"""How the real Skyvern server 1.0.56 reads a request where it departs from the spec: the faults of its fault set.
+"""How the real Skyvern server 1.0.56 reads a request where it departs from the spec: what its fault set does.
 
 Read from its code (`skyvern/schemas/runs.py`, `skyvern/schemas/proxy_location.py`,
-`skyvern/forge/sdk/workflow/models/validators.py` of PyPI `skyvern` 1.0.56) and checked against its answers:
+`skyvern/forge/sdk/workflow/models/validators.py` of PyPI `skyvern` 1.0.56) and checked against its answers. The
+faults of `reference_server.faults` that mimic it call these functions:
 
-- `lax_proxy_location`: its `proxy_location` is `ProxyLocation | GeoTarget | dict[str, Any] | None`. Its enum has two
-  names more than the seed (`RESIDENTIAL_KR`, `RESIDENTIAL_SA`); an object that is a GeoTarget of a supported country
-  is echoed in full (`{"country": "US", "subdivision": null, "city": null, "isISP": false}`), any other object is
-  accepted and echoed as sent.
-- `lax_types`: pydantic's lax mode: `ai_fallback` takes `1`, `"yes"`, ...; `max_screenshot_scrolls` takes `"5"`,
-  `5.0`, `true`; `run_with` goes through a normaliser that reads any number or boolean as `"agent"` (an object or an
-  array makes it raise a 500 there: not mimicked, they stay a 422).
-- `run_request_as_parsed`: its `run_request` is the dump of its parsed request model: every field present (null, or
-  `RESIDENTIAL`, when not sent), `run_with` normalised (`""` and unknown words read `"agent"`, `ai` -> `agent`,
-  `code_v2` -> `code`), `max_screenshot_scrolls` clamped to 0..1000, and its own fields (`start_fresh_browser`, ...).
-- `title_from_workflow`: its `run_request.title` is the workflow's title, whatever was sent.
+- `proxy_location` (`read_proxy_location`, `proxy_echo`): its type is `ProxyLocation | GeoTarget | dict[str, Any] | None`. Its enum
+  has two names more than the seed (`RESIDENTIAL_KR`, `RESIDENTIAL_SA`); an object that is a GeoTarget of a supported
+  country is echoed in full (`{"country": "US", "subdivision": null, "city": null, "isISP": false}`), any other
+  object is accepted and echoed as sent.
+- lax types (`read_lax_types`: `coerce_types`, `browser_address_error`): pydantic's lax mode: `ai_fallback` takes `1`, `"yes"`, ...;
+  `max_screenshot_scrolls` takes `"5"`, `5.0`, `true`; `run_with` goes through a normaliser that reads any number or
+  boolean as `"agent"` (an object or an array makes it raise a 500 there: not mimicked, they stay a 422); but its
+  `browser_address` is typed a URL, so one longer than a URL may be is refused.
+- the parsed `run_request` (`as_parsed`): its `run_request` is the dump of its parsed request model: every field
+  present (null, or `RESIDENTIAL`, when not sent), `run_with` normalised (`""` and unknown words read `"agent"`,
+  `ai` -> `agent`, `code_v2` -> `code`), `max_screenshot_scrolls` clamped to 0..1000, and its own fields
+  (`start_fresh_browser`, ...).
 
 Example:
     >>> errors = [{"type": "int_type", "loc": ["body", "max_screenshot_scrolls"], "msg": "...", "input": "5"}]
-    >>> relaxed = relax({"workflow_id": "w", "max_screenshot_scrolls": "5"}, errors, frozenset({"lax_types"}))
-    >>> relaxed.errors, relaxed.body
-    ([], {'workflow_id': 'w', 'max_screenshot_scrolls': 5})
+    >>> coerce_types({"workflow_id": "w", "max_screenshot_scrolls": "5"}, errors)
+    {'max_screenshot_scrolls': 5}
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
 import pydantic
 
 from reference_server.bodies import MAX_SCREENSHOT_SCROLLS
+from reference_server.hooks import ReadBody, errors_without
 from reference_server.validation import MAX_URL_LENGTH
 
 __all__ = [
-    "ECHO_FAULTS",
     "EXTRA_PROXY_NAMES",
     "SERVER_FIELDS",
     "SUPPORTED_GEO_COUNTRIES",
-    "Relaxed",
     "as_parsed",
+    "browser_address_error",
+    "coerce_types",
     "geo_target",
     "normalize_run_with",
-    "relax",
-    "shape_echo",
+    "proxy_echo",
+    "read_lax_types",
+    "read_proxy_location",
 ]
 
 EXTRA_PROXY_NAMES = frozenset({"RESIDENTIAL_KR", "RESIDENTIAL_SA"})
@@ -94,28 +97,10 @@ SERVER_FIELDS = frozenset(
 )
 """The fields of 1.0.56's request that the spec does not list (echoed as sent, else their default)."""
 
-ECHO_FAULTS = frozenset({"lax_proxy_location", "lax_types", "run_request_as_parsed", "title_from_workflow"})
-"""Faults whose `run_request` may be something the generated model would not parse (served as stored)."""
-
 _LEGACY_RUN_WITH = {"ai": "agent", "code_v2": "code"}
 _RUN_WITH = ("agent", "code")
 _BOOL: pydantic.TypeAdapter[bool] = pydantic.TypeAdapter(bool)
 _INT: pydantic.TypeAdapter[int] = pydantic.TypeAdapter(int)
-
-
-@dataclass(frozen=True, slots=True)
-class Relaxed:
-    """A request as a lax server reads it.
-
-    Attributes:
-        errors: the validation errors that remain.
-        body: the body to parse with the generated model (coerced values in place, lax objects taken out).
-        echo: values for `run_request` that the generated model cannot carry, by field.
-    """
-
-    errors: list[dict[str, Any]]
-    body: Any
-    echo: dict[str, Any] = field(default_factory=dict)
 
 
 def _errors_at(errors: list[dict[str, Any]], name: str) -> bool:
@@ -161,46 +146,73 @@ def normalize_run_with(value: Any) -> Any:
     return value if isinstance(value, str) and value in _RUN_WITH else "agent"
 
 
-def relax(body: Any, errors: list[dict[str, Any]], faults: frozenset[str]) -> Relaxed:
-    """Drop the validation errors a lax server would not raise, under `lax_proxy_location` and `lax_types`.
+def proxy_echo(proxy: Any) -> Any:
+    """The `run_request` echo 1.0.56 gives a `proxy_location` the spec may refuse, or None when it reads it as the
+    spec does (a seed name, null, or no value).
+
+    Example:
+        >>> proxy_echo("RESIDENTIAL_KR"), proxy_echo({"country": 1}), proxy_echo("MARS")
+        ('RESIDENTIAL_KR', {'country': 1}, None)
+    """
+    if isinstance(proxy, str) and proxy in EXTRA_PROXY_NAMES:
+        return proxy
+    if isinstance(proxy, dict):
+        return geo_target(proxy) or copy.deepcopy(proxy)
+    return None
+
+
+def read_proxy_location(sent: Any, read: ReadBody) -> ReadBody:
+    """`read` with `proxy_location` as 1.0.56 reads it: its errors gone and its value echoed as `proxy_echo` says,
+    when that takes it."""
+    echo = proxy_echo(sent.get("proxy_location")) if isinstance(sent, dict) else None
+    if echo is None:
+        return read
+    body = {key: value for key, value in read.body.items() if key != "proxy_location"}
+    return ReadBody(errors_without(read.errors, ["proxy_location"]), body, {**read.echo, "proxy_location": echo})
+
+
+def read_lax_types(sent: Any, read: ReadBody) -> ReadBody:
+    """`read` with the values 1.0.56's lax mode coerces in place (`coerce_types`) and their errors gone, and a
+    `browser_address` longer than a URL refused (`browser_address_error`)."""
+    if not isinstance(sent, dict):
+        return read
+    coerced = coerce_types(sent, read.errors)
+    errors = errors_without(read.errors, coerced)
+    too_long = browser_address_error(sent)
+    if too_long is not None:
+        errors.append(too_long)
+    return replace(read, errors=errors, body={**read.body, **coerced})
+
+
+def coerce_types(body: Mapping[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The values 1.0.56's lax mode makes of fields the spec refuses (those with an error in `errors`), by name.
 
     Args:
         body: the parsed JSON body.
         errors: its FastAPI-style validation errors.
-        faults: the faults switched on.
 
     Returns:
-        The errors left, the body to parse and the values to echo instead.
+        The coerced values; their fields' errors are no longer errors.
     """
-    if not isinstance(body, dict) or not faults & {"lax_proxy_location", "lax_types"}:
-        return Relaxed(errors, body)
-    parse = dict(body)
-    echo: dict[str, Any] = {}
-    relaxed: set[str] = set()
-    proxy = body.get("proxy_location")
-    if "lax_proxy_location" in faults and (
-        (isinstance(proxy, str) and proxy in EXTRA_PROXY_NAMES) or isinstance(proxy, dict)
-    ):
-        relaxed.add("proxy_location")
-        del parse["proxy_location"]
-        echo["proxy_location"] = proxy if isinstance(proxy, str) else (geo_target(proxy) or copy.deepcopy(proxy))
-    if "lax_types" in faults:
-        for name, adapter in (("ai_fallback", _BOOL), ("max_screenshot_scrolls", _INT)):
-            if body.get(name) is not None and _errors_at(errors, name):
-                try:
-                    parse[name] = adapter.validate_python(body[name])
-                except pydantic.ValidationError:
-                    continue
-                relaxed.add(name)
-        if isinstance(body.get("run_with"), int | float):  # bool is an int
-            parse["run_with"] = "agent"
-            relaxed.add("run_with")
-    left = [error for error in errors if not any(list(error.get("loc", [])[:2]) == ["body", n] for n in relaxed)]
+    coerced: dict[str, Any] = {}
+    for name, adapter in (("ai_fallback", _BOOL), ("max_screenshot_scrolls", _INT)):
+        if body.get(name) is not None and _errors_at(errors, name):
+            try:
+                coerced[name] = adapter.validate_python(body[name])
+            except pydantic.ValidationError:
+                continue
+    if isinstance(body.get("run_with"), int | float):  # bool is an int
+        coerced["run_with"] = "agent"
+    return coerced
+
+
+def browser_address_error(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The 422 item 1.0.56 gives a `browser_address` longer than a URL may be (it types the field a URL), or None."""
     address = body.get("browser_address")
-    if "lax_types" in faults and isinstance(address, str) and len(address) > MAX_URL_LENGTH:  # 1.0.56 types it a URL
-        msg = f"URL should have at most {MAX_URL_LENGTH} characters"
-        left.append({"type": "url_too_long", "loc": ["body", "browser_address"], "msg": msg, "input": address})
-    return Relaxed(left, parse, echo)
+    if not (isinstance(address, str) and len(address) > MAX_URL_LENGTH):
+        return None
+    msg = f"URL should have at most {MAX_URL_LENGTH} characters"
+    return {"type": "url_too_long", "loc": ["body", "browser_address"], "msg": msg, "input": address}
 
 
 def as_parsed(echo: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,22 +227,3 @@ def as_parsed(echo: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any
     if isinstance(scrolls, int) and not isinstance(scrolls, bool):
         parsed["max_screenshot_scrolls"] = max(0, min(MAX_SCREENSHOT_SCROLLS, scrolls))
     return parsed
-
-
-def shape_echo(echo: dict[str, Any], body: Mapping[str, Any], title: str, faults: frozenset[str]) -> dict[str, Any]:
-    """The `run_request` echo under the echo-shaping faults (`run_request_as_parsed`, `title_from_workflow`).
-
-    Args:
-        echo: the echo of the request (after `relax`).
-        body: the request body as sent.
-        title: the workflow's title.
-        faults: the faults switched on.
-
-    Returns:
-        The echo to serve.
-    """
-    if "run_request_as_parsed" in faults:
-        echo = as_parsed(echo, body)
-    if "title_from_workflow" in faults:
-        echo = {**echo, "title": title}
-    return echo

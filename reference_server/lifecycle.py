@@ -9,6 +9,8 @@ created ──queued_after──► queued ──started_after──► running 
 A cancel at time `c` before the scheduled finish records `canceled_at = c`; from then on the run is `canceled`.
 Because the status is a pure function of stored timestamps and `now`, it survives restarts, and a terminal status can
 never change: once `now` passes the (possibly canceled) finish time, every later read gives the same answer.
+
+The status names are defined here once, as the spec's `RunStatus` values (a test holds them to the generated enum).
 """
 
 from __future__ import annotations
@@ -17,10 +19,34 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["NON_TERMINAL", "TERMINAL", "Clock", "Schedule", "Snapshot", "snapshot", "wall_clock"]
+__all__ = [
+    "CANCELED",
+    "COMPLETED",
+    "CREATED",
+    "FAILED",
+    "FAILURES",
+    "NON_TERMINAL",
+    "OUTCOMES",
+    "QUEUED",
+    "RUNNING",
+    "TERMINAL",
+    "TERMINATED",
+    "TIMED_OUT",
+    "Clock",
+    "Schedule",
+    "Snapshot",
+    "snapshot",
+    "wall_clock",
+]
 
-TERMINAL = frozenset({"completed", "failed", "terminated", "canceled", "timed_out"})
-NON_TERMINAL = frozenset({"created", "queued", "running"})
+CREATED, QUEUED, RUNNING = "created", "queued", "running"
+COMPLETED, FAILED, TERMINATED, TIMED_OUT, CANCELED = "completed", "failed", "terminated", "timed_out", "canceled"
+NON_TERMINAL = frozenset({CREATED, QUEUED, RUNNING})
+TERMINAL = frozenset({COMPLETED, FAILED, TERMINATED, CANCELED, TIMED_OUT})
+OUTCOMES = (COMPLETED, FAILED, TIMED_OUT, TERMINATED)
+"""The terminal statuses a workflow's runs can be scripted to reach (`canceled` comes only from a cancel)."""
+FAILURES = frozenset({FAILED, TERMINATED, TIMED_OUT})
+"""The outcomes that carry a `failure_reason`."""
 
 Clock = Callable[[], float]
 """Seconds since the epoch; `time.time` in production, a fake in tests."""
@@ -84,7 +110,7 @@ def snapshot(created_at: float, schedule: Schedule, canceled_at: float | None, n
     status = schedule.outcome
     if canceled_at is not None and canceled_at < finished_at:
         finished_at = canceled_at
-        status = "canceled"
+        status = CANCELED
     if now >= finished_at:
         return Snapshot(
             status=status,
@@ -94,7 +120,7 @@ def snapshot(created_at: float, schedule: Schedule, canceled_at: float | None, n
             finished_at=finished_at,
         )
     if now >= started_at:
-        return Snapshot("running", started_at, queued_at, started_at, None)
+        return Snapshot(RUNNING, started_at, queued_at, started_at, None)
     if now >= queued_at:
-        return Snapshot("queued", queued_at, queued_at, None, None)
-    return Snapshot("created", created_at, None, None, None)
+        return Snapshot(QUEUED, queued_at, queued_at, None, None)
+    return Snapshot(CREATED, created_at, None, None, None)

@@ -1,5 +1,9 @@
 """Start a reference server as a subprocess on a free loopback port, for tests and the contract suite.
 
+The one way to start it as a process: `spawn(argv)` runs a command line, reads its output for its whole life (so it
+never blocks on a full pipe, keeping the last lines) and waits for the READY line; `start_server` builds that command
+line from keyword arguments. `contract_tests.target` spawns its own command line through `spawn`.
+
 Example:
     >>> with start_server(db=tmp_path / "runs.sqlite3", fast=True) as server:  # doctest: +SKIP
     ...     httpx2.get(f"{server.url}/v1/runs/wr_1", headers={"x-api-key": server.api_key}).status_code
@@ -8,12 +12,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,13 +25,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RunningServer", "ServerStartError", "running_server", "start_server"]
+__all__ = ["READY_PREFIX", "RunningServer", "ServerStartError", "running_server", "spawn", "start_server"]
 
 ROOT = Path(__file__).resolve().parents[1]
+READY_PREFIX = "READY "
+"""How the server's parseable line starts (`reference_server.cli`): `READY url=... api_key=... workflows=...`."""
 
 
 class ServerStartError(RuntimeError):
-    """The server exited or stayed silent before printing its READY line."""
+    """The server exited or stayed silent before printing its READY line.
+
+    Attributes:
+        output: the last lines it printed.
+    """
+
+    def __init__(self, message: str, output: Sequence[str]) -> None:
+        super().__init__(message)
+        self.output = list(output)
 
 
 @dataclass
@@ -117,11 +131,29 @@ def start_server(
     if fast:
         command.append("--fast")
     command += list(extra_args)
+    return spawn(command, db=db, cwd=ROOT, timeout=timeout)
+
+
+def spawn(argv: Sequence[str], *, db: Path, cwd: Path | None = None, timeout: float = 30.0) -> RunningServer:
+    """Run a server command line and wait for its READY line.
+
+    Args:
+        argv: the command, e.g. `[sys.executable, "-m", "reference_server", "--port", "0", ...]`.
+        db: the SQLite file it was given (recorded on the result).
+        cwd: its working directory (None: this process's).
+        timeout: seconds to wait for READY.
+
+    Returns:
+        The running server; its output is read until it exits.
+
+    Raises:
+        ServerStartError: when it exits or does not become ready in time (it is killed then).
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT, bufsize=1
+        list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd, bufsize=1
     )
     assert process.stdout is not None
     lines: deque[str] = deque(maxlen=200)
@@ -130,31 +162,29 @@ def start_server(
 
     def drain() -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line.rstrip("\n"))
-            if line.startswith("READY ") and not found.is_set():
-                ready.append(line.strip())
-                found.set()
+        with contextlib.suppress(OSError, ValueError):  # the pipe closed under it
+            for line in process.stdout:
+                lines.append(line.rstrip("\n"))
+                if line.startswith(READY_PREFIX) and not found.is_set():
+                    ready.append(line.strip())
+                    found.set()
         found.set()
 
     reader = threading.Thread(target=drain, name="reference-server-output", daemon=True)
     reader.start()
-    deadline = time.monotonic() + timeout
-    while not found.wait(0.05):
-        if time.monotonic() > deadline:
-            break
+    found.wait(timeout)
     if not ready:
         if process.poll() is None:
             process.kill()
         process.wait()
         reader.join(5)
         process.stdout.close()
-        raise ServerStartError("reference server did not start:\n" + "\n".join(lines))
-    fields = dict(part.split("=", 1) for part in ready[0].split()[1:])
+        raise ServerStartError("reference server did not start:\n" + "\n".join(lines), lines)
+    fields = dict(part.split("=", 1) for part in ready[0].split()[1:] if "=" in part)
     return RunningServer(
         url=fields["url"],
-        api_key=fields["api_key"],
-        workflows=[w for w in fields["workflows"].split(",") if w],
+        api_key=fields.get("api_key", ""),
+        workflows=[w for w in fields.get("workflows", "").split(",") if w],
         db_path=db,
         process=process,
         output=lines,

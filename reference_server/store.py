@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from reference_server.lifecycle import Schedule
+from reference_server.lifecycle import Schedule, Snapshot, snapshot
 
 __all__ = ["RunRecord", "Store", "new_run_id"]
 
@@ -74,6 +74,10 @@ class RunRecord:
     webhook_url: str | None = None
     webhook_state: str | None = None
     webhook_attempts: int = 0
+
+    def snapshot(self, now: float) -> Snapshot:
+        """The run's status and lifecycle timestamps as of `now`."""
+        return snapshot(self.created_at, self.schedule, self.canceled_at, now)
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
@@ -180,12 +184,18 @@ class Store:
             )
             return cursor.rowcount == 1
 
-    def force_cancel(self, run_id: str, now: float) -> None:
-        """Make the run `canceled` even when it has finished (only the `cancel_terminal` fault uses this)."""
+    def save_lifecycle(self, record: RunRecord) -> None:
+        """Write back a stored run's outcome and cancel time, unguarded (`cancel` is the guarded write).
+
+        The run's end (when its webhook is due) moves to the cancel when that is earlier, never later.
+        """
+        end = record.created_at + record.schedule.finished_after
+        if record.canceled_at is not None:
+            end = min(end, record.canceled_at)
         with self._transaction() as db:
             db.execute(
-                "UPDATE runs SET outcome = 'canceled', canceled_at = ?, finishes_at = MIN(finishes_at, ?) WHERE run_id = ?",
-                (now, now, run_id),
+                "UPDATE runs SET outcome = ?, canceled_at = ?, finishes_at = MIN(finishes_at, ?) WHERE run_id = ?",
+                (record.schedule.outcome, record.canceled_at, end, record.run_id),
             )
 
     def due_webhooks(self, now: float, limit: int = 100) -> list[RunRecord]:

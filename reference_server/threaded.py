@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 
 import uvicorn
 
-from reference_server.app import ServerConfig, create_app
-from reference_server.cli import bind_socket, url_for
+from reference_server.app import create_app
+from reference_server.config import ServerConfig
 from reference_server.protocol import uvicorn_config
+from reference_server.sockets import bind_socket, url_for
 
 __all__ = ["ThreadedServer", "serve_in_thread"]
 

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_DEPTH",
     "BodyError",
     "RequestValidator",
+    "body_problem",
     "load_spec",
     "parse_json_body",
     "url_problem",
@@ -177,6 +178,33 @@ def url_problem(value: str) -> str | None:
         return "URL has no host"
     if port == 0:
         return "URL port should be between 1 and 65535"
+    return None
+
+
+def body_problem(
+    body: Mapping[str, Any], sessions: frozenset[str] | None, profiles: frozenset[str] | None
+) -> tuple[int, str] | None:
+    """The live service's 400 or 404 for a body that passed the schema, or None: a `webhook_url` that is not an
+    http(s) URL (an empty one means none), a `totp_url` longer than a URL can be (the live service takes `"x"`), a
+    `browser_session_id` / `browser_profile_id` that is not one of `sessions` / `profiles` (None: any is taken).
+
+    Example:
+        >>> body_problem({"webhook_url": "ftp://x"}, None, None)
+        (400, "Invalid webhook_url: URL scheme should be 'http' or 'https'")
+    """
+    webhook_url = body.get("webhook_url") or None
+    problem = None if webhook_url is None else url_problem(webhook_url)
+    if problem is not None:
+        return 400, f"Invalid webhook_url: {problem}"
+    totp_url = body.get("totp_url")
+    if isinstance(totp_url, str) and len(totp_url) > MAX_URL_LENGTH:
+        return 400, f"Invalid totp_url: malformed URL, at most {MAX_URL_LENGTH} characters"
+    session = body.get("browser_session_id") or None  # an empty id names none, as on the live service
+    if session is not None and sessions is not None and session not in sessions:
+        return 404, f"Browser session {session} does not exist or is not live."
+    profile = body.get("browser_profile_id") or None
+    if profile is not None and profiles is not None and profile not in profiles:
+        return 404, f"Browser profile {profile} not found"
     return None
 
 

@@ -30,9 +30,10 @@ from typing import Any
 
 import yaml
 
+from reference_server.lifecycle import COMPLETED, FAILED, OUTCOMES, TERMINATED, TIMED_OUT
+
 __all__ = [
     "DEMO_WORKFLOW_ID",
-    "TERMINAL_OUTCOMES",
     "Outcome",
     "Parameter",
     "Workflow",
@@ -43,11 +44,10 @@ __all__ = [
 ]
 
 DEMO_WORKFLOW_ID = "wpid_100000000000000001"
-TERMINAL_OUTCOMES = ("completed", "failed", "timed_out", "terminated")
 DEFAULT_FAILURE_REASONS: Mapping[str, str] = {
-    "failed": "The workflow failed: the page did not contain the expected element.",
-    "timed_out": "The workflow run timed out.",
-    "terminated": "The workflow was terminated by the agent: the goal cannot be reached.",
+    FAILED: "The workflow failed: the page did not contain the expected element.",
+    TIMED_OUT: "The workflow run timed out.",
+    TERMINATED: "The workflow was terminated by the agent: the goal cannot be reached.",
 }
 
 
@@ -67,7 +67,7 @@ class Parameter:
 class Outcome:
     """How every run of a workflow ends, unless it is canceled first."""
 
-    status: str = "completed"
+    status: str = COMPLETED
     run_seconds: float = 5.0
     output: Any = None
     failure_reason: str | None = None
@@ -119,7 +119,7 @@ def demo_workflows() -> dict[str, Workflow]:
         title="Demo: read the title of a page",
         parameters=(Parameter("url"), Parameter("max_pages")),
         outcome=Outcome(
-            status="completed",
+            status=COMPLETED,
             run_seconds=5.0,
             output={"title": "Example Domain", "links": ["https://www.iana.org/domains/example"]},
         ),
@@ -164,14 +164,14 @@ def _parse_parameters(raw: Any, where: str) -> tuple[Parameter, ...]:
 
 def _parse_outcome(raw: Any, where: str) -> Outcome:
     _require(isinstance(raw, Mapping), where, "`outcome` must be a mapping")
-    status = raw.get("status", "completed")
-    _require(status in TERMINAL_OUTCOMES, where, f"`status` must be one of {', '.join(TERMINAL_OUTCOMES)}")
+    status = raw.get("status", COMPLETED)
+    _require(status in OUTCOMES, where, f"`status` must be one of {', '.join(OUTCOMES)}")
     run_seconds = raw.get("run_seconds", 5.0)
     _require(isinstance(run_seconds, int | float) and run_seconds >= 0, where, "`run_seconds` must be >= 0")
     steps = raw.get("steps", 3)
     _require(isinstance(steps, int) and steps >= 0, where, "`steps` must be an integer >= 0")
     failure_reason = raw.get("failure_reason")
-    if failure_reason is None and status != "completed":
+    if failure_reason is None and status != COMPLETED:
         failure_reason = DEFAULT_FAILURE_REASONS[status]
     files = raw.get("downloaded_files", [])
     _require(isinstance(files, list), where, "`downloaded_files` must be a list")

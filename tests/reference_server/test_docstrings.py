@@ -14,6 +14,8 @@ MODULES = [
     "reference_server",
     "reference_server.app",
     "reference_server.faults",
+    "reference_server.hooks",
+    "reference_server.sockets",
     "reference_server.lenient",
     "reference_server.lifecycle",
     "reference_server.store",

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from reference_server.app import ServerConfig
+from reference_server.config import ServerConfig
 from reference_server.faults import (
     FAULT_SETS,
     FAULTS,
@@ -87,8 +87,10 @@ class Probe:
         self.server = server
         self.client = httpx2.Client(base_url=server.url, headers={"x-api-key": server.api_key}, timeout=10)
         self.failures: list[str] = []
+        self.checked = 0
 
     def check(self, name: str, ok: bool, what: Any = "") -> bool:
+        self.checked += 1
         if not ok:
             self.failures.append(f"{name}: {str(what)[:200]}")
         return ok
@@ -191,10 +193,12 @@ class Probe:
                     self.check("422 shape", False, error)
 
 
-def schemathesis_failures(server: Target, max_examples: int = 10) -> list[str]:
-    """Failures a small Schemathesis run (every built-in check) finds; stops at the first operation with any."""
+def schemathesis_failures(server: Target, max_examples: int = 10) -> tuple[list[str], int]:
+    """Failures a small Schemathesis run (every built-in check) finds, and how many cases it sent; stops at the first
+    operation with any failure."""
     schema = load_schema(server)
     found: list[str] = []
+    sent = 0
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -209,6 +213,8 @@ def schemathesis_failures(server: Target, max_examples: int = 10) -> list[str]:
             )
             @given(case=operation.as_strategy(generation_mode=mode))
             def probe(case: Any) -> None:
+                nonlocal sent
+                sent += 1
                 steer(case)
                 try:
                     case.call_and_validate()
@@ -217,8 +223,8 @@ def schemathesis_failures(server: Target, max_examples: int = 10) -> list[str]:
 
             probe()
             if found:
-                return found
-    return found
+                return found, sent
+    return found, sent
 
 
 @pytest.fixture(scope="module")
@@ -252,11 +258,14 @@ def fault_servers(tmp_path_factory: pytest.TempPathFactory, workflows_file: Path
 @pytest.mark.parametrize("fault", ["", *sorted(FAULTS)], ids=lambda name: name or "clean")
 def test_each_fault_is_caught_and_the_clean_server_is_not(fault_servers: dict[str, Target], fault: str) -> None:
     server = fault_servers[fault]
-    failures = Probe(server).all()
+    probe = Probe(server)
+    failures = probe.all()
+    assert probe.checked > 0, "the probe checked nothing"
     if fault:
         assert failures, f"nothing caught {fault}: {FAULTS[fault]}"
     else:
         assert failures == []
     if fault in SCHEMATHESIS_CATCHES or not fault:
-        found = schemathesis_failures(server)
+        found, sent = schemathesis_failures(server)
+        assert sent > 0, "Schemathesis sent nothing"
         assert bool(found) == bool(fault), found or f"Schemathesis missed {fault}"

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from reference_server.app import ServerConfig, Service
-from reference_server.lifecycle import NON_TERMINAL, TERMINAL, Schedule, snapshot
+from reference_server.app import Service
+from reference_server.config import ServerConfig
+from reference_server.lifecycle import FAILURES, NON_TERMINAL, OUTCOMES, TERMINAL, Schedule, snapshot
+from skyvern_client.models import RunStatus
 
 SCHEDULE = Schedule(queued_after=1.0, started_after=2.0, finished_after=5.0, outcome="failed")
 ORDER = ["created", "queued", "running", "failed"]
@@ -56,3 +58,9 @@ def test_the_service_clock_never_goes_backwards() -> None:
     service = Service(ServerConfig(api_key="k", db_path=Path(":memory:"), clock=lambda: next(readings)))
     assert [service.now(), service.now(), service.now()] == [100.0, 100.0, 101.0]
     service.store.close()
+
+
+def test_the_statuses_are_the_specs_run_statuses() -> None:
+    assert {status.value for status in RunStatus} == TERMINAL | NON_TERMINAL
+    assert set(OUTCOMES) == TERMINAL - {"canceled"}
+    assert set(OUTCOMES) - {"completed"} == FAILURES

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from reference_server.app import ServerConfig, create_app
-from reference_server.bodies import run_body, run_json
+from reference_server.app import create_app
+from reference_server.bodies import run_bytes, run_dict
+from reference_server.config import ServerConfig
 from reference_server.lifecycle import Schedule, snapshot
 from reference_server.protocol import CoalescingHttpToolsProtocol, CoalescingTransport, uvicorn_config
 from reference_server.store import RunRecord
@@ -187,7 +188,7 @@ def test_servers_use_httptools_and_uvloop(config: uvicorn.Config) -> None:
         (None, {"title": "\ud800 lone surrogate"}),  # pydantic cannot encode it: the json.dumps route escapes it
     ],
 )
-def test_run_json_is_run_body_serialised_once(output: Any, request_: dict[str, Any]) -> None:
+def test_run_bytes_is_run_dict_serialised_once(output: Any, request_: dict[str, Any]) -> None:
     record = RunRecord(
         run_id="wr_100000000000000001",
         workflow_id=DEMO,
@@ -198,6 +199,6 @@ def test_run_json_is_run_body_serialised_once(output: Any, request_: dict[str, A
     )
     for now in (1_800_000_000.0, 1_800_000_010.0):
         snap = snapshot(record.created_at, record.schedule, None, now)
-        encoded = run_json(record, snap)
+        encoded = run_bytes(record, snap)
         assert encoded.isascii()
-        assert json.loads(encoded) == run_body(record, snap)
+        assert json.loads(encoded) == run_dict(record, snap)

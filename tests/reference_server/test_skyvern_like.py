@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from reference_server.app import ServerConfig
+from reference_server.config import ServerConfig
 from reference_server.faults import FAULT_SETS
 from reference_server.lenient import SERVER_FIELDS, geo_target, normalize_run_with
 from reference_server.threaded import ThreadedServer, serve_in_thread
