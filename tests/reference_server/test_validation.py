@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -194,14 +195,25 @@ _BODIES = (
 )
 
 
+def _has_lone_surrogate(body: Any) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_BODIES)
 def test_fast_validator_agrees_with_jsonschema(body: Any) -> None:
-    """The compiled validator may only short-cut what Python jsonschema also finds valid (and it sees every body)."""
+    """The compiled validator may only short-cut what Python jsonschema also finds valid (and it sees every body
+    but one holding a lone surrogate, which it cannot convert: Python jsonschema decides that one alone)."""
     verdict = VALIDATOR.fast_is_valid(body)
     errors = VALIDATOR.schema_errors(body)
-    assert verdict is not None
-    assert verdict == (errors == []), errors
+    if verdict is None:
+        assert _has_lone_surrogate(body), body
+    else:
+        assert verdict == (errors == []), errors
     assert VALIDATOR.body_errors(body) == errors
 
 
