@@ -24,7 +24,8 @@ import yaml
 
 __all__ = ["DEFAULT_SPEC", "Field", "Spec", "is_nullable", "non_null_branches"]
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml"
+DEFAULT_SPEC = (Path(__file__).parent / "openapi.yaml").resolve()
+"""`spec/openapi.yaml`: this package's `openapi.yaml` is a symlink to it in a checkout and a copy of it in the wheel."""
 _URL_SUFFIXES = ("_url", "_address")
 
 JsonSchema = dict[str, Any]
