@@ -1,4 +1,5 @@
-"""How `orders.fetch_order` copes with what Skyvern may answer, against the `skyvern` plugin's reference server."""
+"""How `orders.fetch_order` (the project's own code: run a workflow, wait, return its output) copes with what Skyvern
+may answer, against the `skyvern` plugin's reference server."""
 
 from __future__ import annotations
 

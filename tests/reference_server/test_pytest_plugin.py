@@ -104,3 +104,8 @@ def test_an_unknown_fault_fails_the_test_that_names_it(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "unknown fault(s) no_such_fault" in result.stdout
+
+
+def test_readme_shows_the_example_test_file_as_it_is() -> None:
+    example = (EXAMPLE / "test_orders.py").read_text(encoding="utf-8")
+    assert f"```python\n{example}```\n" in (ROOT / "README.md").read_text(encoding="utf-8")
