@@ -6,8 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
-.PHONY: install generate check-generated golden smoke-github lint format typecheck test contract contract-baseline \
-	kill-matrix serve bench bench-tools corpus clean chromium report-browser
+.PHONY: install generate check-generated golden smoke-github lint format typecheck test test-install contract \
+	contract-baseline kill-matrix serve bench bench-tools corpus clean chromium report-browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,18 +66,21 @@ test: $(STAMP) chromium ## the whole offline suite, plus the contract suite's ci
 report-browser: $(STAMP) chromium ## a failing run's HTML report checked in headless Chromium; reports/contract-report.png
 	$(PY) -m pytest -q tests/contract_tests/test_report_browser.py
 
+test-install: $(STAMP) ## build the wheel, install it with [server,contract] into a fresh venv, serve, judge, run tests/example_user_project (~3 min)
+	$(PY) -m pytest -m install tests/test_packaging.py
+
 contract: $(STAMP) ## fuzz a target (default: a fresh reference server) against the spec; CONTRACT_PROFILE=ci|dev|deep
-	$(PY) -m contract_tests
+	$(VENV)/bin/skyvern-contract
 
 CONTRACT_BASELINE_FILE ?= contract-baseline.json
 contract-baseline: $(STAMP) ## run as `make contract` does and record its root causes in $(CONTRACT_BASELINE_FILE)
-	$(PY) -m contract_tests --write-baseline $(CONTRACT_BASELINE_FILE)
+	$(VENV)/bin/skyvern-contract --write-baseline $(CONTRACT_BASELINE_FILE)
 
 kill-matrix: $(STAMP) ## every reference-server fault must fail the contract suite in its area (checks docs/kill-matrix.md)
 	$(PY) -m contract_tests.kill_matrix --check
 
 serve: $(STAMP) ## run the reference server on 127.0.0.1:8787
-	$(PY) -m reference_server
+	$(VENV)/bin/skyvern-reference-server
 
 # The benchmark's outside tools, pinned, under build/bench (never in .venv): see bench/tools.py.
 BENCH := build/bench

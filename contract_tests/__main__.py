@@ -1,4 +1,4 @@
-"""`python -m contract_tests`: see `contract_tests.runner`."""
+"""`python -m contract_tests` (the `skyvern-contract` console script): see `contract_tests.runner`."""
 
 from __future__ import annotations
 
@@ -7,4 +7,4 @@ import sys
 from contract_tests.runner import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m contract_tests"))

@@ -190,22 +190,26 @@ def current() -> Context:
     return _current[0]
 
 
-def profile_from_env() -> Profile:
+def profile_from_env(environ: Mapping[str, str] = os.environ) -> Profile:
     """The profile named by `CONTRACT_PROFILE` (default `ci`: deterministic and quick), with the run's time budget
-    (`CONTRACT_MAX_SECONDS`) and each test's share (`CONTRACT_TEST_SECONDS`) overridden when set."""
-    name = os.environ.get("CONTRACT_PROFILE") or "ci"
+    (`CONTRACT_MAX_SECONDS`) and each test's share (`CONTRACT_TEST_SECONDS`) overridden when set.
+
+    Args:
+        environ: where to read the settings (default: the process environment).
+    """
+    name = environ.get("CONTRACT_PROFILE") or "ci"
     if name not in PROFILES:
         raise ConfigurationError(f"CONTRACT_PROFILE={name!r}: expected one of {', '.join(PROFILES)}")
     profile = PROFILES[name]
     return replace(
         profile,
-        max_seconds=_seconds("CONTRACT_MAX_SECONDS", profile.max_seconds),
-        test_seconds=_seconds("CONTRACT_TEST_SECONDS", profile.test_seconds),
+        max_seconds=_seconds(environ, "CONTRACT_MAX_SECONDS", profile.max_seconds),
+        test_seconds=_seconds(environ, "CONTRACT_TEST_SECONDS", profile.test_seconds),
     )
 
 
-def _seconds(variable: str, default: float) -> float:
-    raw = os.environ.get(variable)
+def _seconds(environ: Mapping[str, str], variable: str, default: float) -> float:
+    raw = environ.get(variable)
     if not raw:
         return default
     try:

@@ -1,4 +1,5 @@
-"""`python -m contract_tests`: pick the target, start what it needs, run the pytest suite, judge, report, exit.
+"""`skyvern-contract` (or `python -m contract_tests`): pick the target, start what it needs, run the pytest suite,
+judge, report, exit.
 
 Target: `CONTRACT_BASE_URL` + `CONTRACT_API_KEY` + `CONTRACT_WORKFLOW_ID` (and optionally
 `CONTRACT_WORKFLOW_PARAMETERS`, a JSON object the workflow accepts; `CONTRACT_KNOWN_VALUES`, a JSON object of request
@@ -6,7 +7,9 @@ field values that name resources existing there, e.g. `{"browser_session_id": "p
 request fields sent only omitted or null); without `CONTRACT_BASE_URL`, a reference server started on a free loopback
 port (`--fault NAME` switches faults on in it) and stopped afterwards. `CONTRACT_WORKERS` sets how many processes
 send requests at once (default 4 against a `CONTRACT_BASE_URL`, 1 against the reference server);
-`CONTRACT_TARGET_NAME` names a `CONTRACT_BASE_URL` target in the reports.
+`CONTRACT_TARGET_NAME` names a `CONTRACT_BASE_URL` target in the reports. Each setting but the key has a flag too
+(`SETTINGS`; a flag wins over its variable); the suite's pytest files and settings (`suite.ini`) come from this
+package, so an installed wheel runs it as a checkout does.
 
 Exit status: 0 pass (every area judged, no violation outside the baseline), 1 violations, 2 the suite could not run
 (target unreachable, misconfiguration, a broken test), 3 incomplete (no violation, but some area was not judged).
@@ -22,6 +25,7 @@ import shlex
 import sys
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +38,7 @@ from contract_tests.sink import Sink
 from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer, TargetError
 from contract_tests.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, Verdict
 
-__all__ = ["EXIT_ERROR", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATIONS", "main", "run"]
+__all__ = ["EXIT_ERROR", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATIONS", "SETTINGS", "Setting", "main", "run"]
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -42,10 +46,67 @@ JUNIT = "contract-junit.xml"
 _PROFILE_TIMEOUTS = {"ci": 120, "dev": 600, "deep": 0}  # pytest-timeout seconds per test (0: none)
 _REMOTE_WORKERS = 4
 _MAX_WORKERS = 16
+SUITE_INI = PACKAGE / "suite.ini"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m contract_tests", description=__doc__.split("\n\n")[0])
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting of a run: its environment variable, its flag (None: the variable only) and what it means."""
+
+    variable: str
+    flag: str | None
+    help: str
+    metavar: str = "VALUE"
+
+
+SETTINGS = (
+    Setting("CONTRACT_BASE_URL", "--base-url", "the target; unset: a fresh reference server on a loopback port", "URL"),
+    Setting("CONTRACT_API_KEY", None, "the target's x-api-key (a variable only: a flag would show it in ps)"),
+    Setting("CONTRACT_WORKFLOW_ID", "--workflow-id", "a workflow that exists on the target", "ID"),
+    Setting("CONTRACT_WORKFLOW_PARAMETERS", "--workflow-parameters", "JSON object that workflow accepts", "JSON"),
+    Setting(
+        "CONTRACT_KNOWN_VALUES",
+        "--known-values",
+        'JSON object of ids that exist there, {"browser_session_id": ...}',
+        "JSON",
+    ),
+    Setting("CONTRACT_NULL_ONLY_FIELDS", "--null-only-fields", "request fields sent only omitted or null", "A,B"),
+    Setting("CONTRACT_WORKERS", "--workers", "processes sending requests (default 4 remote, 1 reference)", "N"),
+    Setting("CONTRACT_TARGET_NAME", "--target-name", "the remote target's name in the reports", "NAME"),
+    Setting("CONTRACT_PROFILE", "--profile", "ci (default: fixed seed, quick), dev (random seed) or deep", "NAME"),
+    Setting("CONTRACT_SEED", "--seed", "the Hypothesis seed (default: the profile's)", "N"),
+    Setting("CONTRACT_MAX_SECONDS", "--max-seconds", "the run's time budget (default: the profile's)", "SECONDS"),
+    Setting("CONTRACT_TEST_SECONDS", "--test-seconds", "each test's share of it (default: the profile's)", "SECONDS"),
+)
+"""What `make contract` reads from the environment, each with the flag that overrides it."""
+
+_EPILOG = "\n".join(
+    [
+        "settings (a flag wins over its environment variable):",
+        *(f"  {s.variable:<29} {s.flag or '(variable only)':<22} {s.help}" for s in SETTINGS),
+        f"  {'CONTRACT_BASELINE':<29} {'--baseline':<22} known root causes (see above)",
+        "",
+        "exit status:",
+        "  0  pass: every area judged, no violation outside the baseline",
+        "  1  fail: contract violations (root causes outside the baseline)",
+        "  2  error: the suite could not run (target unreachable, bad settings, a broken test)",
+        "  3  incomplete: no violation, but some area was not judged (the summary names it)",
+        "",
+        "reports: contract-summary.md, contract-summary.json and contract-junit.xml in --reports",
+    ]
+)
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Fuzz a Skyvern run API (default: a fresh reference server) against its OpenAPI spec.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for setting in SETTINGS:
+        if setting.flag is not None:
+            parser.add_argument(setting.flag, metavar=setting.metavar, help=f"{setting.help} (env: {setting.variable})")
     parser.add_argument(
         "--fault", action="append", default=[], metavar="NAME", help="default target only: start it with this fault"
     )
@@ -108,9 +169,11 @@ def _workers(environ: Mapping[str, str], remote: bool) -> int:
     return int(raw)
 
 
-def _seed(derandomize: bool, fixed: int) -> int:
-    raw = os.environ.get("CONTRACT_SEED")
+def _seed(environ: Mapping[str, str], derandomize: bool, fixed: int) -> int:
+    raw = environ.get("CONTRACT_SEED")
     if raw:
+        if not raw.isdigit():
+            raise ConfigurationError(f"CONTRACT_SEED={raw!r}: expected a whole number")
         return int(raw)
     return fixed if derandomize else random.SystemRandom().randrange(1, 2**31)
 
@@ -120,7 +183,8 @@ def _pytest_args(reports: Path, seed: int, profile: str, keyword: str | None, qu
         str(PACKAGE),
         f"--rootdir={ROOT}",
         "-c",
-        str(ROOT / "pyproject.toml"),
+        str(SUITE_INI),
+        f"--confcutdir={PACKAGE}",
         "-p",
         "no:cacheprovider",
         f"--junitxml={reports / JUNIT}",
@@ -172,6 +236,7 @@ def run(
     quiet: bool = False,
     known: Path | None = None,
     write_baseline: Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[int, Verdict | None]:
     """Run the suite once.
 
@@ -182,13 +247,14 @@ def run(
         quiet: less pytest output.
         known: a baseline file: the root causes it lists do not fail the run.
         write_baseline: record this run's root causes in this file.
+        environ: the `CONTRACT_*` settings (default: the process environment).
 
     Returns:
         The exit status and the verdict (None when the run could not start).
     """
-    profile = profile_from_env()
-    seed = _seed(profile.derandomize, profile.seed)
-    environ = dict(os.environ)
+    environ = dict(os.environ if environ is None else environ)
+    profile = profile_from_env(environ)
+    seed = _seed(environ, profile.derandomize, profile.seed)
     remote = bool(environ.get("CONTRACT_BASE_URL"))
     workers = _workers(environ, remote)
     null_only, known_values = _fields(environ)
@@ -248,9 +314,16 @@ def run(
     return verdict.exit_status, verdict
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "skyvern-contract") -> int:
+    """The command line (the `skyvern-contract` console script); returns the exit status.
+
+    Args:
+        argv: the arguments (default: `sys.argv[1:]`).
+        prog: the command's name in `--help`.
+    """
+    args = _parser(prog).parse_args(argv)
+    flags = {s.variable: getattr(args, s.flag[2:].replace("-", "_")) for s in SETTINGS if s.flag is not None}
+    environ = {**os.environ, **{name: value for name, value in flags.items() if value is not None}}
     try:
         code, verdict = run(
             reports=args.reports,
@@ -259,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             quiet=args.quiet,
             known=args.baseline,
             write_baseline=args.write_baseline,
+            environ=environ,
         )
     except ConfigurationError as error:
         print(f"contract suite: {error}", file=sys.stderr)

@@ -36,7 +36,8 @@ __all__ = [
     "unescape_pointer",
 ]
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml"
+DEFAULT_SPEC = (Path(__file__).parent / "openapi.yaml").resolve()
+"""`spec/openapi.yaml`: this package's `openapi.yaml` is a symlink to it in a checkout and a copy of it in the wheel."""
 _URL_SUFFIXES = ("_url", "_address")
 _JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
 

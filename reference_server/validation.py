@@ -34,7 +34,8 @@ __all__ = [
     "url_problem",
 ]
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml"
+DEFAULT_SPEC_PATH = (Path(__file__).parent / "openapi.yaml").resolve()
+"""`spec/openapi.yaml`: this package's `openapi.yaml` is a symlink to it in a checkout and a copy of it in the wheel."""
 SPEC_URI = "urn:skyvern-run-contract:openapi"
 MAX_DEPTH = 64
 MAX_URL_LENGTH = 2083

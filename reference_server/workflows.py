@@ -11,13 +11,16 @@ workflows:
       - {name: url, required: true}
       - {name: max_pages}      # required defaults to false
     outcome:
-      status: completed        # completed | failed | timed_out | terminated
+      status: completed        # completed | failed | timed_out | terminated, or a status the spec does not list
       run_seconds: 5           # time spent `running` before the terminal status (scaled by the clock)
       output: {title: Example Domain}
       failure_reason: null     # defaults to a plausible message for failed / timed_out / terminated
       steps: 3                 # `step_count` once terminal (capped by `x-max-steps-override`)
       downloaded_files: [{url: "https://files.example/report.pdf", filename: report.pdf}]
 ```
+
+A status the spec does not list (`paused`, say) is reported as-is once `run_seconds` have passed, and the run never
+leaves it: a way to test what a client does with a status that is newer than its spec.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from reference_server.lifecycle import COMPLETED, FAILED, OUTCOMES, TERMINATED, TIMED_OUT
+from reference_server.lifecycle import COMPLETED, FAILED, NON_TERMINAL, OUTCOMES, TERMINAL, TERMINATED, TIMED_OUT
 
 __all__ = [
     "DEMO_WORKFLOW_ID",
@@ -165,14 +168,18 @@ def _parse_parameters(raw: Any, where: str) -> tuple[Parameter, ...]:
 def _parse_outcome(raw: Any, where: str) -> Outcome:
     _require(isinstance(raw, Mapping), where, "`outcome` must be a mapping")
     status = raw.get("status", COMPLETED)
-    _require(status in OUTCOMES, where, f"`status` must be one of {', '.join(OUTCOMES)}")
+    _require(
+        isinstance(status, str) and bool(status) and (status in OUTCOMES or status not in TERMINAL | NON_TERMINAL),
+        where,
+        f"`status` must be one of {', '.join(OUTCOMES)} or a status the spec does not list",
+    )
     run_seconds = raw.get("run_seconds", 5.0)
     _require(isinstance(run_seconds, int | float) and run_seconds >= 0, where, "`run_seconds` must be >= 0")
     steps = raw.get("steps", 3)
     _require(isinstance(steps, int) and steps >= 0, where, "`steps` must be an integer >= 0")
     failure_reason = raw.get("failure_reason")
-    if failure_reason is None and status != COMPLETED:
-        failure_reason = DEFAULT_FAILURE_REASONS[status]
+    if failure_reason is None:
+        failure_reason = DEFAULT_FAILURE_REASONS.get(status)
     files = raw.get("downloaded_files", [])
     _require(isinstance(files, list), where, "`downloaded_files` must be a list")
     for item in files:

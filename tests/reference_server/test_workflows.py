@@ -50,7 +50,9 @@ def test_yaml_and_json_files(tmp_path: Path) -> None:
         [],
         {"workflows": [{"title": "no id"}]},
         [{"id": "wpid_1"}, {"id": "wpid_1"}],
-        [{"id": "wpid_1", "outcome": {"status": "paused"}}],
+        [{"id": "wpid_1", "outcome": {"status": "running"}}],  # a spec status that is not an ending
+        [{"id": "wpid_1", "outcome": {"status": "canceled"}}],  # only a cancel ends a run so
+        [{"id": "wpid_1", "outcome": {"status": 7}}],
         [{"id": "wpid_1", "outcome": {"run_seconds": -1}}],
         [{"id": "wpid_1", "parameters": "url"}],
         [{"id": "wpid_1", "outcome": {"output": float("nan")}}],
@@ -60,6 +62,11 @@ def test_yaml_and_json_files(tmp_path: Path) -> None:
 def test_malformed_workflows_are_rejected(data: Any) -> None:
     with pytest.raises(WorkflowFileError):
         parse_workflows(data)
+
+
+def test_a_status_the_spec_does_not_list_is_an_outcome() -> None:
+    outcome = parse_workflows([{"id": "wpid_1", "outcome": {"status": "paused"}}])["wpid_1"].outcome
+    assert (outcome.status, outcome.failure_reason) == ("paused", None)
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
