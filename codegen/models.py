@@ -53,9 +53,8 @@ def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str], lis
         formatters=[],
     )
     if not isinstance(source, str):
-        raise TypeError(
-            f"datamodel-code-generator wrote several modules ({', '.join(sorted(map(str, source))[:3])}, ...), expected one"
-        )
+        modules = ", ".join(sorted(".".join(path) for path in source or {})[:3])
+        raise TypeError(f"datamodel-code-generator wrote several modules ({modules}, ...), expected one")
     source, open_enums = _STR_ENUM_CLASS.subn(r"\1(OpenStrEnum):", source)
     if open_enums:
         source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\n" + _OPEN_ENUM_IMPORT, 1)  # fmt: skip

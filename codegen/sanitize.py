@@ -58,7 +58,7 @@ class Sanitized:
     notes: list[Diagnostic]
 
 
-def sanitize(data: dict[str, Any]) -> Sanitized:
+def sanitize(data: Mapping[str, Any]) -> Sanitized:
     schemas = data.get("components", {}).get("schemas", {})
     names = _flat_names(schemas if isinstance(schemas, dict) else {})
     renamed = {_SCHEMAS + escape(old): _SCHEMAS + escape(new) for old, new in names.items() if old != new}
