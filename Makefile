@@ -50,7 +50,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 
 typecheck: $(STAMP) ## mypy --strict over everything, generated code included
-	$(PY) -m mypy codegen reference_server contract_tests tests generated
+	$(PY) -m mypy codegen reference_server contract_tests bench tests generated
 
 # Headless Chromium for the HTML report's browser test: Debian's package, installed as root with apt; elsewhere
 # that test skips and says why.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import shutil
@@ -76,11 +77,19 @@ def cause(stderr: str, stdout: str = "") -> str:
     return (errors[0] if errors else lines[-1])[:300]
 
 
-def _run(command: Sequence[str | Path], cwd: Path, timeout: float) -> tuple[int, str, str, float]:
+def _run(
+    command: Sequence[str | Path], cwd: Path, timeout: float, env: dict[str, str] | None = None
+) -> tuple[int, str, str, float]:
     started = time.perf_counter()
     try:
         done = subprocess.run(
-            [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+            [str(part) for part in command],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return -1, f"timed out after {timeout:.0f} s", "", time.perf_counter() - started
@@ -104,7 +113,9 @@ def run_ours(spec: Path, spec_id: str, work: Path) -> Outcome:
         "--package",
         PACKAGE,
     ]
-    code, stderr, stdout, seconds = _run(command, ROOT, GENERATE_SECONDS)
+    # From the output folder, with the repository on the path: this repository's [tool.codegen] defaults stay out.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    code, stderr, stdout, seconds = _run(command, out, GENERATE_SECONDS, env)
     warnings = sum(1 for line in stderr.splitlines() if line.startswith("warning"))
     if code != 0:
         return Outcome(spec_id, "ours", False, False, None, seconds, warnings, "generate: " + cause(stderr, stdout))

@@ -52,7 +52,7 @@ def split(spec_path: Path) -> dict[str, float]:
     render_models(resolve_view(from_data(_TINY)), "# bench")
     lap("dmcg import + setup")
     head = header(spec.name, spec.sha256)
-    models, names = render_models(view, head)
+    models, names, _ = render_models(view, head)
     lap("dmcg models (parse + render)")
     api, _ = build(view, package="bench_client", client_name="BenchClient", env_prefix="BENCH", model_names=names)
     lap("IR")

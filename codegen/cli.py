@@ -29,10 +29,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--spec", type=Path, default=defaults.get("spec"), help="OpenAPI 3.0/3.1 file (YAML/JSON)")
     parser.add_argument("--out", type=Path, default=defaults.get("out", "generated"), help="folder of the package")
     parser.add_argument("--package", default=defaults.get("package"), help="Python package name")
-    parser.add_argument("--client-name", default=defaults.get("client_name"), help="default: from info.title")
-    parser.add_argument("--env-prefix", default=defaults.get("env_prefix"), help="prefix of _API_KEY/_BASE_URL")
+    parser.add_argument("--client-name", help="default: from info.title")
+    parser.add_argument("--env-prefix", help="prefix of _API_KEY/_BASE_URL")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     args = parser.parse_args(argv)
+    configured = defaults.get("spec")
+    if configured is None or args.spec is None or Path(args.spec) == Path(configured):
+        # [tool.codegen] names the client of its own spec; another spec's names come from its title
+        args.client_name = args.client_name or defaults.get("client_name")
+        args.env_prefix = args.env_prefix or defaults.get("env_prefix")
     if args.spec is None or args.package is None:
         parser.error("--spec and --package are required (or set them in [tool.codegen] of pyproject.toml)")
     return args

