@@ -6,6 +6,7 @@ component schema that became one.
 
 from __future__ import annotations
 
+import ast
 import re
 
 from datamodel_code_generator import generate
@@ -62,6 +63,56 @@ def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str], lis
     source = source.replace(
         "from pydantic.experimental.missing_sentinel import MISSING", "from pydantic import MISSING"
     )
+    source = mark_narrowed_fields(source)
     defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
     classes = {name: pascal(given.schema_names.get(name, name)) for name in view.schemas}
     return source, {name: cls for name, cls in classes.items() if cls in defined}, given.notes
+
+
+_SUBCLASS = re.compile(
+    r"^class \w+\((?!BaseModel\)|RootModel\[|OpenStrEnum\)|StrEnum\)|Enum\)|IntEnum\))", re.MULTILINE
+)
+_NARROWED = "  # type: ignore[assignment]  # narrows the field it inherits (pydantic allows it)"
+
+
+def mark_narrowed_fields(source: str) -> str:
+    """`source` with each field that redeclares an inherited one under another type marked for type checkers.
+
+    A schema built with `allOf` on another (a discriminated subtype, say) may narrow an inherited property:
+    `kind: Kind` in the base, `kind: Literal["circle"]` in the subtype. pydantic validates that as meant; mypy
+    calls it an incompatible override. Only such lines are marked, so every other line stays fully checked.
+    """
+    if not _SUBCLASS.search(source):
+        return source
+    fields: dict[str, tuple[list[str], dict[str, str]]] = {}
+    narrowed: list[int] = []
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        own = {
+            item.target.id: ast.unparse(item.annotation)
+            for item in node.body
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+        }
+        bases = [base.id for base in node.bases if isinstance(base, ast.Name) and base.id in fields]
+        fields[node.name] = (bases, own)
+        for item in node.body:
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                inherited = _inherited(fields, bases, item.target.id)
+                if inherited is not None and inherited != own[item.target.id]:
+                    narrowed.append(item.lineno)
+    lines = source.split("\n")
+    for number in narrowed:
+        lines[number - 1] += _NARROWED
+    return "\n".join(lines)
+
+
+def _inherited(fields: dict[str, tuple[list[str], dict[str, str]]], bases: list[str], name: str) -> str | None:
+    for base in bases:
+        parents, own = fields[base]
+        if name in own:
+            return own[name]
+        found = _inherited(fields, parents, name)
+        if found is not None:
+            return found
+    return None

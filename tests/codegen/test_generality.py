@@ -209,3 +209,40 @@ def test_absurd_nesting_is_one_error_line_not_a_traceback(tmp_path: Path, depth:
     assert len(errors) == 1
     assert "nested" in errors[0]
     assert errors[0].startswith("error: #")
+
+
+def test_a_subtype_narrowing_an_inherited_field_type_checks_and_validates(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Shape": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"$ref": "#/components/schemas/Kind"}},
+                "discriminator": {"propertyName": "kind", "mapping": {"circle": "#/components/schemas/Circle"}},
+            },
+            "Kind": {"type": "string", "enum": ["circle", "square"]},
+            "Circle": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Shape"},
+                    {
+                        "type": "object",
+                        "properties": {"kind": {"type": "string", "enum": ["circle"]}, "r": {"type": "number"}},
+                    },
+                ]
+            },
+        }
+    )
+    package = _generate(tmp_path, spec, "gen_narrowed")
+    source = (tmp_path / "out" / "gen_narrowed" / "models.py").read_text(encoding="utf-8")
+    assert source.count("# type: ignore[assignment]") == 1
+    assert package.models.Circle.model_validate({"kind": "circle", "r": 1.5}).r == 1.5
+    with pytest.raises(pydantic.ValidationError):
+        package.models.Circle.model_validate({"kind": "circle", "r": "wide"})
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "gen_narrowed"],
+        cwd=tmp_path / "out",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout
