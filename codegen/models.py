@@ -72,7 +72,7 @@ def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str], lis
 _SUBCLASS = re.compile(
     r"^class \w+\((?!BaseModel\)|RootModel\[|OpenStrEnum\)|StrEnum\)|Enum\)|IntEnum\))", re.MULTILINE
 )
-_NARROWED = "  # type: ignore[assignment]  # narrows the field it inherits (pydantic allows it)"
+_NARROWED = "  # type: ignore[assignment, unused-ignore]  # narrows the field it inherits (pydantic allows it)"
 
 
 def mark_narrowed_fields(source: str) -> str:
