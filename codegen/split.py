@@ -33,9 +33,13 @@ _PARENT_RUNTIME = re.compile(r"^from \.(_\w+) import ", re.MULTILINE)
 
 @dataclass(frozen=True, slots=True)
 class Definition:
+    """A class or alias of the module: its source, the module-level names it uses, and `rebuild`: its
+    `Name.model_rebuild()` line, which datamodel-code-generator writes at the end for recursive models."""
+
     name: str
     source: str
     uses: frozenset[str]
+    rebuild: str = ""
 
 
 def split_models(source: str, header: str, threshold: int = SPLIT_THRESHOLD) -> dict[str, str]:
@@ -53,7 +57,8 @@ def split_models(source: str, header: str, threshold: int = SPLIT_THRESHOLD) -> 
     for module, members in modules.items():
         imports = _cross_imports(members, by_name, module_of, module)
         body = "\n\n\n".join(by_name[name].source for name in members)
-        files[f"models/{module}.py"] = f"{preamble}\n{imports}\n\n\n{body}\n"
+        rebuilds = "".join(f"\n\n{by_name[name].rebuild}" for name in members if by_name[name].rebuild)
+        files[f"models/{module}.py"] = f"{preamble}\n{imports}\n\n\n{body}\n{rebuilds}\n"
     files["models/__init__.py"] = render_models_init(header, {m: sorted(names) for m, names in sorted(modules.items())})
     return files
 
@@ -66,6 +71,10 @@ def _parse(source: str) -> tuple[str, list[Definition]] | None:
     if not body or any(isinstance(node, ast.Import | ast.ImportFrom) for node in tree.body[tree.body.index(body[0]) :]):
         return None
     names = []
+    rebuilds: dict[str, str] = {}
+    while body and (rebuilt := _rebuilt(body[-1])) is not None:
+        rebuilds[rebuilt] = "\n".join(lines[body[-1].lineno - 1 : body[-1].end_lineno])
+        body.pop()
     for node in body:
         if isinstance(node, ast.ClassDef):
             names.append(node.name)
@@ -75,7 +84,7 @@ def _parse(source: str) -> tuple[str, list[Definition]] | None:
             names.append(node.target.id)
         else:
             return None  # top-level code (a `model_rebuild()` call, ...): keep the module whole
-    if len(set(names)) != len(names):
+    if len(set(names)) != len(names) or not rebuilds.keys() <= set(names):
         return None
     defined = set(names)
     definitions = []
@@ -83,10 +92,19 @@ def _parse(source: str) -> tuple[str, list[Definition]] | None:
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         text = "\n".join(lines[start - 1 : node.end_lineno])
         used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        definitions.append(Definition(name, text, frozenset((used & defined) - {name})))
+        definitions.append(Definition(name, text, frozenset((used & defined) - {name}), rebuilds.get(name, "")))
     first = body[0]
     start = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))])
     return "\n".join(lines[: start - 1]).rstrip() + "\n", definitions
+
+
+def _rebuilt(node: ast.stmt) -> str | None:
+    """`X` of a `X.model_rebuild()` statement."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    if not isinstance(call, ast.Call) or call.args or call.keywords or not isinstance(call.func, ast.Attribute):
+        return None
+    target = call.func.value
+    return target.id if call.func.attr == "model_rebuild" and isinstance(target, ast.Name) else None
 
 
 def components(definitions: list[Definition]) -> list[list[str]]:
