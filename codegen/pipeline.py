@@ -1,6 +1,7 @@
 """The whole pipeline: spec file -> files of the package -> formatted -> atomically written (or compared).
 
-load -> validate -> resolve the view -> models (their class names feed the IR) -> IR -> render -> fmt -> write.
+load -> validate -> resolve the view -> models (their class names feed the IR) -> split (large specs) -> IR -> render
+-> fmt -> write.
 """
 
 from __future__ import annotations
