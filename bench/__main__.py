@@ -20,6 +20,7 @@ from pathlib import Path
 from bench.client import run_client, run_imports
 from bench.contract import run_contract
 from bench.generation import run_generation, spec_cases, tools_for
+from bench.github_import import run_github_imports
 from bench.notes import notes
 from bench.report import Report, render
 from bench.server import run_wrk_series
@@ -70,7 +71,7 @@ def main() -> int:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
         plan = plan_from_env(dict(os.environ))
-        tools = find_tools(root, github=plan.github and "generation" in plan.sections)
+        tools = find_tools(root, github=plan.github and bool({"generation", "client"} & set(plan.sections)))
     except BenchError as error:
         log(f"bench: {error}")
         return 2
@@ -94,6 +95,9 @@ def main() -> int:
             log("client ...")
             report.client = run_client(tools, root, plan.runs, plan.calls, plan.sdk_calls, log)
             report.imports = run_imports(tools, root, plan.runs)
+            if plan.github:
+                log("importing GitHub's client ...")
+                report.github_imports = run_github_imports(tools, root, plan.runs)
         if "contract" in plan.sections:
             log("contract ...")
             report.contract = run_contract(tools, root, plan.runs, log)

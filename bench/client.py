@@ -32,8 +32,11 @@ class ClientResult:
 
 @dataclass(slots=True)
 class ImportResult:
+    """Milliseconds to import, per statement; and (for large clients, `bench.github_import`) peak RSS in MiB."""
+
     milliseconds: dict[str, Sample] = field(default_factory=dict)
     commands: dict[str, str] = field(default_factory=dict)
+    peak_mib: dict[str, Sample] = field(default_factory=dict)
 
 
 def _env(root: Path) -> dict[str, str]:

@@ -16,8 +16,12 @@ from bench.generation import (
     GenerationResult,
     Tool,
 )
+from bench.github_import import github_import_goals, render_github_imports
 from bench.server import ServerResult
-from bench.stats import Sample
+from bench.stats import median_min_max as _mmm
+from bench.stats import number as _f
+from bench.stats import paired_ratio
+from bench.stats import ratio_text as _ratio
 
 __all__ = ["Goal", "Report", "paired_ratio", "render"]
 
@@ -44,29 +48,13 @@ class Report:
     stages: dict[str, dict[str, float]] = field(default_factory=dict)
     client: ClientResult | None = None
     imports: ImportResult | None = None
+    github_imports: ImportResult | None = None
     contract: ContractResult | None = None
     server: ServerResult | None = None
     connections: Sequence[int] = ()
     duration: int = 0
     skipped: list[str] = field(default_factory=list)
     load_after: str = ""
-
-
-def paired_ratio(numerator: Sample, denominator: Sample) -> Sample:
-    """Ratios of runs made in the same round (the i-th of each), so a slow spell of the machine cancels out."""
-    return Sample([a / b for a, b in zip(numerator.values, denominator.values, strict=False)])
-
-
-def _f(value: float, digits: int = 2) -> str:
-    return f"{value:,.{digits}f}"
-
-
-def _mmm(sample: Sample, digits: int = 2) -> str:
-    return f"{_f(sample.median, digits)} | {_f(sample.min, digits)} | {_f(sample.max, digits)}"
-
-
-def _ratio(sample: Sample) -> str:
-    return f"{sample.median:.2f}x ({sample.min:.2f}-{sample.max:.2f})"
 
 
 def _verdict(met: bool | None) -> str:
@@ -135,6 +123,7 @@ def goals(report: Report) -> list[Goal]:
                         ratio.median >= 2,
                     )
                 )
+    found += [Goal(*goal) for goal in github_import_goals(report.github_imports)]
     if report.server is not None:
         for method in ("POST", "GET"):
             for count in report.connections:
@@ -281,7 +270,7 @@ def _client(report: Report) -> list[str]:
         for label, sample in report.imports.milliseconds.items():
             lines.append(f"| `{label}` | {_mmm(sample, 1)} |")
         lines += ["", "```", *report.imports.commands.values(), "```", ""]
-    return lines
+    return lines + render_github_imports(report.github_imports)
 
 
 def _contract(report: Report) -> list[str]:

@@ -14,7 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["BenchError", "Run", "Sample", "machine", "run_timed", "shell_line"]
+__all__ = [
+    "BenchError", "Run", "Sample", "machine", "median_min_max", "number", "paired_ratio", "ratio_text", "run_timed",
+    "shell_line",
+]  # fmt: skip
 
 
 class BenchError(RuntimeError):
@@ -46,6 +49,24 @@ class Sample:
 
     def __len__(self) -> int:
         return len(self.values)
+
+
+def paired_ratio(numerator: Sample, denominator: Sample) -> Sample:
+    """Ratios of runs made in the same round (the i-th of each), so a slow spell of the machine cancels out."""
+    return Sample([a / b for a, b in zip(numerator.values, denominator.values, strict=False)])
+
+
+def number(value: float, digits: int = 2) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def median_min_max(sample: Sample, digits: int = 2) -> str:
+    """Three cells of a Markdown table."""
+    return f"{number(sample.median, digits)} | {number(sample.min, digits)} | {number(sample.max, digits)}"
+
+
+def ratio_text(sample: Sample) -> str:
+    return f"{sample.median:.2f}x ({sample.min:.2f}-{sample.max:.2f})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The whole pipeline: spec file -> files of the package -> formatted -> atomically written (or compared).
 
-load -> validate -> resolve the view -> models (their class names feed the IR) -> IR -> render -> fmt -> write.
+load -> validate -> resolve the view -> models (their class names feed the IR) -> split (large specs) -> IR -> render
+-> fmt -> write.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from codegen.ir import build
 from codegen.load import load
 from codegen.models import render_models
 from codegen.render import header, render_client, runtime_files
+from codegen.split import split_models
 from codegen.validate import validate
 from codegen.view import resolve_view
 
@@ -49,14 +51,16 @@ def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
     except Exception as exc:  # its parser's own failure on a valid spec: one line, not a traceback
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         raise CodegenError([*found, error("#/components/schemas", f"datamodel-code-generator failed ({reason})")]) from None  # fmt: skip
+    model_files = split_models(models, head)
     api, notes = build(
         view,
         package=options.package,
         client_name=options.client_name,
         env_prefix=options.env_prefix,
         model_names=model_names,
+        lazy_models="models.py" not in model_files,
     )
-    files = {"models.py": models, **render_client(api, head), **runtime_files(head)}
+    files = {**model_files, **render_client(api, head), **runtime_files(head)}
     return files, found + model_notes + notes
 
 
@@ -66,6 +70,7 @@ def build_package(options: Options, into: Path) -> tuple[Path, list[Diagnostic]]
     package_dir = into / options.package
     package_dir.mkdir(parents=True)
     for name, text in sorted(files.items()):
+        (package_dir / name).parent.mkdir(exist_ok=True)
         (package_dir / name).write_text(text, encoding="utf-8")
     format_tree(package_dir)
     return package_dir, notes

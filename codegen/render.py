@@ -94,7 +94,10 @@ def call_arguments(op: Operation) -> str:
     return "\n            ".join(lines)
 
 
-def docstring(op: Operation, raw: bool) -> str:
+def docstring(op: Operation, raw: bool, brief: bool = False) -> str:
+    """The method's docstring; `brief`: one line (a large client's raw-response twin, pointing at the method)."""
+    if brief:
+        return f'"""`{op.method} {op.path}`: `{op.name}` returning the raw `APIResponse`."""'
     lines = [op.summary or f"{op.method} {op.path}"]
     if op.deprecated:
         lines += ["", "Deprecated."]
@@ -155,6 +158,12 @@ def render_client(api: Api, head: str) -> dict[str, str]:
             api=api, header=head, imports=imports, names=names
         ),
     }
+
+
+def render_models_init(head: str, modules: dict[str, list[str]]) -> str:
+    """`models/__init__.py` of a split models package: module -> the names defined in it."""
+    names = sorted((name for members in modules.values() for name in members), key=_isort_order)
+    return _ENV.get_template("models_init.py.jinja").render(header=head, modules=modules, names=names)
 
 
 def runtime_files(head: str) -> dict[str, str]:

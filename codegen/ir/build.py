@@ -37,11 +37,13 @@ def build(
     client_name: str | None,
     env_prefix: str | None,
     model_names: Mapping[str, str],
+    lazy_models: bool = False,
 ) -> tuple[Api, list[Diagnostic]]:
     """The `Api` of a resolved spec, and the warnings met on the way.
 
     Args:
         model_names: component schema name -> the class `render_models` made of it.
+        lazy_models: the models are split into modules loaded on first access (see `codegen.split`).
     """
     notes: list[Diagnostic] = []
     mapper = TypeMapper(view, model_names)
@@ -62,6 +64,7 @@ def build(
         spec_name=view.name,
         spec_sha256=view.sha256,
         imports=tuple(sorted({*CLIENT_IMPORTS, *uses})),
+        lazy_models=lazy_models,
     )
     return api, notes
 

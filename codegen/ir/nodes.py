@@ -129,6 +129,8 @@ class Api:
 
     Attributes:
         imports: what `_client.py` imports, sorted: its own code's needs and those of every type it spells.
+        lazy_models: the models are a package loaded on first access (a large spec): the endpoints name their
+            types in a `lambda`, so that importing the client imports no model.
     """
 
     title: str
@@ -143,6 +145,7 @@ class Api:
     spec_name: str
     spec_sha256: str
     imports: tuple[Import, ...] = ()
+    lazy_models: bool = False
 
     @property
     def async_client_name(self) -> str:

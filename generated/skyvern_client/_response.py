@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar, cast
 
 import httpx2
@@ -22,7 +23,7 @@ __all__ = ["APIResponse", "Endpoint"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Endpoint(Generic[T]):
     """One operation of the spec: where to send it and how to read what comes back.
 
@@ -33,17 +34,25 @@ class Endpoint(Generic[T]):
             the body is not JSON.
         error_types: the error model the spec declares per status code (`"4XX"`, `"default"` also accepted).
         idempotent: safe to resend after a failure that may have reached the server; `None`: as its method says.
+        lazy_types: when given, returns `(response_type, error_types)` in their place, called on the first use
+            (a large client's models are imported then, not when the client is).
     """
 
     method: str
     path: str
-    response_type: Any
+    response_type: Any = None
     error_types: Mapping[int | str, Any] = field(default_factory=dict)
     idempotent: bool | None = None
+    lazy_types: Callable[[], tuple[Any, Mapping[int | str, Any]]] | None = field(default=None, repr=False)
 
     @property
     def safe_to_repeat(self) -> bool:
         return self.idempotent if self.idempotent is not None else self.method in IDEMPOTENT_METHODS
+
+    @cached_property
+    def types(self) -> tuple[Any, Mapping[int | str, Any]]:
+        """`(response_type, error_types)`, those of `lazy_types` once it is first needed."""
+        return self.lazy_types() if self.lazy_types is not None else (self.response_type, self.error_types)
 
 
 _PARSERS: dict[Any, Callable[[bytes], Any]] = {}
@@ -80,8 +89,8 @@ def _parse(endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> T:
     try:
         if strict:
             with strict_enums():
-                return cast(T, _parser(endpoint.response_type)(response.content))
-        return cast(T, _parser(endpoint.response_type)(response.content))
+                return cast(T, _parser(endpoint.types[0])(response.content))
+        return cast(T, _parser(endpoint.types[0])(response.content))
     except pydantic.ValidationError as exc:
         errors = cast(list[dict[str, Any]], exc.errors(include_url=False))
         raise APIResponseValidationError(response=response, body=_decode(response), errors=errors) from None
@@ -89,7 +98,7 @@ def _parse(endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> T:
 
 def raise_for_status(endpoint: Endpoint[Any], response: httpx2.Response) -> None:
     """Raise the `APIStatusError` subclass of a 4xx/5xx, its body parsed into the spec's error model if it fits."""
-    types = endpoint.error_types
+    types = endpoint.types[1]
     status = response.status_code
     error_type = types.get(status, types.get(f"{status // 100}XX", types.get("default")))
     body = _decode(response)

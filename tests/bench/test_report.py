@@ -7,6 +7,7 @@ from pathlib import Path
 from bench.client import ClientResult, ImportResult
 from bench.contract import ContractResult
 from bench.generation import DMCG_CLIENT, DMCG_MODELS, OPC, OURS, GenerationResult, SpecCase, tools_for
+from bench.github_import import GITHUB_OPC, GITHUB_OURS
 from bench.notes import notes
 from bench.report import Report, goals, paired_ratio, render
 from bench.server import ServerResult, parse_wrk
@@ -65,6 +66,10 @@ def _report() -> Report:
         calls={("floor", "get_run"): 10_000, ("ours", "get_run"): 10_000, ("sdk", "get_run"): 1_000},
     )  # fmt: skip
     report.imports = ImportResult({"import skyvern_client": Sample([150.0, 160.0])})
+    report.github_imports = ImportResult(
+        milliseconds={GITHUB_OURS: Sample([300.0, 600.0]), GITHUB_OPC: Sample([2500.0, 3000.0])},
+        peak_mib={GITHUB_OURS: Sample([40.0, 42.0]), GITHUB_OPC: Sample([90.0, 94.0])},
+    )
     report.contract = ContractResult(
         rate={"ours": Sample([80.0, 90.0]), "st run": Sample([60.0, 70.0])},
         cases={"ours": Sample([800.0, 800.0]), "st run": Sample([900.0, 900.0])},
@@ -88,6 +93,8 @@ def test_goals_are_judged_on_the_median_of_per_round_ratios() -> None:
     assert verdicts["client `get_run`: within 1.15x of the floor"] is True
     assert verdicts["server, validated POST, 1 connections: at least 2x Prism's requests/s"] is False
     assert any("GitHub" in text and met is False for text, met in verdicts.items())
+    assert verdicts["import, GitHub's client: under 0.5 s"] is True  # median of 300 and 600 ms: 450
+    assert verdicts["import, GitHub's client: less peak memory than openapi-python-client's"] is True
 
 
 def test_render_has_every_section_and_the_notes_quote_the_run() -> None:
@@ -99,6 +106,8 @@ def test_render_has_every_section_and_the_notes_quote_the_run() -> None:
     assert "1.30x its time (goal 1.2x: missed)" in text
     assert "1.55x at 1 connections" in text
     assert "ours is 0.89x as fast as openapi-python-client" in text
+    assert "### Importing GitHub's client" in text
+    assert f"| `{GITHUB_OURS}` | 450.0 | 300.0 | 600.0 | 41.0 | 6.67x (5.00-8.33) | 2.24x (2.24-2.25) |" in text
     assert text.endswith("\n")
 
 
