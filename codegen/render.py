@@ -18,15 +18,10 @@ from codegen.ir import Api, Import, Operation
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent / "runtime"
 RUNTIME_FILES = ("_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_types.py")
-PUBLIC_RUNTIME: dict[str, str | tuple[str, ...]] = {
-    "_enums.py": "__all__",
-    "_exceptions.py": "classes",
-    "_response.py": ("APIResponse",),
-    "_types.py": ("NOT_GIVEN", "NotGiven", "Timeout"),
-}
-"""The runtime modules whose names the package's `__init__` re-exports: a module's whole `__all__`, the classes in
-it (the exception hierarchy, not `make_status_error`), or the names given (each must be in its `__all__`). The rest
-of the runtime (`SyncAPIClient`, `Endpoint`, `RequestOptions`, `_retry`) is the machinery behind the client and stays private."""
+PUBLIC_RUNTIME = ("_enums.py", "_exceptions.py", "_response.py", "_types.py")
+"""The runtime modules whose `__all__` the package's `__init__` re-exports, whole: a name in one of them is public,
+a name left out (`Endpoint`, `RequestOptions`, `make_status_error`) is the client's machinery, as are the modules
+not listed here (`_base_client`, `_retry`)."""
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -134,17 +129,8 @@ def _isort_order(name: str) -> tuple[int, str]:
 def exports(api: Api) -> list[Import]:
     """What the package's `__init__` imports, and so lists in `__all__`: the IR's and the public runtime's names."""
     found = {module: list(names) for module, names in api.exports.items()}
-    for file, chosen in PUBLIC_RUNTIME.items():
-        listed = module_all(file)
-        if chosen == "__all__":
-            names = list(listed)
-        elif chosen == "classes":
-            names = [name for name in listed if name[:1].isupper()]
-        elif set(chosen) <= set(listed):
-            names = list(chosen)
-        else:
-            raise LookupError(f"{file} does not list {sorted(set(chosen) - set(listed))} in __all__")
-        found["." + file.removesuffix(".py")] = names
+    for file in PUBLIC_RUNTIME:
+        found["." + file.removesuffix(".py")] = list(module_all(file))
     return [Import(module, name) for module, names in found.items() for name in names]
 
 

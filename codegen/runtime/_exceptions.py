@@ -39,7 +39,6 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
-    "make_status_error",
 ]
 
 

@@ -17,7 +17,7 @@ from ._enums import strict_enums
 from ._exceptions import APIResponseValidationError, make_status_error
 from ._retry import IDEMPOTENT_METHODS
 
-__all__ = ["APIResponse", "Endpoint"]
+__all__ = ["APIResponse"]
 
 T = TypeVar("T")
 

@@ -40,7 +40,6 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
-    "make_status_error",
 ]
 
 

@@ -9,7 +9,7 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 import httpx2
 
-__all__ = ["NOT_GIVEN", "NotGiven", "RequestOptions", "Timeout"]
+__all__ = ["NOT_GIVEN", "NotGiven", "Timeout"]
 
 _T = TypeVar("_T")
 
