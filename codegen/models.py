@@ -63,10 +63,31 @@ def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str], lis
     source = source.replace(
         "from pydantic.experimental.missing_sentinel import MISSING", "from pydantic import MISSING"
     )
-    source = mark_narrowed_fields(source)
+    source = mark_narrowed_fields(tolerant_datetimes(source))
     defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
     classes = {name: pascal(given.schema_names.get(name, name)) for name in view.schemas}
     return source, {name: cls for name, cls in classes.items() if cls in defined}, given.notes
+
+
+_AWARE_IMPORT = re.compile(r"^(from pydantic import .*?)\bAwareDatetime, ", re.MULTILINE)
+_AWARE = re.compile(r"\bAwareDatetime\b")
+
+
+def tolerant_datetimes(source: str) -> str:
+    """`source` with pydantic's `AwareDatetime` replaced by the runtime's `DateTime`, its tolerant twin.
+
+    `DateTime` takes a `date-time` without a UTC offset too, outside strict parsing: `runtime/_tolerance.py` holds
+    that policy. A spec's own schema called `DateTime` keeps its name: the runtime type is then imported as
+    `DateTime_`.
+    """
+    source, count = _AWARE_IMPORT.subn(r"\1", source, count=1)
+    if not count:
+        return source
+    name = "DateTime_" if re.search(r"^(?:class DateTime\b|DateTime\b.*=)", source, re.MULTILINE) else "DateTime"
+    alias = "" if name == "DateTime" else " as DateTime_"
+    future = "from __future__ import annotations\n"
+    source = source.replace(future, f"{future}\nfrom ._tolerance import DateTime{alias}\n", 1)
+    return _AWARE.sub(name, source)
 
 
 _SUBCLASS = re.compile(

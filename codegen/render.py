@@ -17,8 +17,10 @@ from codegen.ir import Api, Import, Operation
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent / "runtime"
-RUNTIME_FILES = ("_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_types.py")
-PUBLIC_RUNTIME = ("_enums.py", "_exceptions.py", "_response.py", "_types.py")
+RUNTIME_FILES = (
+    "_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_tolerance.py", "_types.py"
+)  # fmt: skip
+PUBLIC_RUNTIME = ("_enums.py", "_exceptions.py", "_response.py", "_tolerance.py", "_types.py")
 """The runtime modules whose `__all__` the package's `__init__` re-exports, whole: a name in one of them is public,
 a name left out (`Endpoint`, `RequestOptions`, `make_status_error`) is the client's machinery, as are the modules
 not listed here (`_base_client`, `_retry`)."""

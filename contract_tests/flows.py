@@ -1,7 +1,7 @@
 """The request flows the properties share: start, read and cancel a run, each reply checked on the way.
 
 Every reply goes through `checks.response_conforms`; run bodies also through `checks.nullable_keys_present` and a
-strict parse with the generated client's models (`skyvern_client.strict_enums()`), so any test that touches a run
+strict parse with the generated client's models (`skyvern_client.strict_parsing()`), so any test that touches a run
 also guards the status enum, the response schema and the nullable fields.
 """
 
@@ -18,7 +18,7 @@ from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.observations import report, soft, unverifiable
 from contract_tests.spec import Spec
-from skyvern_client import models, strict_enums
+from skyvern_client import models, strict_parsing
 
 __all__ = [
     "cancel",
@@ -52,7 +52,7 @@ def strict_parse(
         The model, or None when it did not parse.
     """
     try:
-        with strict_enums():
+        with strict_parsing():
             return models.WorkflowRunResponse.model_validate(body)
     except pydantic.ValidationError as error:
         for problem in error.errors():

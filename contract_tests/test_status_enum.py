@@ -24,7 +24,7 @@ def test_strict_parsing_rejects_unknown_status(spec: Spec) -> None:
     outside = "-".join(spec.enum("RunStatus")) + "-not-a-status"
     adapter = pydantic.TypeAdapter(models.RunStatus)
     assert adapter.validate_python(outside).is_unknown
-    with skyvern_client.strict_enums(), pytest.raises(pydantic.ValidationError):
+    with skyvern_client.strict_parsing(), pytest.raises(pydantic.ValidationError):
         adapter.validate_python(outside)
 
 

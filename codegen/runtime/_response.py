@@ -1,9 +1,10 @@
-"""An operation's `Endpoint`, and reading what comes back: the body parsed into the spec's type, status errors,
-and the raw `APIResponse`."""
+"""An operation's `Endpoint`, and reading what comes back: the body parsed into the spec's type (by the tolerant
+reader of `_tolerance`), status errors, and the raw `APIResponse`."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,13 +14,17 @@ import httpx2
 import pydantic
 import pydantic_core
 
-from ._enums import strict_enums
 from ._exceptions import APIResponseValidationError, make_status_error
 from ._retry import IDEMPOTENT_METHODS
+from ._tolerance import Deviation, deviations_from, strict_parsing
 
 __all__ = ["APIResponse"]
 
 T = TypeVar("T")
+
+_log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
+_REPORTED: set[tuple[str, str, tuple[int | str, ...], str]] = set()
+"""(method, path, location, kind) of the deviations already logged as a warning: later ones are logged at debug."""
 
 
 @dataclass(frozen=True)
@@ -84,15 +89,41 @@ def _decode(response: httpx2.Response) -> object:
         return response.text
 
 
-def _parse(endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> T:
+def _parse(endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> tuple[T, tuple[Deviation, ...]]:
+    """The body as `endpoint`'s type, and the deviations tolerated to get it (none when `strict`: they raise).
+
+    A body that matches the spec parses once, strictly. One that does not is parsed again by the tolerant reader;
+    the strict parse's errors say what it tolerated, with their locations.
+    """
+    parser = _parser(endpoint.types[0])
     try:
-        if strict:
-            with strict_enums():
-                return cast(T, _parser(endpoint.types[0])(response.content))
-        return cast(T, _parser(endpoint.types[0])(response.content))
+        with strict_parsing():
+            return cast(T, parser(response.content)), ()
     except pydantic.ValidationError as exc:
-        errors = cast(list[dict[str, Any]], exc.errors(include_url=False))
-        raise APIResponseValidationError(response=response, body=_decode(response), errors=errors) from None
+        if strict:
+            raise _validation_error(response, exc) from None
+        found = deviations_from(exc.errors(include_url=False))
+    try:
+        with strict_parsing(False):
+            value = cast(T, parser(response.content))
+    except pydantic.ValidationError as exc:
+        raise _validation_error(response, exc) from None
+    _report(endpoint, found)
+    return value, found
+
+
+def _validation_error(response: httpx2.Response, exc: pydantic.ValidationError) -> APIResponseValidationError:
+    errors = cast(list[dict[str, Any]], exc.errors(include_url=False))
+    return APIResponseValidationError(response=response, body=_decode(response), errors=errors)
+
+
+def _report(endpoint: Endpoint[Any], found: tuple[Deviation, ...]) -> None:
+    for deviation in found:
+        key = (endpoint.method, endpoint.path, deviation.location, deviation.kind)
+        first = key not in _REPORTED
+        _REPORTED.add(key)
+        _log.log(logging.WARNING if first else logging.DEBUG, "%s %s: response deviates from the spec, kept: %s",
+                 endpoint.method, endpoint.path, deviation)  # fmt: skip
 
 
 def raise_for_status(endpoint: Endpoint[Any], response: httpx2.Response) -> None:
@@ -120,6 +151,7 @@ class APIResponse(Generic[T]):
         self.http_response = response
         self._endpoint = endpoint
         self._strict = strict
+        self._parsed: tuple[T, tuple[Deviation, ...]] | None = None
 
     @property
     def status_code(self) -> int:
@@ -130,8 +162,20 @@ class APIResponse(Generic[T]):
         return self.http_response.headers
 
     def parse(self) -> T:
-        """The body as the spec's type for this response (raises as the plain method would)."""
-        return _parse(self._endpoint, self.http_response, self._strict)
+        """The body as the spec's type for this response (raises as the plain method would); parsed once."""
+        if self._parsed is None:
+            self._parsed = _parse(self._endpoint, self.http_response, self._strict)
+        return self._parsed[0]
+
+    @property
+    def deviations(self) -> tuple[Deviation, ...]:
+        """What the body had that the spec does not allow and the tolerant reader kept (see `_tolerance`).
+
+        Empty when the body matches the spec, and always with `strict=True` (a deviation raises there).
+        """
+        self.parse()
+        assert self._parsed is not None
+        return self._parsed[1]
 
     def __repr__(self) -> str:
         return f"<APIResponse [{self.status_code}] {self.http_response.request.method} {self.http_response.url}>"

@@ -11,35 +11,18 @@ fail, and the value must not be lost. Every string enum of the generated models 
     >>> Colour("teal") == "teal"
     True
 
-Type checkers still see only the known members. Inside `strict_enums()` (or with a client built with
-`strict=True`) an unknown value is a validation error instead.
+Type checkers still see only the known members. Inside `strict_parsing()` (or with a client built with
+`strict=True`) an unknown value is a validation error instead: see `_tolerance`, where the policy lives.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["OpenStrEnum", "strict_enums"]
+from ._tolerance import is_strict
 
-_STRICT: ContextVar[bool] = ContextVar("strict_enums", default=False)
-
-
-@contextlib.contextmanager
-def strict_enums(enabled: bool = True) -> Iterator[None]:
-    """Reject enum values the spec does not list while the block runs (the default outside it: accept them).
-
-    Args:
-        enabled: `False` re-opens enums inside an enclosing strict block.
-    """
-    token = _STRICT.set(enabled)
-    try:
-        yield
-    finally:
-        _STRICT.reset(token)
+__all__ = ["OpenStrEnum"]
 
 
 class OpenStrEnum(StrEnum):
@@ -47,7 +30,7 @@ class OpenStrEnum(StrEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        if not isinstance(value, str) or _STRICT.get():
+        if not isinstance(value, str) or is_strict():
             return None
         member = str.__new__(cls, value)
         member._name_ = value

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from ._enums import OpenStrEnum
+from ._tolerance import DateTime
 
 
 class RunStatus(OpenStrEnum):
@@ -196,7 +197,7 @@ class FileInfo(BaseModel):
     """
     Original name of the file.
     """
-    modified_at: AwareDatetime | None | MISSING = MISSING
+    modified_at: DateTime | None | MISSING = MISSING
     """
     When the file was last modified.
     """
@@ -225,11 +226,11 @@ class WorkflowRunResponse(BaseModel):
     Unique identifier for this run. Run ID starts with tsk_ for task runs and wr_ for workflow runs.
     """
     status: RunStatus
-    created_at: Annotated[AwareDatetime, Field(examples=["2025-01-01T00:00:00Z"])]
+    created_at: Annotated[DateTime, Field(examples=["2025-01-01T00:00:00Z"])]
     """
     Timestamp when this run was created
     """
-    modified_at: Annotated[AwareDatetime, Field(examples=["2025-01-01T00:05:00Z"])]
+    modified_at: Annotated[DateTime, Field(examples=["2025-01-01T00:05:00Z"])]
     """
     Timestamp when this run was last modified
     """
@@ -254,15 +255,15 @@ class WorkflowRunResponse(BaseModel):
     """
     Reason for failure if the run failed or terminated
     """
-    queued_at: AwareDatetime | None | MISSING = MISSING
+    queued_at: DateTime | None | MISSING = MISSING
     """
     Timestamp when this run was queued
     """
-    started_at: AwareDatetime | None | MISSING = MISSING
+    started_at: DateTime | None | MISSING = MISSING
     """
     Timestamp when this run started execution
     """
-    finished_at: AwareDatetime | None | MISSING = MISSING
+    finished_at: DateTime | None | MISSING = MISSING
     """
     Timestamp when this run finished
     """

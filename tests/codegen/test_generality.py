@@ -246,3 +246,24 @@ def test_a_subtype_narrowing_an_inherited_field_type_checks_and_validates(tmp_pa
         check=False,
     )
     assert checked.returncode == 0, checked.stdout
+
+
+def test_date_times_are_tolerant_even_beside_a_schema_called_date_time(tmp_path: Path) -> None:
+    spec = _spec(
+        {
+            "Event": {
+                "type": "object",
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "window": {"$ref": "#/components/schemas/DateTime"},
+                },
+            },
+            "DateTime": {"type": "object", "properties": {"start": {"type": "string", "format": "date-time"}}},
+        }
+    )
+    package = _generate(tmp_path, spec, "gen_datetimes")
+    event = package.models.Event.model_validate({"at": "2026-01-01T00:00:00", "window": {"start": "2026-01-01T00:00"}})
+    assert event.at.tzinfo is None
+    assert isinstance(event.window, package.models.DateTime)
+    with package.strict_parsing(), pytest.raises(pydantic.ValidationError, match="timezone"):
+        package.models.Event.model_validate({"at": "2026-01-01T00:00:00"})

@@ -23,7 +23,7 @@ from skyvern_client import (
     SkyvernClient,
     UnprocessableEntityError,
     models,
-    strict_enums,
+    strict_parsing,
 )
 
 KEY = "sk-test-very-secret"
@@ -93,7 +93,7 @@ def test_unknown_proxy_name_inside_the_union_is_kept_and_strict_rejects_it() -> 
     assert isinstance(proxy, models.ProxyLocation)
     assert proxy == "RESIDENTIAL_KR"
     assert proxy.is_unknown
-    with strict_enums(), pytest.raises(ValueError, match="proxy_location"):
+    with strict_parsing(), pytest.raises(ValueError, match="proxy_location"):
         models.WorkflowRunRequest.model_validate(body["run_request"])
 
 

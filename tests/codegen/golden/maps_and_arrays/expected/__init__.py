@@ -8,7 +8,7 @@ Example:
 
 from . import models
 from ._client import AsyncInventoryClient, InventoryClient
-from ._enums import OpenStrEnum, strict_enums
+from ._enums import OpenStrEnum
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -25,10 +25,12 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._response import APIResponse
+from ._tolerance import TOLERATED, Deviation, strict_parsing
 from ._types import NOT_GIVEN, NotGiven, Timeout
 
 __all__ = [
     "NOT_GIVEN",
+    "TOLERATED",
     "APIConnectionError",
     "APIError",
     "APIResponse",
@@ -39,6 +41,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "Deviation",
     "InternalServerError",
     "InventoryClient",
     "NotFoundError",
@@ -49,7 +52,7 @@ __all__ = [
     "Timeout",
     "UnprocessableEntityError",
     "models",
-    "strict_enums",
+    "strict_parsing",
 ]
 
 __spec_sha256__ = "b4bc52e6fc109052715a40aa72258624882c2643cf90ea3655f826687c07d913"

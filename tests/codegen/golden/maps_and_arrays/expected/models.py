@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict
+from pydantic import MISSING, BaseModel, ConfigDict
+
+from ._tolerance import DateTime
 
 
 class Item(BaseModel):
@@ -12,4 +14,4 @@ class Item(BaseModel):
     sku: str
     tags: list[str] | MISSING = MISSING
     attributes: dict[str, str] | MISSING = MISSING
-    seen_at: list[AwareDatetime] | MISSING = MISSING
+    seen_at: list[DateTime] | MISSING = MISSING

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict
+from pydantic import MISSING, BaseModel, ConfigDict
+
+from ._tolerance import DateTime
 
 
 class Note(BaseModel):
@@ -12,4 +14,4 @@ class Note(BaseModel):
     text: str
     title: str | None | MISSING = MISSING
     pinned: bool | MISSING = MISSING
-    edited_at: AwareDatetime | None | MISSING = MISSING
+    edited_at: DateTime | None | MISSING = MISSING
