@@ -138,7 +138,7 @@ corpus: $(STAMP) $(OPC_RUNTIME_STAMP) $(CORPUS_STAMP) ## ours vs openapi-python-
 
 # The real open-source Skyvern server (skyvern[local], ~1.3 GB) in its own venv: a contract target, not the bench's
 # bare SDK above. `make contract-skyvern` runs it with the suite inside a private network namespace (root: unshare -n).
-.PHONY: contract-skyvern contract-skyvern-baseline
+.PHONY: contract-skyvern contract-skyvern-baseline client-skyvern
 SKYVERN_SERVER_VERSION := 1.0.56
 SKYVERN_UVICORN_VERSION := 0.44.0
 SKYVERN_SERVER := build/skyvern-server
@@ -151,8 +151,21 @@ $(SKYVERN_SERVER_STAMP):
 		"skyvern[local]==$(SKYVERN_SERVER_VERSION)" "uvicorn[standard]==$(SKYVERN_UVICORN_VERSION)"
 	touch $@
 
-contract-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the suite + plain st vs the real Skyvern server (root, offline); writes docs/real-target.md
-	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(if $(CONTRACT_BASELINE),--baseline $(CONTRACT_BASELINE))
+# The vendored client as a user runs it: a venv holding only its two dependencies, pinned as in pyproject.toml.
+CLIENT_VENV := build/vendored-client/venv
+CLIENT_PINS := $(shell grep -oE '"(httpx2|pydantic)==[^"]+"' pyproject.toml | tr -d '"')
+
+$(CLIENT_VENV)/.installed: pyproject.toml
+	rm -rf $(CLIENT_VENV) && $(PYTHON) -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/pip install --quiet --disable-pip-version-check $(CLIENT_PINS)
+	touch $@
+
+contract-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the suite + plain st vs the real Skyvern server (root, offline), then client-skyvern; writes docs/real-target.md
+	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(if $(CONTRACT_BASELINE),--baseline $(CONTRACT_BASELINE)); \
+		suite=$$?; $(PY) -m contract_tests.vendored || exit $$?; exit $$suite
+
+client-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the vendored client (httpx2 + pydantic only) vs the real and the reference server (root, offline); writes docs/vendored-client.md
+	$(PY) -m contract_tests.vendored
 
 contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyvern, recording its root causes as the known ones
 	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern --write-baseline $(SKYVERN_BASELINE)
