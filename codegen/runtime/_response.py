@@ -16,7 +16,7 @@ import pydantic_core
 
 from ._exceptions import APIResponseValidationError, make_status_error
 from ._retry import IDEMPOTENT_METHODS
-from ._tolerance import Deviation, deviations_from, strict_parsing
+from ._tolerance import Deviation, deviations_from, parse_with
 
 __all__ = ["APIResponse"]
 
@@ -97,15 +97,13 @@ def _parse(endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> tu
     """
     parser = _parser(endpoint.types[0])
     try:
-        with strict_parsing():
-            return cast(T, parser(response.content)), ()
+        return cast(T, parse_with(parser, response.content, strict=True)), ()
     except pydantic.ValidationError as exc:
         if strict:
             raise _validation_error(response, exc) from None
         found = deviations_from(exc.errors(include_url=False))
     try:
-        with strict_parsing(False):
-            value = cast(T, parser(response.content))
+        value = cast(T, parse_with(parser, response.content, strict=False))
     except pydantic.ValidationError as exc:
         raise _validation_error(response, exc) from None
     _report(endpoint, found)

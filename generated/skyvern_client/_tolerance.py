@@ -30,11 +30,11 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
@@ -46,6 +46,8 @@ TOLERATED: dict[str, str] = {
     "timezone_aware": "a date-time without a UTC offset",
 }
 """The pydantic error types of the deviations the default (not strict) client accepts, and what each means."""
+
+T = TypeVar("T")
 
 _STRICT: ContextVar[bool] = ContextVar("strict_parsing", default=False)
 
@@ -64,6 +66,16 @@ def strict_parsing(enabled: bool = True) -> Iterator[None]:
     token = _STRICT.set(enabled)
     try:
         yield
+    finally:
+        _STRICT.reset(token)
+
+
+def parse_with(parse: Callable[[bytes], T], content: bytes, *, strict: bool) -> T:
+    """`parse(content)` with strict parsing on or off: what `strict_parsing()` does, without a context manager's
+    cost (a few microseconds, on every response)."""
+    token = _STRICT.set(strict)
+    try:
+        return parse(content)
     finally:
         _STRICT.reset(token)
 
