@@ -28,7 +28,7 @@ from typing import Any, cast
 
 from codegen.errors import Diagnostic, error, warning
 from codegen.ir.nodes import Import, KeyKind, SignatureScheme, Webhook
-from codegen.ir.typemap import TypeMapper
+from codegen.ir.typemap import ANY, TypeMapper
 from codegen.naming import doc_text, first_line, snake, unique
 from codegen.pointer import deref, join, pointer
 from codegen.validate import METHODS, check_operation
@@ -154,9 +154,10 @@ def _webhook(mapper: TypeMapper, op: OperationView, several: bool, notes: list[D
     media = op.request_body.json if op.request_body is not None else None
     assert media is not None, "validate_webhooks requires a JSON payload"
     payload = mapper.hint(media.schema, for_input=False)
-    if payload.parts[0].model is None:
+    inline = not (isinstance(media.schema, dict) and "$ref" in media.schema)
+    if inline and ANY.imports <= payload.imports:
         where = join(op.where, "requestBody", "content", media.name, "schema")
-        notes.append(warning(where, f"the payload schema names no component schema, so it has no model: parsed as {payload.hint} (move it to components/schemas for a typed model)"))  # fmt: skip
+        notes.append(warning(where, f"an inline payload schema has no model (models are made of components/schemas): parsed as {payload.hint}, its fields untyped; move it to components/schemas for a model"))  # fmt: skip
     return Webhook(
         name=name,
         key=op.path,

@@ -201,6 +201,11 @@ class Api:
     webhook_imports: tuple[Import, ...] = ()
 
     @property
+    def signed_webhooks(self) -> tuple[Webhook, ...]:
+        """The webhooks with a signature to verify (their functions are `verify_*`)."""
+        return tuple(webhook for webhook in self.webhooks if webhook.signature is not None)
+
+    @property
     def async_client_name(self) -> str:
         return "Async" + self.client_name
 
