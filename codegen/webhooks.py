@@ -83,9 +83,9 @@ def _check_webhook(spec: Mapping[str, Any], operation: dict[str, Any], where: st
     found: list[Diagnostic] = []
     body = deref(spec, operation.get("requestBody"))
     content = body.get("content") if isinstance(body, dict) else None
-    if not isinstance(content, dict):
+    if body is None:
         found.append(error(join(where, "requestBody"), "a webhook needs a request body: its payload"))
-    else:
+    elif isinstance(content, dict):  # without one, `check_operation` has said so
         json_media = [name for name in content if name == "application/json" or str(name).endswith("+json")]
         media = content.get(json_media[0]) if json_media else None
         if not json_media:

@@ -81,6 +81,7 @@ def errors(spec: dict[str, Any]) -> list[tuple[str, str]]:
             f"{HOOK}/requestBody/content/application~1json",
             "needs a schema",
         ),
+        (SIGNATURE, {"requestBody": {"description": "no content"}}, f"{HOOK}/requestBody", "needs a content mapping"),
         (SIGNATURE, {"parameters": [{"in": "header"}]}, f"{HOOK}/parameters/0", "needs a name"),
         (SIGNATURE, {"operationId": 7}, f"{HOOK}/operationId", "must be a string"),
     ],
@@ -244,3 +245,13 @@ def test_the_generated_webhooks_module_is_mypy_strict_clean(payments: Any) -> No
         check=False,
     )
     assert checked.returncode == 0, checked.stdout
+
+
+def test_a_webhook_given_by_ref_is_resolved_like_a_path_item() -> None:
+    spec = spec_with_webhook()
+    spec["components"]["pathItems"] = {"Shipped": spec["webhooks"]["order.shipped"]}
+    spec["webhooks"]["order.shipped"] = {"$ref": "#/components/pathItems/Shipped"}
+    api, _ = build_api(spec)
+    assert [(hook.name, hook.payload.hint) for hook in api.webhooks] == [
+        ("verify_order_shipped_webhook", "models.Order")
+    ]
