@@ -56,7 +56,7 @@ def split(spec_path: Path) -> dict[str, float]:
     lap("dmcg models (parse + render)")
     api, _ = build(view, package="bench_client", client_name="BenchClient", env_prefix="BENCH", model_names=names)
     lap("IR")
-    files = {"models.py": models, **render_client(api, head), **runtime_files(head)}
+    files = {"models.py": models, **render_client(api, head), **runtime_files(api, head)}
     lap("client templates")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "bench_client"

@@ -60,7 +60,7 @@ def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
         model_names=model_names,
         lazy_models="models.py" not in model_files,
     )
-    files = {**model_files, **render_client(api, head), **runtime_files(head)}
+    files = {**model_files, **render_client(api, head), **runtime_files(api, head)}
     return files, found + model_notes + notes
 
 

@@ -1,4 +1,5 @@
-"""Step 6: the client and `__init__` from jinja2 templates over the IR, and the static runtime files."""
+"""Step 6: the client, `__init__` (and `webhooks`, when the spec has any) from jinja2 templates over the IR, and the
+static runtime files."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import ast
 import itertools
 import os
 import tempfile
+import textwrap
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -14,16 +16,26 @@ import jinja2
 
 from codegen.fmt import LINE_LENGTH
 from codegen.ir import Api, Import, Operation
+from codegen.ir.nodes import Webhook
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent / "runtime"
 RUNTIME_FILES = (
-    "_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_tolerance.py", "_types.py"
+    "_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_tolerance.py", "_types.py",
+    "_webhooks.py",
 )  # fmt: skip
-PUBLIC_RUNTIME = ("_enums.py", "_exceptions.py", "_response.py", "_tolerance.py", "_types.py")
+PUBLIC_RUNTIME = ("_enums.py", "_exceptions.py", "_response.py", "_tolerance.py", "_types.py", "_webhooks.py")
 """The runtime modules whose `__all__` the package's `__init__` re-exports, whole: a name in one of them is public,
-a name left out (`Endpoint`, `RequestOptions`, `make_status_error`) is the client's machinery, as are the modules
-not listed here (`_base_client`, `_retry`)."""
+a name left out (`Endpoint`, `RequestOptions`, `make_status_error`, `verify_signature`) is the client's machinery, as
+are the modules not listed here (`_base_client`, `_retry`). `_webhooks`'s names are public only in a package whose
+spec has webhooks (see `WEBHOOK_RUNTIME`)."""
+WEBHOOK_RUNTIME = "_webhooks.py"
+"""Copied and exported only beside a generated `webhooks.py`, so that a spec without webhooks makes the package it
+made before."""
+_KEY_TEXT = {
+    "api-key": "the API key the client sends: deliveries are signed with it.",
+    "secret": "the webhook signing secret configured for this API.",
+}
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -109,8 +121,57 @@ def docstring(op: Operation, raw: bool, brief: bool = False) -> str:
     return '"""' + "\n".join(lines) + '\n"""'
 
 
+def webhook_docstring(hook: Webhook) -> str:
+    """The docstring of a webhook's function: what it checks, its arguments, what it raises."""
+    lines = [hook.summary or f"The `{hook.key}` webhook."]
+    if hook.description and hook.description != hook.summary:
+        lines += ["", hook.description]
+    scheme = hook.signature
+    if scheme is None:
+        lines += ["", "The spec declares no signature for it: nothing is verified.", "", "Args:"]
+        lines += ["    body: the raw request body."]
+    else:
+        timestamp = f", then that the `{scheme.timestamp_header}` header is within `tolerance`" if scheme.timestamp_header else ""  # fmt: skip
+        checks = (
+            f"Checks the `{scheme.header}` header (HMAC-{scheme.digest.upper()} of the exact body, {scheme.encoding})"
+            f" in constant time{timestamp}; only then parses the body."
+        )
+        lines += [
+            "",
+            *textwrap.wrap(checks, width=int(LINE_LENGTH) - 4),
+            "",
+            "Args:",
+            "    body: the raw request body, exactly as received (the signed bytes; a `str` is refused).",
+            "    headers: the request headers, any mapping (names are matched case-insensitively).",
+            f"    key: {_KEY_TEXT[scheme.key]}",
+        ]
+        if scheme.timestamp_header:
+            lines += [f"    tolerance: seconds the `{scheme.timestamp_header}` time may be from now; `None` skips the check."]  # fmt: skip
+    lines += [
+        "    strict: parse strictly, as a client built with `strict=True` does (values the spec does not allow fail).",
+        "",
+        "Returns:",
+        f"    The payload, as `{hook.payload.hint}`.",
+        "",
+        "Raises:",
+    ]
+    if scheme is not None:
+        lines += ["    MissingSignatureError: no signature header.", "    InvalidSignatureError: a garbled signature, or not the body's under `key`."]  # fmt: skip
+        if scheme.timestamp_header:
+            lines += [
+                "    InvalidTimestampError: a missing, garbled or stale timestamp (unless `tolerance` is `None`)."
+            ]
+    lines += ["    WebhookPayloadError: the body is not JSON of the payload's schema."]
+    return '"""' + "\n".join(lines) + '\n"""'
+
+
 _ENV.filters.update(
-    error_map=error_map, call_arguments=call_arguments, docstring=docstring, import_block=import_block, pyrepr=repr
+    error_map=error_map,
+    call_arguments=call_arguments,
+    docstring=docstring,
+    import_block=import_block,
+    pyrepr=repr,
+    webhook_docstring=webhook_docstring,
 )
 
 
@@ -132,15 +193,18 @@ def exports(api: Api) -> list[Import]:
     """What the package's `__init__` imports, and so lists in `__all__`: the IR's and the public runtime's names."""
     found = {module: list(names) for module, names in api.exports.items()}
     for file in PUBLIC_RUNTIME:
-        found["." + file.removesuffix(".py")] = list(module_all(file))
+        if file != WEBHOOK_RUNTIME or api.webhooks:
+            found["." + file.removesuffix(".py")] = list(module_all(file))
     return [Import(module, name) for module, names in found.items() for name in names]
 
 
 def render_client(api: Api, head: str) -> dict[str, str]:
-    """`_client.py` and `__init__.py` of the package."""
+    """`_client.py` and `__init__.py` of the package, and `webhooks.py` when the spec has webhooks."""
     imports = exports(api)
     names = sorted((imported.name for imported in imports), key=_isort_order)
+    hooks = {"webhooks.py": _ENV.get_template("webhooks.py.jinja").render(api=api, header=head)} if api.webhooks else {}
     return {
+        **hooks,
         "_client.py": _ENV.get_template("_client.py.jinja").render(api=api, header=head),
         "__init__.py": _ENV.get_template("__init__.py.jinja").render(
             api=api, header=head, imports=imports, names=names
@@ -154,8 +218,10 @@ def render_models_init(head: str, modules: dict[str, list[str]]) -> str:
     return _ENV.get_template("models_init.py.jinja").render(header=head, modules=modules, names=names)
 
 
-def runtime_files(head: str) -> dict[str, str]:
-    """The static runtime, each file behind the generated-file header."""
-    files = {name: head + "\n" + (RUNTIME / name).read_text(encoding="utf-8") for name in RUNTIME_FILES}
+def runtime_files(api: Api, head: str) -> dict[str, str]:
+    """The static runtime the package needs (`_webhooks.py` only beside webhooks), each behind the generated-file
+    header."""
+    needed = [name for name in RUNTIME_FILES if name != WEBHOOK_RUNTIME or api.webhooks]
+    files = {name: head + "\n" + (RUNTIME / name).read_text(encoding="utf-8") for name in needed}
     files["py.typed"] = ""
     return files

@@ -58,14 +58,25 @@ def validate(spec: dict[str, Any]) -> list[Diagnostic]:
         shared = item.get("parameters", [])
         for method in METHODS:
             if method in item:
-                found.extend(_check_operation(spec, str(path), method, item[method], shared, operation_ids))
+                found.extend(check_operation(spec, "paths", str(path), method, item[method], shared, operation_ids))
+    from codegen import webhooks  # webhooks reuses check_operation: imported here, not at the top, to avoid a cycle
+
+    found.extend(webhooks.validate_webhooks(spec))
     return found
 
 
-def _check_operation(
-    spec: dict[str, Any], path: str, method: str, operation: Any, shared: Any, operation_ids: dict[str, str]
+def check_operation(
+    spec: dict[str, Any],
+    section: str,
+    path: str,
+    method: str,
+    operation: Any,
+    shared: Any,
+    operation_ids: dict[str, str],
 ) -> list[Diagnostic]:
-    where = pointer("paths", path, method)
+    """The problems of one operation of `paths` (or, with `section="webhooks"`, of a webhook: the key in place of
+    the path; its name needs no operationId and, as OpenAPI 3.1 allows, it may leave out `responses`)."""
+    where = pointer(section, path, method)
     if not isinstance(operation, dict):
         return [error(where, f"expected an operation mapping, got {type(operation).__name__}")]
     found: list[Diagnostic] = []
@@ -78,10 +89,10 @@ def _check_operation(
                 error(f"{where}/operationId", f"duplicate operationId {operation_id!r} (also at {operation_ids[operation_id]})")
             )  # fmt: skip
         operation_ids.setdefault(operation_id, where)
-    else:
+    elif section == "paths":
         found.append(warning(where, "no operationId: the method name is derived from the method and path"))
     declared_path_params: set[str] = set()
-    found.extend(_check_parameters(spec, shared, pointer("paths", path, "parameters"), declared_path_params))
+    found.extend(_check_parameters(spec, shared, pointer(section, path, "parameters"), declared_path_params))
     found.extend(_check_parameters(spec, operation.get("parameters", []), f"{where}/parameters", declared_path_params))
     for name in _TEMPLATE_PARAM.findall(path):
         if name not in declared_path_params:
@@ -90,6 +101,8 @@ def _check_operation(
     if body is not None and (not isinstance(body, dict) or not isinstance(body.get("content"), dict)):
         found.append(error(f"{where}/requestBody", "requestBody needs a content mapping"))
     responses = operation.get("responses")
+    if section == "webhooks" and responses is None:
+        return found
     if not isinstance(responses, dict) or not responses:
         found.append(error(f"{where}/responses", "an operation needs a non-empty responses mapping"))
         return found

@@ -1,7 +1,8 @@
 """Step 3: the validated spec resolved once into a read-only view that the later steps read.
 
 Path items, parameters, request bodies, responses, media schemas and security schemes are dereferenced here, and
-parameters shared by a path item are merged into each operation's. What is left of `$ref`s is inside schemas,
+parameters shared by a path item are merged into each operation's. The webhooks of an OpenAPI 3.1 spec (requests the
+API sends, described like operations) are resolved the same way; a 3.0 spec has none. What is left of `$ref`s is inside schemas,
 where it carries meaning (a `$ref` to a component names its model): `SpecView.target` looks those up in the table
 `load` built while it checked them, so no step after this one walks a pointer.
 """
@@ -55,16 +56,17 @@ class Content:
 
 @dataclass(frozen=True, slots=True)
 class OperationView:
-    """One operation, everything around it dereferenced.
+    """One operation (or webhook), everything around it dereferenced.
 
     Attributes:
-        path: the path template (`/v1/runs/{run_id}`).
+        path: the path template (`/v1/runs/{run_id}`); for a webhook, its key in `webhooks` (`invoice.paid`).
         method: lower case, as in the spec.
         operation: the operation object (read it, do not change it).
         parameters: the path item's and the operation's parameters, dereferenced and merged by (name, location):
             the operation's one wins, in the place of the first.
         request_body: `None` when the operation takes none.
         responses: status code (as a string: `200`, `4XX`, `default`) -> the response.
+        section: `paths`, or `webhooks` for a webhook.
     """
 
     path: str
@@ -73,11 +75,12 @@ class OperationView:
     parameters: tuple[Mapping[str, Any], ...]
     request_body: Content | None
     responses: Mapping[str, Content]
+    section: str = "paths"
 
     @property
     def where(self) -> str:
         """The operation's JSON pointer, for diagnostics."""
-        return pointer("paths", self.path, self.method)
+        return pointer(self.section, self.path, self.method)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class SpecView:
         security: the spec's top-level security requirements.
         security_schemes: `components.securitySchemes`, each dereferenced.
         servers: the server objects.
+        webhooks: the operations of `webhooks` (OpenAPI 3.1 only: empty for a 3.0 spec), in spec order.
     """
 
     name: str
@@ -104,6 +108,7 @@ class SpecView:
     security: tuple[Mapping[str, Any], ...]
     security_schemes: Mapping[str, Mapping[str, Any]]
     servers: tuple[Mapping[str, Any], ...]
+    webhooks: tuple[OperationView, ...] = ()
 
     def target(self, ref: str) -> Any:
         """The node a schema's `$ref` points at (one hop); KeyError for a `$ref` that `load` did not see."""
@@ -128,16 +133,22 @@ def resolve_view(spec: Spec) -> SpecView:
         security=tuple(data.get("security") or ()),
         security_schemes=MappingProxyType({str(name): _follow(spec, scheme) for name, scheme in schemes.items()}),
         servers=tuple(data.get("servers") or ()),
+        webhooks=tuple(_operations(spec, "webhooks")) if has_webhooks(data) else (),
     )
+
+
+def has_webhooks(data: Mapping[str, Any]) -> bool:
+    """Whether `data` is an OpenAPI 3.1 spec with a `webhooks` mapping (3.0 has no such field: it is ignored)."""
+    return str(data.get("openapi", "")).startswith("3.1") and isinstance(data.get("webhooks"), dict)
 
 
 def _follow(spec: Spec, node: Any) -> Any:
     return deref(spec.data, node, spec.refs)
 
 
-def _operations(spec: Spec) -> list[OperationView]:
+def _operations(spec: Spec, section: str = "paths") -> list[OperationView]:
     found = []
-    for path, raw_item in spec.data["paths"].items():
+    for path, raw_item in spec.data[section].items():
         item = _follow(spec, raw_item)
         for method in METHODS:
             operation = item.get(method)
@@ -160,6 +171,7 @@ def _operations(spec: Spec) -> list[OperationView]:
                     parameters=tuple(merged.values()),
                     request_body=_content(spec, body) if isinstance(body, dict) else None,
                     responses=MappingProxyType(responses),
+                    section=section,
                 )
             )
     return found

@@ -1,10 +1,12 @@
-"""The `Api` of a resolved spec: one `Operation` per operation, with names, signatures and types decided."""
+"""The `Api` of a resolved spec: one `Operation` per operation, with names, signatures and types decided (and one
+`Webhook` per webhook, by `codegen.webhooks`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
+from codegen import webhooks
 from codegen.errors import Diagnostic, warning
 from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef
 from codegen.ir.typemap import ANY, NONE, TypeMapper
@@ -51,6 +53,7 @@ def build(
     operations = [_operation(mapper, op, notes, used_names) for op in view.operations]
     auth_header, auth_prefix = _auth(view, notes)
     uses = {imported for op in operations for hint in op.types for imported in hint.imports}
+    hooks, hook_imports = webhooks.build_webhooks(view, mapper, notes)
     api = Api(
         title=view.title,
         version=view.version,
@@ -65,6 +68,8 @@ def build(
         spec_sha256=view.sha256,
         imports=tuple(sorted({*CLIENT_IMPORTS, *uses})),
         lazy_models=lazy_models,
+        webhooks=hooks,
+        webhook_imports=hook_imports,
     )
     return api, notes
 

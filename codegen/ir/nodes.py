@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 BodyKind = Literal["none", "fields", "whole"]
+KeyKind = Literal["api-key", "secret"]
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -124,6 +125,54 @@ class Operation:
 
 
 @dataclass(frozen=True, slots=True)
+class SignatureScheme:
+    """How a webhook delivery is signed: a webhook's `x-signature` (see `codegen.webhooks`), checked.
+
+    Attributes:
+        digest: the HMAC's hash, as `hashlib` names it (`sha256`, `sha512`).
+        encoding: how the digest is written in the header: `hex` or `base64`.
+        header: the header that carries the signature.
+        prefix: text before the digest in that header (`sha256=`), empty for none.
+        key: what the HMAC is keyed with: `api-key` (the API key the client sends) or `secret` (a signing secret
+            the user configures).
+        timestamp_header: the header that holds the unix time of sending, if the webhook has one.
+    """
+
+    digest: str
+    encoding: str
+    header: str
+    prefix: str = ""
+    key: KeyKind = "api-key"
+    timestamp_header: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """One generated function of `webhooks.py`: verify a delivery (when it is signed), then parse its payload.
+
+    Attributes:
+        name: the function's name (`verify_invoice_paid_webhook`, or `parse_...` for an unsigned webhook).
+        key: the webhook's key in the spec's `webhooks` (`invoice.paid`).
+        method: the HTTP method of the delivery, upper case.
+        payload: the type the JSON body parses into.
+        signature: how deliveries are signed; `None` for a webhook without `x-signature` (nothing is verified).
+    """
+
+    name: str
+    key: str
+    method: str
+    summary: str
+    description: str
+    payload: TypeRef
+    signature: SignatureScheme | None
+
+    @property
+    def scheme_name(self) -> str:
+        """The module-level constant holding the runtime's scheme: `_INVOICE_PAID_WEBHOOK_SIGNATURE`."""
+        return "_" + self.name.removeprefix("verify_").upper() + "_SIGNATURE"
+
+
+@dataclass(frozen=True, slots=True)
 class Api:
     """Everything the templates need about one spec.
 
@@ -131,6 +180,8 @@ class Api:
         imports: what `_client.py` imports, sorted: its own code's needs and those of every type it spells.
         lazy_models: the models are a package loaded on first access (a large spec): the endpoints name their
             types in a `lambda`, so that importing the client imports no model.
+        webhooks: the functions of `webhooks.py`, generated only when there is one.
+        webhook_imports: what `webhooks.py` imports, sorted.
     """
 
     title: str
@@ -146,6 +197,13 @@ class Api:
     spec_sha256: str
     imports: tuple[Import, ...] = ()
     lazy_models: bool = False
+    webhooks: tuple[Webhook, ...] = ()
+    webhook_imports: tuple[Import, ...] = ()
+
+    @property
+    def signed_webhooks(self) -> tuple[Webhook, ...]:
+        """The webhooks with a signature to verify (their functions are `verify_*`)."""
+        return tuple(webhook for webhook in self.webhooks if webhook.signature is not None)
 
     @property
     def async_client_name(self) -> str:
@@ -154,4 +212,7 @@ class Api:
     @property
     def exports(self) -> dict[str, tuple[str, ...]]:
         """What the package's `__init__` re-exports from the generated modules: module -> names."""
-        return {".": ("models",), "._client": (self.async_client_name, self.client_name)}
+        found = {".": ("models",), "._client": (self.async_client_name, self.client_name)}
+        if self.webhooks:
+            found[".webhooks"] = tuple(sorted(webhook.name for webhook in self.webhooks))
+        return found

@@ -14,6 +14,9 @@
         ├── RateLimitError                429
         └── InternalServerError           5xx
 
+A package whose spec has webhooks adds `WebhookVerificationError` (and its subclasses) and `WebhookPayloadError`,
+both derived from `APIError`: see `_webhooks`.
+
 `APIStatusError.body` is the response body parsed into the error model the spec declares for that status (for
 example a validation-error model on 422), else the decoded JSON, else the text. No error's message or repr contains
 request headers, so an API key never leaks through one.

@@ -16,7 +16,7 @@ import pydantic_core
 
 from ._exceptions import APIResponseValidationError, make_status_error
 from ._retry import IDEMPOTENT_METHODS
-from ._tolerance import Deviation, deviations_from, parse_with
+from ._tolerance import Deviation, parse_tolerantly
 
 __all__ = ["APIResponse"]
 
@@ -62,7 +62,7 @@ class Endpoint(Generic[T]):
 _PARSERS: dict[Any, Callable[[bytes], Any]] = {}
 
 
-def _parser(type_: Any) -> Callable[[bytes], Any]:
+def parser_for(type_: Any) -> Callable[[bytes], Any]:
     """A fast JSON parser for `type_`, built once per type."""
     parser = _PARSERS.get(type_)
     if parser is None:
@@ -90,24 +90,13 @@ def _decode(response: httpx2.Response) -> object:
 
 
 def _parse(endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> tuple[T, tuple[Deviation, ...]]:
-    """The body as `endpoint`'s type, and the deviations tolerated to get it (none when `strict`: they raise).
-
-    A body that matches the spec parses once, strictly. One that does not is parsed again by the tolerant reader;
-    the strict parse's errors say what it tolerated, with their locations.
-    """
-    parser = _parser(endpoint.types[0])
+    """The body as `endpoint`'s type, and the deviations tolerated to get it (`_tolerance`'s policy)."""
     try:
-        return cast(T, parse_with(parser, response.content, strict=True)), ()
-    except pydantic.ValidationError as exc:
-        if strict:
-            raise _validation_error(response, exc) from None
-        found = deviations_from(exc.errors(include_url=False))
-    try:
-        value = cast(T, parse_with(parser, response.content, strict=False))
+        value, found = parse_tolerantly(parser_for(endpoint.types[0]), response.content, strict=strict)
     except pydantic.ValidationError as exc:
         raise _validation_error(response, exc) from None
     _report(endpoint, found)
-    return value, found
+    return cast(T, value), found
 
 
 def _validation_error(response: httpx2.Response, exc: pydantic.ValidationError) -> APIResponseValidationError:
@@ -132,7 +121,7 @@ def raise_for_status(endpoint: Endpoint[Any], response: httpx2.Response) -> None
     body = _decode(response)
     if error_type is not None and body is not None:
         with contextlib.suppress(pydantic.ValidationError):
-            body = _parser(error_type)(response.content)
+            body = parser_for(error_type)(response.content)
     raise make_status_error(response, body)
 
 

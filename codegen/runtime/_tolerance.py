@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
 __all__ = ["TOLERATED", "Deviation", "strict_parsing"]
@@ -77,6 +77,24 @@ def parse_with(parse: Callable[[bytes], T], content: bytes, *, strict: bool) -> 
         return parse(content)
     finally:
         _STRICT.reset(token)
+
+
+def parse_tolerantly(parse: Callable[[bytes], T], content: bytes, *, strict: bool) -> tuple[T, tuple[Deviation, ...]]:
+    """`parse(content)` by this policy, and the deviations it tolerated (none when `strict`: they raise).
+
+    A body that matches the spec parses once, strictly. One that does not is parsed again, tolerantly; the strict
+    parse's errors say what was tolerated, with their locations.
+
+    Raises:
+        pydantic.ValidationError: `content` does not parse even tolerantly (or, with `strict`, strictly).
+    """
+    try:
+        return parse_with(parse, content, strict=True), ()
+    except ValidationError as exc:
+        if strict:
+            raise
+        found = deviations_from(exc.errors(include_url=False))
+    return parse_with(parse, content, strict=False), found
 
 
 def is_strict() -> bool:

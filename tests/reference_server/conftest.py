@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from reference_server.process import RunningServer, start_server
-from tests.reference_server.support import CLOCK_ARGS, WORKFLOWS
+from tests.reference_server.support import CLOCK_ARGS, WORKFLOWS, Receiver, serve_receiver
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +35,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, workflows_file: Path) -> It
 def client(server: RunningServer) -> Iterator[httpx2.Client]:
     with httpx2.Client(base_url=server.url, headers={"x-api-key": server.api_key}, timeout=10) as http:
         yield http
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on a free loopback port, recording each delivery's exact bytes and headers."""
+    with serve_receiver() as running:
+        yield running

@@ -1,8 +1,14 @@
-"""Shared test data and helpers: the workflows the test servers know, spec conformance, polling."""
+"""Shared test data and helpers: the workflows the test servers know, spec conformance, polling, a webhook
+receiver."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -85,3 +91,62 @@ def wait_terminal(client: httpx2.Client, run_id: str, timeout: float = 5.0) -> d
         if body["status"] in TERMINAL or time.monotonic() > deadline:
             return body
         time.sleep(0.02)
+
+
+@dataclass
+class Delivery:
+    """One webhook delivery as received: its path, headers (names lower-cased) and exact body bytes."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A local webhook receiver; answers 500 to the first `failures` deliveries of each path."""
+
+    url: str
+    deliveries: list[Delivery] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_for(self, path: str, count: int, timeout: float = 5.0) -> list[Delivery]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                found = [delivery for delivery in self.deliveries if delivery.path == path]
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        return found
+
+
+@contextlib.contextmanager
+def serve_receiver() -> Iterator[Receiver]:
+    """A `Receiver` listening on a free port of 127.0.0.1 until the block ends."""
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            with state.lock:
+                state.deliveries.append(Delivery(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                remaining = state.failures.get(self.path, 0)
+                state.failures[self.path] = remaining - 1
+            self.send_response(500 if remaining > 0 else 204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()

@@ -6,11 +6,7 @@ import hashlib
 import hmac
 import json
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx2
@@ -18,63 +14,7 @@ import pytest
 
 from reference_server.process import RunningServer
 from reference_server.webhooks import DEFAULT_ALLOWED_HOSTS, encode_body, host_allowed, sign
-from tests.reference_server.support import DEMO, FAILS, SLOW, conforms
-
-
-@dataclass
-class Delivery:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """A local webhook receiver; answers 500 to the first `failures` deliveries of each path."""
-
-    url: str
-    deliveries: list[Delivery] = field(default_factory=list)
-    failures: dict[str, int] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait_for(self, path: str, count: int, timeout: float = 5.0) -> list[Delivery]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                found = [delivery for delivery in self.deliveries if delivery.path == path]
-            if len(found) >= count:
-                return found
-            time.sleep(0.02)
-        return found
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
-            with state.lock:
-                state.deliveries.append(Delivery(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                remaining = state.failures.get(self.path, 0)
-                state.failures[self.path] = remaining - 1
-            self.send_response(500 if remaining > 0 else 204)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+from tests.reference_server.support import DEMO, FAILS, SLOW, Receiver, conforms
 
 
 def test_signature_is_hex_hmac_sha256_of_the_exact_bytes() -> None:
