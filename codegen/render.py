@@ -6,6 +6,7 @@ import ast
 import itertools
 import os
 import tempfile
+import textwrap
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -13,15 +14,20 @@ from pathlib import Path
 import jinja2
 
 from codegen.fmt import LINE_LENGTH
-from codegen.ir import Api, Import, Operation
+from codegen.ir import Api, Import, Operation, Waiter
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent / "runtime"
-RUNTIME_FILES = ("_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_types.py")
+RUNTIME_FILES = (
+    "_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_types.py", "_wait.py"
+)  # fmt: skip
 PUBLIC_RUNTIME = ("_enums.py", "_exceptions.py", "_response.py", "_types.py")
 """The runtime modules whose `__all__` the package's `__init__` re-exports, whole: a name in one of them is public,
 a name left out (`Endpoint`, `RequestOptions`, `make_status_error`) is the client's machinery, as are the modules
 not listed here (`_base_client`, `_retry`)."""
+WAIT_RUNTIME = "_wait.py"
+"""Public too (`WaitTimeoutError`), when the client has a waiting helper (`x-wait`): a package without one does not
+export its error."""
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -107,8 +113,65 @@ def docstring(op: Operation, raw: bool, brief: bool = False) -> str:
     return '"""' + "\n".join(lines) + '\n"""'
 
 
+def forwarded_arguments(op: Operation) -> str:
+    """A waiting helper's call of its start operation: each of its own arguments passed on under the same name."""
+    lines = [f"{p.py_name}," for p in op.path_params] + [f"{p.py_name}={p.py_name}," for p in op.params]
+    return "\n            ".join(lines)
+
+
+def poll_arguments(waiter: Waiter) -> str:
+    """A waiting helper's call of its poll operation: each argument read from the start operation's result."""
+    return "".join(f"{name}={'.'.join(('started', *path))}, " for name, path in waiter.arguments)
+
+
+def wait_docstring(waiter: Waiter, is_async: bool) -> str:
+    """A waiting helper's docstring: what it waits for, its arguments, what it returns and raises, an example."""
+    start, poll, state = waiter.start, waiter.poll, f"`{'.'.join(waiter.state)}`"
+    finals = ", ".join(f"`{value}`" for value in waiter.final)
+    how = (
+        f"Calls `{start.name}`, then `{poll.name}` at once and again after `poll_interval` seconds, each later pause "
+        f"longer (backoff with jitter, see `_wait`), until {state} is one of {finals}. A state the spec does not "
+        "list is not final: the wait goes on. An error of any call is raised as it is."
+    )
+    lines = [
+        f"{start.summary or f'{start.method} {start.path}'}, then wait until its {state} is final.",
+        "",
+        *textwrap.wrap(how, width=int(LINE_LENGTH) - 12),
+        "",
+        "Args:",
+        *(f"    {p.py_name}: {p.description}" for p in [*start.path_params, *start.params] if p.description),
+        "    extra_headers: sent with each request (the start and every poll).",
+        "    timeout: each request's own timeout (the start and every poll).",
+        f"    wait_timeout: seconds to wait in all for a final {state} once started, or `None` for no limit.",
+        "    poll_interval: seconds between the first two polls.",
+        "",
+        "Returns:",
+        f"    The `{poll.name}` response whose {state} is final.",
+        "",
+        "Raises:",
+        f"    WaitTimeoutError: no final {state} within `wait_timeout` seconds (it carries the last state and response).",
+        "",
+        "Example:",
+        f"    >>> result = {'await ' if is_async else ''}client.{waiter.name}({_example_arguments(start)})",
+        f"    >>> result.{'.'.join(waiter.state)}",
+    ]
+    return '"""' + "\n".join(lines) + '\n"""'
+
+
+def _example_arguments(op: Operation) -> str:
+    required = ["..." for _ in op.path_params] + [f"{p.py_name}=..." for p in op.params if p.required]
+    return ", ".join([*required, "wait_timeout=600"])
+
+
 _ENV.filters.update(
-    error_map=error_map, call_arguments=call_arguments, docstring=docstring, import_block=import_block, pyrepr=repr
+    error_map=error_map,
+    call_arguments=call_arguments,
+    docstring=docstring,
+    import_block=import_block,
+    pyrepr=repr,
+    forwarded_arguments=forwarded_arguments,
+    poll_arguments=poll_arguments,
+    wait_docstring=wait_docstring,
 )
 
 
@@ -129,7 +192,7 @@ def _isort_order(name: str) -> tuple[int, str]:
 def exports(api: Api) -> list[Import]:
     """What the package's `__init__` imports, and so lists in `__all__`: the IR's and the public runtime's names."""
     found = {module: list(names) for module, names in api.exports.items()}
-    for file in PUBLIC_RUNTIME:
+    for file in (*PUBLIC_RUNTIME, WAIT_RUNTIME) if api.waiters else PUBLIC_RUNTIME:
         found["." + file.removesuffix(".py")] = list(module_all(file))
     return [Import(module, name) for module, names in found.items() for name in names]
 

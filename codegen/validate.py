@@ -11,6 +11,7 @@ from typing import Any
 
 from codegen.errors import Diagnostic, error, warning
 from codegen.pointer import deref, escape, pointer, unescape
+from codegen.wait import check_waits
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = frozenset({"query", "header", "path", "cookie"})
@@ -59,6 +60,7 @@ def validate(spec: dict[str, Any]) -> list[Diagnostic]:
         for method in METHODS:
             if method in item:
                 found.extend(_check_operation(spec, str(path), method, item[method], shared, operation_ids))
+    found.extend(check_waits(spec))
     return found
 
 
