@@ -317,7 +317,8 @@ class SkyvernClient(SyncAPIClient):
             The `get_run` response whose `status` is final.
 
         Raises:
-            WaitTimeoutError: no final `status` within `wait_timeout` seconds (it carries the last state and response).
+            WaitTimeoutError: no final `status` within `wait_timeout` seconds; its `last_state` and `last_response`
+                tell where the wait stopped.
 
         Example:
             >>> result = client.run_workflow_and_wait(workflow_id=..., wait_timeout=600)
@@ -791,7 +792,8 @@ class AsyncSkyvernClient(AsyncAPIClient):
             The `get_run` response whose `status` is final.
 
         Raises:
-            WaitTimeoutError: no final `status` within `wait_timeout` seconds (it carries the last state and response).
+            WaitTimeoutError: no final `status` within `wait_timeout` seconds; its `last_state` and `last_response`
+                tell where the wait stopped.
 
         Example:
             >>> result = await client.run_workflow_and_wait(workflow_id=..., wait_timeout=600)
