@@ -136,9 +136,12 @@ def _waiters(
     view: SpecView, operations: list[Operation], notes: list[Diagnostic], used_names: set[str]
 ) -> tuple[Waiter, ...]:
     """The waiting helper of each operation with an `x-wait` (which `validate` has checked)."""
-    by_id = {str(op.operation.get("operationId")): built for op, built in zip(view.operations, operations, strict=True)}
+    pairs = list(zip(view.operations, operations, strict=True))
+    by_id = {
+        op.operation["operationId"]: built for op, built in pairs if isinstance(op.operation.get("operationId"), str)
+    }
     found = []
-    for op, start in zip(view.operations, operations, strict=True):
+    for op, start in pairs:
         if X_WAIT not in op.operation:
             continue
         declaration, problems = read_wait(op.operation[X_WAIT], join(op.where, X_WAIT))
