@@ -51,12 +51,12 @@ _MAX_EXPONENT = 64
 _log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
 
-class WaitTimeoutError(APIError):
+class WaitTimeoutError(APIError, Generic[T]):
     """No final state within the wait's timeout.
 
     Attributes:
         last_state: the state the last poll read (an enum member, or the value as parsed).
-        last_response: the last poll's parsed response, the object `last_state` was read from.
+        last_response: the last poll's parsed response (the poll operation's model), `last_state` read from it.
         polls: how many polls were made.
         elapsed: seconds from the start of the wait to the last poll's answer (monotonic clock).
 
@@ -67,7 +67,7 @@ class WaitTimeoutError(APIError):
         ...     print(error.last_state, error.last_response)
     """
 
-    def __init__(self, *, last_state: object, last_response: object, polls: int, elapsed: float) -> None:
+    def __init__(self, *, last_state: object, last_response: T, polls: int, elapsed: float) -> None:
         super().__init__(
             f"no final state after {elapsed:.1f}s ({polls} poll{'s' if polls != 1 else ''}); "
             f"last state: {state_value(last_state)!r}"

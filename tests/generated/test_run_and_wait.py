@@ -93,7 +93,9 @@ def test_async_run_and_wait_ends_on_a_cancel(skyvern_server: SkyvernServer) -> N
     assert asyncio.run(scenario()).status == "canceled"
 
 
-def check_timed_out(error: WaitTimeoutError, state: str, waited: float, wait_timeout: float) -> None:
+def check_timed_out(
+    error: WaitTimeoutError[models.WorkflowRunResponse], state: str, waited: float, wait_timeout: float
+) -> None:
     assert error.last_state == state
     assert isinstance(error.last_response, models.WorkflowRunResponse)
     assert error.last_response.status == state
