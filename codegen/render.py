@@ -149,6 +149,7 @@ def wait_docstring(waiter: Waiter, is_async: bool) -> str:
         f"    The `{poll.name}` response whose {state} is final.",
         "",
         "Raises:",
+        "    ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).",
         f"    WaitTimeoutError: no final {state} within `wait_timeout` seconds; its `last_state` and `last_response`",
         "        tell where the wait stopped.",
         "",

@@ -31,10 +31,13 @@ WAIT_IMPORTS = (
     Import("._wait", "DEFAULT_POLL_INTERVAL"),
     Import("._wait", "DEFAULT_WAIT_TIMEOUT"),
     Import("._wait", "async_poll_until"),
+    Import("._wait", "check_wait_options"),
     Import("._wait", "poll_until"),
 )
 """What a waiting helper (`_wait_method.jinja`) uses, imported when the spec declares one."""
-WAIT_NAMES = frozenset({"wait_timeout", "poll_interval", "started", "poll_until", "async_poll_until"})
+WAIT_NAMES = frozenset(
+    {"wait_timeout", "poll_interval", "started", "poll_until", "async_poll_until", "check_wait_options"}
+)
 """The names a waiting helper uses itself (its own arguments, a local, the functions it calls): an argument of the
 operation it starts (and so of the helper) never takes one."""
 BYTES = TypeRef("bytes")

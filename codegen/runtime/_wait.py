@@ -9,7 +9,7 @@ and the final states:
     the deadline passed?          -> `WaitTimeoutError`, with the last state and response
 
 The deadline is `timeout` seconds after the wait began, on the monotonic clock; the last sleep ends at it and one
-more poll is made there. States compare by value (an enum member by its `.value`): a state the spec does not list,
+more poll is made there (so the wait ends at most one request's duration after it). States compare by value (an enum member by its `.value`): a state the spec does not list,
 such as an `OpenStrEnum` pseudo-member `paused`, is not final, and the wait goes on. An error of the poll call
 propagates (the client's retry policy has already resent what was safe to resend). The async version never catches
 `CancelledError`: a cancelled task stops waiting at once and leaves nothing running.
@@ -77,6 +77,19 @@ class WaitTimeoutError(APIError, Generic[T]):
         self.elapsed = elapsed
 
 
+def check_wait_options(timeout: float | None, interval: float, max_interval: float = MAX_POLL_INTERVAL) -> None:
+    """Refuse a wait that could never end or would busy-loop; a generated helper calls it before it starts anything.
+
+    Raises:
+        ValueError: a negative (or NaN) `timeout`, or an `interval` or `max_interval` that is not > 0 and finite.
+    """
+    if timeout is not None and not timeout >= 0:
+        raise ValueError(f"the wait's timeout must be >= 0 seconds or None, got {timeout!r}")
+    for name, value in (("poll interval", interval), ("longest poll interval", max_interval)):
+        if not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"the {name} must be > 0 seconds, got {value!r}")
+
+
 def state_value(state: object) -> object:
     """What a state is compared by: an enum member's value (known or not), any other value itself."""
     return state.value if isinstance(state, Enum) else state
@@ -105,10 +118,7 @@ class _Wait(Generic[T]):
         clock: Callable[[], float],
         rand: Callable[[], float],
     ) -> None:
-        if timeout is not None and not timeout >= 0:
-            raise ValueError(f"the wait's timeout must be >= 0 seconds or None, got {timeout!r}")
-        if not (interval > 0 and math.isfinite(interval)) or not max_interval > 0:
-            raise ValueError(f"the poll interval must be > 0 seconds, got {interval!r} (at most {max_interval!r})")
+        check_wait_options(timeout, interval, max_interval)
         if not final:
             raise ValueError("a wait needs at least one final state")
         self._final = tuple(state_value(value) for value in final)

@@ -11,7 +11,7 @@ from . import models
 from ._base_client import AsyncAPIClient, SyncAPIClient
 from ._response import APIResponse, Endpoint
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
-from ._wait import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, async_poll_until, poll_until
+from ._wait import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, async_poll_until, check_wait_options, poll_until
 
 __all__ = ["AsyncSkyvernClient", "SkyvernClient"]
 
@@ -317,6 +317,7 @@ class SkyvernClient(SyncAPIClient):
             The `get_run` response whose `status` is final.
 
         Raises:
+            ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).
             WaitTimeoutError: no final `status` within `wait_timeout` seconds; its `last_state` and `last_response`
                 tell where the wait stopped.
 
@@ -324,6 +325,7 @@ class SkyvernClient(SyncAPIClient):
             >>> result = client.run_workflow_and_wait(workflow_id=..., wait_timeout=600)
             >>> result.status
         """
+        check_wait_options(wait_timeout, poll_interval)
         started = self.run_workflow(
             workflow_id=workflow_id,
             parameters=parameters,
@@ -792,6 +794,7 @@ class AsyncSkyvernClient(AsyncAPIClient):
             The `get_run` response whose `status` is final.
 
         Raises:
+            ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).
             WaitTimeoutError: no final `status` within `wait_timeout` seconds; its `last_state` and `last_response`
                 tell where the wait stopped.
 
@@ -799,6 +802,7 @@ class AsyncSkyvernClient(AsyncAPIClient):
             >>> result = await client.run_workflow_and_wait(workflow_id=..., wait_timeout=600)
             >>> result.status
         """
+        check_wait_options(wait_timeout, poll_interval)
         started = await self.run_workflow(
             workflow_id=workflow_id,
             parameters=parameters,

@@ -371,3 +371,13 @@ def test_the_generated_async_helper(generate: Generate) -> None:
 
     assert asyncio.run(scenario()).state == "failed"
     assert len(seen) == 3
+
+
+@pytest.mark.parametrize("options", [{"poll_interval": 0}, {"wait_timeout": -1}])
+def test_wait_options_that_cannot_work_are_refused_before_anything_starts(generate: Generate, options: Any) -> None:
+    jobs = generate(copy.deepcopy(JOBS), f"jobs_refused_{len(options)}_{next(iter(options))}")
+    seen: list[httpx2.Request] = []
+    client = jobs.JobsClient(http_client=httpx2.Client(transport=httpx2.MockTransport(jobs_handler(["done"], seen))))
+    with pytest.raises(ValueError, match="must be"):
+        client.start_job_and_wait(name="export", **options)
+    assert seen == []

@@ -177,9 +177,10 @@ def test_an_error_of_the_poll_propagates_and_ends_the_wait() -> None:
     [
         ({"timeout": -1.0}, ("done",), "timeout must be >= 0"),
         ({"timeout": math.nan}, ("done",), "timeout must be >= 0"),
-        ({"interval": 0.0}, ("done",), "interval must be > 0"),
-        ({"interval": -1.0}, ("done",), "interval must be > 0"),
-        ({"interval": math.inf}, ("done",), "interval must be > 0"),
+        ({"interval": 0.0}, ("done",), "poll interval must be > 0"),
+        ({"interval": -1.0}, ("done",), "poll interval must be > 0"),
+        ({"interval": math.inf}, ("done",), "poll interval must be > 0"),
+        ({"max_interval": 0.0}, ("done",), "longest poll interval must be > 0"),
         ({}, (), "at least one final state"),
     ],
 )

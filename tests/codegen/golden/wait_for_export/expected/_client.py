@@ -11,7 +11,7 @@ from . import models
 from ._base_client import AsyncAPIClient, SyncAPIClient
 from ._response import APIResponse, Endpoint
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, Timeout
-from ._wait import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, async_poll_until, poll_until
+from ._wait import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, async_poll_until, check_wait_options, poll_until
 
 __all__ = ["AsyncExportsClient", "ExportsClient"]
 
@@ -139,6 +139,7 @@ class ExportsClient(SyncAPIClient):
             The `get_export` response whose `progress.state` is final.
 
         Raises:
+            ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).
             WaitTimeoutError: no final `progress.state` within `wait_timeout` seconds; its `last_state` and `last_response`
                 tell where the wait stopped.
 
@@ -146,6 +147,7 @@ class ExportsClient(SyncAPIClient):
             >>> result = client.export_and_wait(dataset=..., wait_timeout=600)
             >>> result.progress.state
         """
+        check_wait_options(wait_timeout, poll_interval)
         started = self.start_export(
             dataset=dataset,
             format=format,
@@ -333,6 +335,7 @@ class AsyncExportsClient(AsyncAPIClient):
             The `get_export` response whose `progress.state` is final.
 
         Raises:
+            ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).
             WaitTimeoutError: no final `progress.state` within `wait_timeout` seconds; its `last_state` and `last_response`
                 tell where the wait stopped.
 
@@ -340,6 +343,7 @@ class AsyncExportsClient(AsyncAPIClient):
             >>> result = await client.export_and_wait(dataset=..., wait_timeout=600)
             >>> result.progress.state
         """
+        check_wait_options(wait_timeout, poll_interval)
         started = await self.start_export(
             dataset=dataset,
             format=format,
