@@ -150,8 +150,13 @@ def wait_docstring(waiter: Waiter, is_async: bool) -> str:
         "",
         "Raises:",
         "    ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).",
-        f"    WaitTimeoutError: no final {state} within `wait_timeout` seconds; its `last_state` and `last_response`",
-        "        tell where the wait stopped.",
+        *textwrap.wrap(
+            f"WaitTimeoutError: no final {state} within `wait_timeout` seconds; its `last_state` and "
+            "`last_response` tell where the wait stopped.",
+            width=int(LINE_LENGTH) - 12,
+            initial_indent="    ",
+            subsequent_indent="        ",
+        ),
         "",
         "Example:",
         f"    >>> result = {'await ' if is_async else ''}client.{waiter.name}({_example_arguments(start)})",

@@ -140,8 +140,8 @@ class ExportsClient(SyncAPIClient):
 
         Raises:
             ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).
-            WaitTimeoutError: no final `progress.state` within `wait_timeout` seconds; its `last_state` and `last_response`
-                tell where the wait stopped.
+            WaitTimeoutError: no final `progress.state` within `wait_timeout` seconds; its `last_state` and
+                `last_response` tell where the wait stopped.
 
         Example:
             >>> result = client.export_and_wait(dataset=..., wait_timeout=600)
@@ -336,8 +336,8 @@ class AsyncExportsClient(AsyncAPIClient):
 
         Raises:
             ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).
-            WaitTimeoutError: no final `progress.state` within `wait_timeout` seconds; its `last_state` and `last_response`
-                tell where the wait stopped.
+            WaitTimeoutError: no final `progress.state` within `wait_timeout` seconds; its `last_state` and
+                `last_response` tell where the wait stopped.
 
         Example:
             >>> result = await client.export_and_wait(dataset=..., wait_timeout=600)
