@@ -15,23 +15,21 @@ from pathlib import Path
 import jinja2
 
 from codegen.fmt import LINE_LENGTH
-from codegen.ir import Api, Import, Operation
+from codegen.ir import Api, Import, Operation, Waiter
 from codegen.ir.nodes import Webhook
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent / "runtime"
 RUNTIME_FILES = (
     "_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_tolerance.py", "_types.py",
-    "_webhooks.py",
+    "_wait.py", "_webhooks.py",
 )  # fmt: skip
-PUBLIC_RUNTIME = ("_enums.py", "_exceptions.py", "_response.py", "_tolerance.py", "_types.py", "_webhooks.py")
+PUBLIC_RUNTIME = (
+    "_enums.py", "_exceptions.py", "_response.py", "_tolerance.py", "_types.py", "_wait.py", "_webhooks.py"
+)  # fmt: skip
 """The runtime modules whose `__all__` the package's `__init__` re-exports, whole: a name in one of them is public,
 a name left out (`Endpoint`, `RequestOptions`, `make_status_error`, `verify_signature`) is the client's machinery, as
-are the modules not listed here (`_base_client`, `_retry`). `_webhooks`'s names are public only in a package whose
-spec has webhooks (see `WEBHOOK_RUNTIME`)."""
-WEBHOOK_RUNTIME = "_webhooks.py"
-"""Copied and exported only beside a generated `webhooks.py`, so that a spec without webhooks makes the package it
-made before."""
+are the modules not listed here (`_base_client`, `_retry`)."""
 _KEY_TEXT = {
     "api-key": "the API key the client sends: deliveries are signed with it.",
     "secret": "the webhook signing secret configured for this API.",
@@ -165,6 +163,63 @@ def webhook_docstring(hook: Webhook) -> str:
     return '"""' + "\n".join(lines) + '\n"""'
 
 
+def forwarded_arguments(op: Operation) -> str:
+    """A waiting helper's call of its start operation: each of its own arguments passed on under the same name."""
+    lines = [f"{p.py_name}," for p in op.path_params] + [f"{p.py_name}={p.py_name}," for p in op.params]
+    return "\n            ".join(lines)
+
+
+def poll_arguments(waiter: Waiter) -> str:
+    """A waiting helper's call of its poll operation: each argument read from the start operation's result."""
+    return "".join(f"{name}={'.'.join(('started', *path))}, " for name, path in waiter.arguments)
+
+
+def wait_docstring(waiter: Waiter, is_async: bool) -> str:
+    """A waiting helper's docstring: what it waits for, its arguments, what it returns and raises, an example."""
+    start, poll, state = waiter.start, waiter.poll, f"`{'.'.join(waiter.state)}`"
+    finals = ", ".join(f"`{value}`" for value in waiter.final)
+    how = (
+        f"Calls `{start.name}`, then `{poll.name}` at once and again after `poll_interval` seconds, each later pause "
+        f"longer (backoff with jitter, see `_wait`), until {state} is one of {finals}. A state the spec does not "
+        "list is not final: the wait goes on. An error of any call is raised as it is."
+    )
+    lines = [
+        f"{start.summary or f'{start.method} {start.path}'}, then wait until its {state} is final.",
+        "",
+        *textwrap.wrap(how, width=int(LINE_LENGTH) - 12),
+        "",
+        "Args:",
+        *(f"    {p.py_name}: {p.description}" for p in [*start.path_params, *start.params] if p.description),
+        "    extra_headers: sent with each request (the start and every poll).",
+        "    timeout: each request's own timeout (the start and every poll).",
+        f"    wait_timeout: seconds to wait in all for a final {state} once started, or `None` for no limit.",
+        "    poll_interval: seconds between the first two polls.",
+        "",
+        "Returns:",
+        f"    The `{poll.name}` response whose {state} is final.",
+        "",
+        "Raises:",
+        "    ValueError: a negative `wait_timeout` or a `poll_interval` that is not > 0 (before anything is sent).",
+        *textwrap.wrap(
+            f"WaitTimeoutError: no final {state} within `wait_timeout` seconds; its `last_state` and "
+            "`last_response` tell where the wait stopped.",
+            width=int(LINE_LENGTH) - 12,
+            initial_indent="    ",
+            subsequent_indent="        ",
+        ),
+        "",
+        "Example:",
+        f"    >>> result = {'await ' if is_async else ''}client.{waiter.name}({_example_arguments(start)})",
+        f"    >>> result.{'.'.join(waiter.state)}",
+    ]
+    return '"""' + "\n".join(lines) + '\n"""'
+
+
+def _example_arguments(op: Operation) -> str:
+    required = ["..." for _ in op.path_params] + [f"{p.py_name}=..." for p in op.params if p.required]
+    return ", ".join([*required, "wait_timeout=600"])
+
+
 _ENV.filters.update(
     error_map=error_map,
     call_arguments=call_arguments,
@@ -172,6 +227,9 @@ _ENV.filters.update(
     import_block=import_block,
     pyrepr=repr,
     webhook_docstring=webhook_docstring,
+    forwarded_arguments=forwarded_arguments,
+    poll_arguments=poll_arguments,
+    wait_docstring=wait_docstring,
 )
 
 
@@ -192,8 +250,8 @@ def _isort_order(name: str) -> tuple[int, str]:
 def exports(api: Api) -> list[Import]:
     """What the package's `__init__` imports, and so lists in `__all__`: the IR's and the public runtime's names."""
     found = {module: list(names) for module, names in api.exports.items()}
-    for file in PUBLIC_RUNTIME:
-        if file != WEBHOOK_RUNTIME or api.webhooks:
+    for file in runtime_for(api):
+        if file in PUBLIC_RUNTIME:
             found["." + file.removesuffix(".py")] = list(module_all(file))
     return [Import(module, name) for module, names in found.items() for name in names]
 
@@ -218,10 +276,16 @@ def render_models_init(head: str, modules: dict[str, list[str]]) -> str:
     return _ENV.get_template("models_init.py.jinja").render(header=head, modules=modules, names=names)
 
 
+def runtime_for(api: Api) -> tuple[str, ...]:
+    """The runtime modules `api`'s package gets: every one but those of features its spec does not use (`_wait.py`
+    without an `x-wait`, `_webhooks.py` without webhooks), so that a spec without them makes the package it made
+    before."""
+    unused = {"_wait.py": not api.waiters, "_webhooks.py": not api.webhooks}
+    return tuple(name for name in RUNTIME_FILES if not unused.get(name, False))
+
+
 def runtime_files(api: Api, head: str) -> dict[str, str]:
-    """The static runtime the package needs (`_webhooks.py` only beside webhooks), each behind the generated-file
-    header."""
-    needed = [name for name in RUNTIME_FILES if name != WEBHOOK_RUNTIME or api.webhooks]
-    files = {name: head + "\n" + (RUNTIME / name).read_text(encoding="utf-8") for name in needed}
+    """The static runtime the package needs (`runtime_for`), each behind the generated-file header."""
+    files = {name: head + "\n" + (RUNTIME / name).read_text(encoding="utf-8") for name in runtime_for(api)}
     files["py.typed"] = ""
     return files

@@ -11,6 +11,7 @@ from typing import Any
 
 from codegen.errors import Diagnostic, error, warning
 from codegen.pointer import deref, escape, pointer, unescape
+from codegen.wait import check_waits
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = frozenset({"query", "header", "path", "cookie"})
@@ -62,6 +63,7 @@ def validate(spec: dict[str, Any]) -> list[Diagnostic]:
     from codegen import webhooks  # webhooks reuses check_operation: imported here, not at the top, to avoid a cycle
 
     found.extend(webhooks.validate_webhooks(spec))
+    found.extend(check_waits(spec))
     return found
 
 

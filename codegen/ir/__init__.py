@@ -6,6 +6,6 @@ JSON Schemas into `TypeRef`s, `build` makes the `Api` of a resolved spec.
 """
 
 from codegen.ir.build import build
-from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef
+from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef, Waiter
 
-__all__ = ["Api", "BodyKind", "Import", "Operation", "Param", "TypeRef", "build"]
+__all__ = ["Api", "BodyKind", "Import", "Operation", "Param", "TypeRef", "Waiter", "build"]

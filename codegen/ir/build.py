@@ -7,12 +7,13 @@ import re
 from collections.abc import Mapping
 
 from codegen import webhooks
-from codegen.errors import Diagnostic, warning
-from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef
+from codegen.errors import CodegenError, Diagnostic, warning
+from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef, Waiter
 from codegen.ir.typemap import ANY, NONE, TypeMapper
 from codegen.naming import CLIENT_ATTRIBUTES, RESERVED, doc_text, first_line, pascal, snake, unique
 from codegen.pointer import join, pointer
 from codegen.view import OperationView, SpecView
+from codegen.wait import X_WAIT, read_wait
 
 CLIENT_IMPORTS = (
     Import("__future__", "annotations"),
@@ -28,6 +29,19 @@ CLIENT_IMPORTS = (
     Import("._types", "Timeout"),
 )
 """What the code of `_client.py.jinja` uses whatever the spec: keep it in step with the template."""
+WAIT_IMPORTS = (
+    Import("._wait", "DEFAULT_POLL_INTERVAL"),
+    Import("._wait", "DEFAULT_WAIT_TIMEOUT"),
+    Import("._wait", "async_poll_until"),
+    Import("._wait", "check_wait_options"),
+    Import("._wait", "poll_until"),
+)
+"""What a waiting helper (`_wait_method.jinja`) uses, imported when the spec declares one."""
+WAIT_NAMES = frozenset(
+    {"wait_timeout", "poll_interval", "started", "poll_until", "async_poll_until", "check_wait_options"}
+)
+"""The names a waiting helper uses itself (its own arguments, a local, the functions it calls): an argument of the
+operation it starts (and so of the helper) never takes one."""
 BYTES = TypeRef("bytes")
 _PATH_PARAM = re.compile(r"{([^{}]+)}")
 
@@ -51,9 +65,12 @@ def build(
     mapper = TypeMapper(view, model_names)
     used_names: set[str] = set()
     operations = [_operation(mapper, op, notes, used_names) for op in view.operations]
+    waiters = _waiters(view, operations, notes, used_names)
     auth_header, auth_prefix = _auth(view, notes)
     uses = {imported for op in operations for hint in op.types for imported in hint.imports}
     hooks, hook_imports = webhooks.build_webhooks(view, mapper, notes)
+    if waiters:
+        uses.update(WAIT_IMPORTS)
     api = Api(
         title=view.title,
         version=view.version,
@@ -70,21 +87,15 @@ def build(
         lazy_models=lazy_models,
         webhooks=hooks,
         webhook_imports=hook_imports,
+        waiters=waiters,
     )
     return api, notes
 
 
 def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], used_names: set[str]) -> Operation:
     operation = op.operation
-    name = snake(operation.get("operationId") or f"{op.method}_{op.path}")
-    if name in CLIENT_ATTRIBUTES:
-        notes.append(warning(op.where, f"method name {name!r} is a name the client uses itself; using {name}_"))
-        name += "_"
-    while name in used_names:
-        notes.append(warning(op.where, f"method name {name!r} is taken; using {name}_"))
-        name += "_"
-    used_names.add(name)
-    taken = set(RESERVED)
+    name = _method_name(snake(operation.get("operationId") or f"{op.method}_{op.path}"), op.where, notes, used_names)
+    taken = set(RESERVED) | (WAIT_NAMES if X_WAIT in operation else set())
     path_params: list[Param] = []
     params: list[Param] = []
     for param in op.parameters:
@@ -115,6 +126,41 @@ def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], u
         idempotent=operation["x-idempotent"] if isinstance(operation.get("x-idempotent"), bool) else None,
         deprecated=operation.get("deprecated") is True,
     )
+
+
+def _method_name(name: str, where: str, notes: list[Diagnostic], used_names: set[str]) -> str:
+    """`name`, or `name_`... when the client or another method uses it (each time a warning); added to `used_names`."""
+    if name in CLIENT_ATTRIBUTES:
+        notes.append(warning(where, f"method name {name!r} is a name the client uses itself; using {name}_"))
+        name += "_"
+    while name in used_names:
+        notes.append(warning(where, f"method name {name!r} is taken; using {name}_"))
+        name += "_"
+    used_names.add(name)
+    return name
+
+
+def _waiters(
+    view: SpecView, operations: list[Operation], notes: list[Diagnostic], used_names: set[str]
+) -> tuple[Waiter, ...]:
+    """The waiting helper of each operation with an `x-wait` (which `validate` has checked)."""
+    pairs = list(zip(view.operations, operations, strict=True))
+    by_id = {
+        op.operation["operationId"]: built for op, built in pairs if isinstance(op.operation.get("operationId"), str)
+    }
+    found = []
+    for op, start in pairs:
+        if X_WAIT not in op.operation:
+            continue
+        declaration, problems = read_wait(op.operation[X_WAIT], join(op.where, X_WAIT))
+        if declaration is None:
+            raise CodegenError(problems)
+        poll = by_id[declaration.poll]
+        name = _method_name(declaration.name or f"{start.name}_and_wait", declaration.where, notes, used_names)
+        py_names = {param.name: param.py_name for param in [*poll.path_params, *poll.params] if param.location != "body"}  # fmt: skip
+        arguments = tuple((py_names[wire], path) for wire, path in declaration.arguments)
+        found.append(Waiter(name, start, poll, arguments, declaration.state, declaration.final))
+    return tuple(found)
 
 
 def _body(

@@ -173,6 +173,38 @@ class Webhook:
 
 
 @dataclass(frozen=True, slots=True)
+class Waiter:
+    """A helper that calls `start`, then polls with `poll` until the state is final (the spec's `x-wait`).
+
+    Rendered on the sync and async clients (not on the raw-response twins); it takes `start`'s arguments and
+    returns `poll`'s result.
+
+    Attributes:
+        name: the helper's method name (`run_workflow_and_wait`).
+        arguments: (`poll`'s argument, the attribute path to its value in `start`'s result), in spec order:
+            `(("run_id", ("run_id",)),)` makes `get_run(run_id=started.run_id)`.
+        state: the attribute path to the state in `poll`'s result: `("status",)` reads `polled.status`.
+        final: the states that end the wait, as the spec writes them.
+
+    Example:
+        >>> waiter.final_name, waiter.state
+        ('_RUN_WORKFLOW_AND_WAIT_FINAL', ('status',))
+    """
+
+    name: str
+    start: Operation
+    poll: Operation
+    arguments: tuple[tuple[str, tuple[str, ...]], ...]
+    state: tuple[str, ...]
+    final: tuple[str | int | float | bool, ...]
+
+    @property
+    def final_name(self) -> str:
+        """The module constant holding `final`."""
+        return "_" + self.name.upper() + "_FINAL"
+
+
+@dataclass(frozen=True, slots=True)
 class Api:
     """Everything the templates need about one spec.
 
@@ -182,6 +214,7 @@ class Api:
             types in a `lambda`, so that importing the client imports no model.
         webhooks: the functions of `webhooks.py`, generated only when there is one.
         webhook_imports: what `webhooks.py` imports, sorted.
+        waiters: the waiting helpers the spec declares (`x-wait`), in the order of their start operations.
     """
 
     title: str
@@ -199,6 +232,7 @@ class Api:
     lazy_models: bool = False
     webhooks: tuple[Webhook, ...] = ()
     webhook_imports: tuple[Import, ...] = ()
+    waiters: tuple[Waiter, ...] = ()
 
     @property
     def signed_webhooks(self) -> tuple[Webhook, ...]:

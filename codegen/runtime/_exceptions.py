@@ -4,6 +4,7 @@
     ├── APIConnectionError                no HTTP response (DNS, refused, reset, TLS, ...)
     │   └── APITimeoutError               the request timed out
     ├── APIResponseValidationError        a response that does not match its schema in the spec
+    ├── WaitTimeoutError                  a waiting helper (`x-wait`) saw no final state in time (in `_wait`)
     └── APIStatusError                    a 4xx or 5xx response; `status_code`, `response`, `body`
         ├── BadRequestError               400
         ├── AuthenticationError           401

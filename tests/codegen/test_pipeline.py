@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 
 from codegen.cli import main
 from codegen.pipeline import Options, check, write
+from codegen.render import RUNTIME_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec" / "openapi.yaml"
@@ -51,7 +52,7 @@ def test_output_is_identical_across_hash_seeds(tmp_path: Path) -> None:
         subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
         outputs.append(tree_bytes(out / "p"))
     assert outputs[0] == outputs[1]
-    assert len(outputs[0]) == 13  # 12 modules (webhooks.py and _webhooks.py among them) and py.typed
+    assert len(outputs[0]) == len(RUNTIME_FILES) + 5  # and py.typed, models.py, _client.py, __init__.py, webhooks.py
 
 
 def test_check_fails_after_a_spec_edit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -253,3 +253,18 @@ def test_one_nullability_style(spec: dict[str, Any]) -> None:
                 walk(value, f"{pointer}/{index}")
 
     walk(spec, "#")
+
+
+TERMINAL_STATUSES = ["completed", "failed", "terminated", "canceled", "timed_out"]
+"""A run in one of these never changes again (`../shared/notes/skyvern-api.md`, "Run lifecycle")."""
+
+
+def test_run_workflow_waits_on_get_run_until_a_terminal_status(spec: dict[str, Any]) -> None:
+    assert run_workflow(spec)["x-wait"] == {
+        "poll": "get_run",
+        "parameters": {"run_id": "$response.body#/run_id"},
+        "state": "/status",
+        "final": TERMINAL_STATUSES,
+    }
+    assert set(TERMINAL_STATUSES) < set(RUN_STATUSES)
+    assert "x-wait" in spec["info"]["description"]
