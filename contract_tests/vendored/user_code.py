@@ -125,6 +125,10 @@ def sync_checks(base_url: str, api_key: str, workflow_id: str, hooks: Receiver) 
         attempt("strict run_workflow", lambda: strict_outcome(lambda: strict.run_workflow(workflow_id=workflow_id)))
         if started:
             attempt("strict get_run", lambda: strict_outcome(lambda: strict.get_run(started[0].run_id)))
+            attempt(
+                "cancel_run on the strict client (no body to parse)",
+                lambda: _returned_sync(strict.cancel_run, started[0].run_id),
+            )
         attempt("strict run_workflow_and_wait", lambda: strict_outcome(
             lambda: strict.run_workflow_and_wait(workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT)))  # fmt: skip
 
@@ -215,9 +219,9 @@ async def async_checks(base_url: str, api_key: str, workflow_id: str) -> None:
             run_ids.append((await client.run_workflow(workflow_id=workflow_id)).run_id)
             return run_ids[0]
 
-        async def strict_get() -> str:
+        async def strictly(call: Awaitable[object]) -> str:
             try:
-                await strict.get_run(run_ids[0])
+                await call
             except APIResponseValidationError as error:
                 return STRICT_RAISED + ", ".join(
                     sorted({".".join(str(part) for part in e["loc"]) for e in error.errors})
@@ -232,7 +236,16 @@ async def async_checks(base_url: str, api_key: str, workflow_id: str) -> None:
                 "async run_workflow_and_wait",
                 lambda: _waited(client.run_workflow_and_wait(workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT)),
             ),
-            ("async strict get_run", strict_get),
+            ("async strict run_workflow", lambda: strictly(strict.run_workflow(workflow_id=workflow_id))),
+            ("async strict get_run", lambda: strictly(strict.get_run(run_ids[0]))),
+            (
+                "async strict run_workflow_and_wait",
+                lambda: strictly(strict.run_workflow_and_wait(workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT)),
+            ),
+            (
+                "async cancel_run on the strict client (no body to parse)",
+                lambda: _returned(strict.cancel_run(run_ids[0])),
+            ),
         ]
         for check, step in steps:
             try:
