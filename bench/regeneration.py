@@ -86,7 +86,8 @@ def run_regeneration(
                 (CHECK, [arg for arg in codegen("check", changed_spec, scratch / "warm") if arg != "-q"]),
             )
             for name, argv in steps:
-                result.commands.setdefault(name, shell_line(argv, env))
+                shown = shell_line(argv, env).replace(str(scratch), "$SCRATCH")
+                result.commands.setdefault(name, shown.replace(f"$SCRATCH/cache-{round_}", "$CACHE"))
                 run = run_timed(argv, cwd=root, env=env, timeout=900)
                 result.wall.setdefault(name, Sample()).values.append(run.wall)
             shutil.rmtree(cache, ignore_errors=True)

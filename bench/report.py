@@ -163,16 +163,17 @@ def regeneration_goals(results: Sequence[RegenerationResult]) -> list[Goal]:
     for result in results:
         if {COLD, WARM, CHECK} <= result.wall.keys():
             warm = paired_ratio(result.wall[COLD], result.wall[WARM])
-            found.append(
-                Goal(
-                    f"regeneration, {result.label}, one schema changed: a fraction of a cold run",
-                    f"{_ratio(warm)} as fast as cold ({_f(result.wall[WARM].median)} s)",
-                    warm.median > 1.5,
+            if result.parts > 1:  # a spec generated whole has nothing to reuse after a change
+                found.append(
+                    Goal(
+                        f"regeneration, {result.label}, one schema changed: a fraction of a cold run",
+                        f"{_ratio(warm)} as fast as cold ({_f(result.wall[WARM].median)} s)",
+                        warm.median > 1.5,
+                    )
                 )
-            )
             found.append(
                 Goal(
-                    f"`codegen check`, {result.label}, unchanged spec: well under a second",
+                    f"`codegen check` (`make check-generated`) on an unchanged spec, {result.label}: well under a second",
                     f"{_f(result.wall[CHECK].median)} s ({_ratio(paired_ratio(result.wall[COLD], result.wall[CHECK]))}"
                     " as fast as a cold generation)",
                     result.wall[CHECK].median < 0.5,
