@@ -99,14 +99,43 @@ def partition(schemas: Mapping[str, Any], part_size: int = PART_SIZE) -> list[Pa
 
 
 def sub_spec(data: Mapping[str, Any], part: Part) -> dict[str, Any]:
-    """The spec datamodel-code-generator gets for `part`: its closure's schemas in document order, no paths."""
+    """The spec datamodel-code-generator gets for `part`: its closure's schemas in document order, no paths, and of
+    the other components only those the closure names (all of them when one of those names further ones): GitHub's
+    spec keeps megabytes of examples there that no schema uses."""
     components_ = data.get("components", {})
     schemas = components_["schemas"]
+    closure = {name: schemas[name] for name in part.closure}
+    others = {section: entries for section, entries in components_.items() if section != "schemas"}
+    named = _other_components(closure)
+    if any(_other_components(others.get(section, {}).get(name)) for section, name in named):
+        kept = others
+    else:
+        kept = {}
+        for section, name in sorted(named):
+            if isinstance(others.get(section), dict) and name in others[section]:
+                kept.setdefault(section, {})[name] = others[section][name]
     return {
         **{key: value for key, value in data.items() if key not in ("paths", "components", "webhooks")},
         "paths": {},
-        "components": {**components_, "schemas": {name: schemas[name] for name in part.closure}},
+        "components": {**kept, "schemas": closure},
     }
+
+
+def _other_components(node: Any) -> set[tuple[str, str]]:
+    """(section, name) of every `#/components/<section>/<name>` other than a schema that `node`'s `$ref`s name."""
+    found: set[tuple[str, str]] = set()
+    work = [node]
+    while work:
+        item = work.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/") and not ref.startswith(_SCHEMAS):
+                section, _, rest = ref[len("#/components/") :].partition("/")
+                found.add((section, _unescape(rest.split("/", 1)[0])))
+            work.extend(item.values())
+        elif isinstance(item, list):
+            work.extend(item)
+    return found
 
 
 def part_json(spec: Mapping[str, Any]) -> str:

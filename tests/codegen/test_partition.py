@@ -9,7 +9,7 @@ import pytest
 from codegen import models
 from codegen.load import from_data
 from codegen.models import render_models
-from codegen.partition import Part, partition, rename
+from codegen.partition import Part, partition, rename, sub_spec
 from codegen.split import parse_definitions, remember_definitions
 from codegen.view import SpecView, resolve_view
 
@@ -79,6 +79,19 @@ def test_a_part_is_given_the_schemas_it_reaches() -> None:
     tail = next(part for part in partition(parted_spec()["components"]["schemas"], 5) if "Tail" in part.owned)
     assert {"Item3", f"Item{ITEMS - 1}", "Owner"} <= set(tail.closure)
     assert "Item4" not in tail.closure
+
+
+def test_a_part_gets_only_the_other_components_its_schemas_name() -> None:
+    data = parted_spec()
+    data["components"]["examples"] = {"big": {"value": "x" * 1000}}
+    data["components"]["parameters"] = {"Limit": {"name": "limit", "in": "query", "schema": {"type": "integer"}}}
+    data["components"]["schemas"]["Item0"]["properties"]["limit"] = {"$ref": "#/components/parameters/Limit"}
+    parts = partition(data["components"]["schemas"], PART_SIZE)
+    first = sub_spec(data, next(part for part in parts if "Item0" in part.owned))
+    assert first["paths"] == {}
+    assert set(first["components"]) == {"schemas", "parameters"}
+    other = sub_spec(data, next(part for part in parts if "Item0" not in part.closure))
+    assert set(other["components"]) == {"schemas"}
 
 
 def test_output_is_the_same_for_one_or_two_workers(view: SpecView) -> None:
