@@ -404,6 +404,8 @@ def _server(report: Report) -> list[str]:
 def render(report: Report, notes: Sequence[str]) -> str:
     """The whole document."""
     kind = "a quick run, `BENCH_QUICK=1`: fewer runs and sizes" if report.quick else "a full run"
+    if "BENCH_ONLY=" in report.command:
+        kind += " of some sections only"
     lines = [
         "# Benchmarks",
         "",
