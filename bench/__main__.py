@@ -4,7 +4,8 @@ Environment:
     BENCH_QUICK=1: 3 runs per figure, synthetic specs of 10 and 100 operations only, no GitHub spec, shorter wrk
         runs and fewer client calls (a few minutes; for checking the harness, not for quoting).
     BENCH_ONLY=generation,client,contract,server: run only these sections (the others are left out of the doc).
-    BENCH_OUT=path: where to write the document (default `docs/benchmarks.md`).
+    BENCH_OUT=path: where to write the document (default `docs/benchmarks.md` for a full run, and
+        `docs/benchmarks-<sections>.md` for a BENCH_ONLY run, so that a partial run never replaces the full one).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bench.contract import run_contract
 from bench.generation import run_generation, spec_cases, tools_for
 from bench.github_import import run_github_imports
 from bench.notes import notes
+from bench.regeneration import run_regeneration
 from bench.report import Report, render
 from bench.server import run_wrk_series
 from bench.stats import BenchError, machine, run_timed
@@ -75,7 +77,8 @@ def main() -> int:
     except BenchError as error:
         log(f"bench: {error}")
         return 2
-    command = ("BENCH_QUICK=1 " if plan.quick else "") + "make bench"
+    only = f"BENCH_ONLY={','.join(plan.sections)} " if set(plan.sections) != set(SECTIONS) else ""
+    command = ("BENCH_QUICK=1 " if plan.quick else "") + only + "make bench"
     report = Report(
         stamp, 0.0, plan.quick, command, machine(), plan.runs, connections=plan.connections, duration=plan.duration
     )
@@ -91,6 +94,12 @@ def main() -> int:
                     continue
                 run = run_timed([str(tools.python), "-m", "bench.stages", str(case.path)], cwd=root)
                 report.stages[case.label] = json.loads(run.stdout)
+            log("regeneration ...")
+            regenerated = [("our spec", root / "spec" / "openapi.yaml")]
+            if tools.github_spec is not None:
+                regenerated.append(("GitHub's spec", tools.github_spec))
+            for label, path in regenerated:
+                report.regeneration.append(run_regeneration(label, path, tools.python, plan.runs, root, log))
         if "client" in plan.sections:
             log("client ...")
             report.client = run_client(tools, root, plan.runs, plan.calls, plan.sdk_calls, log)
@@ -114,7 +123,8 @@ def main() -> int:
     report.skipped += [f"the {name} section (BENCH_ONLY)" for name in SECTIONS if name not in plan.sections]
     report.seconds = time.perf_counter() - started
     report.load_after = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    out = Path(os.environ.get("BENCH_OUT") or root / "docs" / "benchmarks.md")
+    partial = "" if set(plan.sections) == set(SECTIONS) else "-" + "-".join(plan.sections)
+    out = Path(os.environ.get("BENCH_OUT") or root / "docs" / f"benchmarks{partial}.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(report, notes(report)), encoding="utf-8")
     log(f"wrote {out} in {report.seconds / 60:.1f} min")

@@ -32,6 +32,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--client-name", help="default: from info.title")
     parser.add_argument("--env-prefix", help="prefix of _API_KEY/_BASE_URL")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
+    parser.add_argument(
+        "--jobs", type=int, help="processes for a large spec's model parts (default: $CODEGEN_JOBS, else the CPUs)"
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="recompute everything (also: CODEGEN_CACHE=0); see codegen/cache.py"
+    )
     args = parser.parse_args(argv)
     configured = defaults.get("spec")
     if configured is None or args.spec is None or Path(args.spec) == Path(configured):
@@ -45,7 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    options = Options(Path(args.spec), Path(args.out), args.package, args.client_name, args.env_prefix)
+    options = Options(
+        Path(args.spec), Path(args.out), args.package, args.client_name, args.env_prefix, args.jobs, not args.no_cache
+    )
     started = time.perf_counter()
     try:
         if args.command == "check":

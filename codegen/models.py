@@ -2,22 +2,42 @@
 
 Before the IR: the IR names these classes in its type hints, so `render_models` returns the class name of each
 component schema that became one.
+
+A spec with more than `PARTITION_THRESHOLD` component schemas is cut into parts (`codegen.partition`) that run in
+parallel processes, each looked up first in the cache (`codegen.cache`); the parts' modules are then assembled into
+one. Smaller specs run whole, in this process. Either way `postprocess` then rewrites the module the same way.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
 import re
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
 
-from datamodel_code_generator import generate
-from datamodel_code_generator.enums import DataModelType, DefaultValueType, InputFileType
-from datamodel_code_generator.format import PythonVersion
-
+from codegen.cache import Cache, make_key, versions
 from codegen.errors import Diagnostic
 from codegen.naming import pascal
+from codegen.partition import (
+    PART_SIZE,
+    PARTITION_THRESHOLD,
+    AssemblyError,
+    ParsedPart,
+    Part,
+    assemble,
+    parse_part,
+    part_json,
+    partition,
+    sub_spec,
+)
 from codegen.sanitize import sanitize
 from codegen.view import SpecView
 
+JOBS_ENV = "CODEGEN_JOBS"
 _DEFINED = re.compile(r"^(?:class (\w+)\b|(\w+)(?::[^=]+)? = )", re.MULTILINE)
 _STR_ENUM_CLASS = re.compile(r"^(class \w+)\(StrEnum\):", re.MULTILINE)
 """String enums become `OpenStrEnum`s (unknown values kept, see `runtime/_enums.py`). A rename of the base class
@@ -26,36 +46,89 @@ while it renders, which cost 10-25% of the model step on a 1,000-operation spec 
 _OPEN_ENUM_IMPORT = "from ._enums import OpenStrEnum\n"
 _PLAIN_STRING_FORMATS = ("email=string", "idn-email=string", "uri=string", "uri-reference=string", "iri=string")
 """Formats kept as `str`: pydantic's `EmailStr` needs an extra package, and URL types reject what servers send."""
+DMCG_OPTIONS: dict[str, Any] = {
+    "disable_timestamp": True,
+    "use_missing_sentinel": True,
+    "strict_nullable": True,
+    "use_schema_description": True,
+    "use_field_description": True,
+    "field_constraints": True,
+    "use_annotated": True,
+    "collapse_root_models": True,
+    "capitalise_enum_members": True,
+    "allow_extra_fields": True,
+    "type_mappings": list(_PLAIN_STRING_FORMATS),
+    "formatters": [],
+}
+"""The options datamodel-code-generator gets besides the input, output model, Python version, enum defaults
+(`deserialize_default_values`) and header: part of every cache key."""
 
 
-def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str], list[Diagnostic]]:
-    """The source of `models.py`, the class name of each component schema that became a class, and the warnings."""
+def render_models(
+    view: SpecView,
+    header: str,
+    *,
+    jobs: int | None = None,
+    cache: Cache | None = None,
+    part_size: int | None = None,
+    threshold: int | None = None,
+) -> tuple[str, dict[str, str], list[Diagnostic]]:
+    """The source of `models.py`, the class name of each component schema that became a class, and the warnings.
+
+    Args:
+        jobs: processes for the parts of a large spec (default `$CODEGEN_JOBS`, else the CPU count); the output is
+            the same for any number.
+        cache: where parts are looked up and stored (None: no cache).
+        part_size: owned schemas per part (default `PART_SIZE`).
+        threshold: schemas above which the spec is cut into parts (default `PARTITION_THRESHOLD`).
+    """
     if not view.schemas:
         return f'{header}\n"""The spec declares no component schemas."""\n', {}, []
     given = sanitize(view.data)
+    classes = {name: pascal(given.schema_names.get(name, name)) for name in view.schemas}
+    schemas = given.data["components"]["schemas"]
+    source = None
+    if len(schemas) > (PARTITION_THRESHOLD if threshold is None else threshold):
+        parts = partition(schemas, part_size or PART_SIZE)
+        if len(parts) > 1:
+            class_of = {given.schema_names.get(name, name): cls for name, cls in classes.items()}
+            try:
+                parsed = _parts(given.data, parts, header, jobs, cache)
+                source = assemble(header, parts, parsed, class_of)
+            except AssemblyError:
+                source = None  # the spec's parts do not join cleanly: one run, as for a small spec
+    if source is None:
+        source = postprocess(run_datamodel_codegen(given.data, header))
+    defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
+    return source, {name: cls for name, cls in classes.items() if cls in defined}, given.notes
+
+
+def run_datamodel_codegen(data: dict[str, Any], header: str) -> str:
+    """datamodel-code-generator's one module for `data` (imported here: a cached run never pays for it)."""
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import DataModelType, DefaultValueType, InputFileType
+    from datamodel_code_generator.format import PythonVersion
+
     source = generate(
-        given.data,
+        data,
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
         custom_file_header=header,
-        disable_timestamp=True,
-        use_missing_sentinel=True,
-        strict_nullable=True,
-        use_schema_description=True,
-        use_field_description=True,
-        field_constraints=True,
-        use_annotated=True,
-        collapse_root_models=True,
-        capitalise_enum_members=True,
-        allow_extra_fields=True,
         deserialize_default_values=[DefaultValueType.Enum],
-        type_mappings=list(_PLAIN_STRING_FORMATS),
-        formatters=[],
+        **DMCG_OPTIONS,
     )
     if not isinstance(source, str):
         modules = ", ".join(sorted(".".join(path) for path in source or {})[:3])
         raise TypeError(f"datamodel-code-generator wrote several modules ({modules}, ...), expected one")
+    return source
+
+
+def postprocess(source: str) -> str:
+    """What datamodel-code-generator wrote, rewritten: string enums as `OpenStrEnum`, `AwareDatetime` as the tolerant
+    `DateTime`, pydantic's public `MISSING`
+    import, fields a subtype narrows marked. Applied to a whole run's module, or to each part's (its closure holds
+    every base class its own classes inherit from), before the parts are assembled."""
     source, open_enums = _STR_ENUM_CLASS.subn(r"\1(OpenStrEnum):", source)
     if open_enums:
         source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\n" + _OPEN_ENUM_IMPORT, 1)  # fmt: skip
@@ -63,10 +136,68 @@ def render_models(view: SpecView, header: str) -> tuple[str, dict[str, str], lis
     source = source.replace(
         "from pydantic.experimental.missing_sentinel import MISSING", "from pydantic import MISSING"
     )
-    source = mark_narrowed_fields(tolerant_datetimes(source))
-    defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
-    classes = {name: pascal(given.schema_names.get(name, name)) for name in view.schemas}
-    return source, {name: cls for name, cls in classes.items() if cls in defined}, given.notes
+    return mark_narrowed_fields(tolerant_datetimes(source))
+
+
+def part_key(spec_json: str) -> str:
+    """The cache key of one part: its sub-spec, the options, datamodel-code-generator's and pydantic's versions (and,
+    through `make_key`, the generator's own source)."""
+    return make_key("part", spec_json, repr(sorted(DMCG_OPTIONS.items())), versions("datamodel-code-generator", "pydantic"))  # fmt: skip
+
+
+def _generate_part(spec_json: str) -> dict[str, Any]:
+    """In a worker: one part's module, parsed (the parent assembles the parts)."""
+    import json
+
+    return parse_part(postprocess(run_datamodel_codegen(json.loads(spec_json), "#"))).to_json()
+
+
+def _parts(
+    data: dict[str, Any], parts: Sequence[Part], header: str, jobs: int | None, cache: Cache | None
+) -> list[ParsedPart]:
+    """Every part's parsed module: from the cache, else generated, the largest first, in up to `jobs` processes."""
+    specs = [part_json(sub_spec(data, part)) for part in parts]
+    keys = [part_key(spec) for spec in specs]
+    found: dict[int, dict[str, Any]] = {}
+    if cache is not None:
+        for index, key in enumerate(keys):
+            value = cache.get("part", key)
+            if value is not None:
+                found[index] = value
+    missing = sorted((i for i in range(len(parts)) if i not in found), key=lambda i: (-len(specs[i]), i))
+    workers = min(len(missing), _jobs(jobs))
+    if workers <= 1:
+        results: Sequence[dict[str, Any]] = [_generate_part(specs[i]) for i in missing]
+    else:
+        _import_parser()
+        with ProcessPoolExecutor(workers, mp_context=get_context(_start_method())) as pool:
+            results = list(pool.map(_generate_part, [specs[i] for i in missing]))
+    for index, value in zip(missing, results, strict=True):
+        found[index] = value
+        if cache is not None:
+            cache.put("part", keys[index], value)
+    return [ParsedPart.from_json(found[i]) for i in range(len(parts))]
+
+
+def _import_parser() -> None:
+    """Import datamodel-code-generator's OpenAPI parser and pydantic v2 model here, once (about 0.45 s), so that
+    forked workers share it instead of each importing it again."""
+    with contextlib.suppress(ImportError):  # internal module paths: a later version may move them
+        import datamodel_code_generator.model.pydantic_v2
+        import datamodel_code_generator.parser.openapi  # noqa: F401
+
+
+def _jobs(jobs: int | None) -> int:
+    if jobs is None:
+        jobs = int(os.environ.get(JOBS_ENV) or 0) or os.cpu_count() or 1
+    return max(1, jobs)
+
+
+def _start_method() -> str:
+    """`fork` where there is one (the workers share the parent's imports), else the platform's default."""
+    from multiprocessing import get_all_start_methods
+
+    return "fork" if "fork" in get_all_start_methods() else get_all_start_methods()[0]
 
 
 _AWARE_IMPORT = re.compile(r"^(from pydantic import .*?)\bAwareDatetime, ", re.MULTILINE)

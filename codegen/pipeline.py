@@ -1,41 +1,51 @@
 """The whole pipeline: spec file -> files of the package -> formatted -> atomically written (or compared).
 
 load -> validate -> resolve the view -> models (their class names feed the IR) -> split (large specs) -> IR -> render
--> fmt -> write.
+-> fmt -> write. The formatted files are kept in the cache (`codegen.cache`) under a key of the spec's bytes, the
+options and the generator's own source, so regenerating or checking an unchanged spec reads them back instead.
+The steps are imported on first use: a run answered from the cache never loads them (about 0.5 s).
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from datamodel_code_generator import Error as DataModelError
-
+from codegen.cache import Cache, make_key, versions
 from codegen.errors import CodegenError, Diagnostic, Level, error
-from codegen.fmt import format_tree
-from codegen.ir import build
-from codegen.load import load
-from codegen.models import render_models
-from codegen.render import header, render_client, runtime_files
-from codegen.split import split_models
-from codegen.validate import validate
-from codegen.view import resolve_view
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
+    """What to generate, and how: `jobs` processes for a large spec's model parts (None: the CPU count; the output
+    is the same for any number), `cache` off to recompute everything."""
+
     spec: Path
     out: Path
     package: str
     client_name: str | None = None
     env_prefix: str | None = None
+    jobs: int | None = None
+    cache: bool = True
 
 
-def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+def generate_files(options: Options, cache: Cache | None = None) -> tuple[dict[str, str], list[Diagnostic]]:
     """Every file of the package (unformatted) and the warnings. Raises `CodegenError` on any error."""
+    from datamodel_code_generator import Error as DataModelError
+
+    from codegen.ir import build
+    from codegen.load import load
+    from codegen.models import render_models
+    from codegen.render import header, render_client, runtime_files
+    from codegen.split import split_models
+    from codegen.validate import validate
+    from codegen.view import resolve_view
+
     if not options.package.isidentifier():
         raise CodegenError([error("#", f"package name {options.package!r} is not a Python identifier")])
     spec = load(options.spec)
@@ -45,7 +55,7 @@ def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
     view = resolve_view(spec)
     head = header(view.name, view.sha256)
     try:
-        models, model_names, model_notes = render_models(view, head)
+        models, model_names, model_notes = render_models(view, head, jobs=options.jobs, cache=cache)
     except DataModelError as exc:
         raise CodegenError([*found, error("#/components/schemas", f"datamodel-code-generator: {exc}")]) from None
     except Exception as exc:  # its parser's own failure on a valid spec: one line, not a traceback
@@ -64,16 +74,65 @@ def generate_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
     return files, found + model_notes + notes
 
 
+def package_key(options: Options) -> str | None:
+    """The cache key of the formatted package `options` produce, or None when the spec cannot be read."""
+    try:
+        spec = options.spec.read_bytes()
+    except OSError:
+        return None
+    tools = versions("datamodel-code-generator", "pydantic", "ruff", "jinja2")
+    return make_key(
+        "package",
+        hashlib.sha256(spec).hexdigest(),
+        options.spec.name,
+        repr((options.package, options.client_name, options.env_prefix)),
+        tools,
+    )
+
+
+def expected_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Every formatted file of the package (path -> text) and the warnings: from the cache when an entry has this
+    exact key, else generated, formatted and stored."""
+    cache = Cache.default(options.cache)
+    key = package_key(options) if cache is not None else None
+    if cache is not None and key is not None:
+        entry = cache.get("package", key)
+        if isinstance(entry, dict) and isinstance(entry.get("files"), dict):
+            return dict(entry["files"]), [Diagnostic(Level(level), at, text) for level, at, text in entry["notes"]]
+    from codegen.fmt import format_tree
+
+    files, notes = generate_files(options, cache)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / options.package
+        _write_files(folder, files)
+        format_tree(folder)
+        formatted = _read_tree(folder)
+    if cache is not None and key is not None:
+        cache.put("package", key, {"files": formatted, "notes": [[d.level.value, d.pointer, d.message] for d in notes]})
+    return formatted, notes
+
+
 def build_package(options: Options, into: Path) -> tuple[Path, list[Diagnostic]]:
     """Generate and format the package under `into`; returns its folder."""
-    files, notes = generate_files(options)
+    files, notes = expected_files(options)
     package_dir = into / options.package
-    package_dir.mkdir(parents=True)
-    for name, text in sorted(files.items()):
-        (package_dir / name).parent.mkdir(exist_ok=True)
-        (package_dir / name).write_text(text, encoding="utf-8")
-    format_tree(package_dir)
+    _write_files(package_dir, files)
     return package_dir, notes
+
+
+def _write_files(folder: Path, files: Mapping[str, str]) -> None:
+    folder.mkdir(parents=True)
+    for name, text in sorted(files.items()):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def _read_tree(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
 def write(options: Options) -> list[Diagnostic]:
@@ -98,25 +157,28 @@ def write(options: Options) -> list[Diagnostic]:
 
 
 def check(options: Options) -> list[str]:
-    """What differs between `out/<package>` and what the spec produces, as readable lines (empty: up to date)."""
-    with tempfile.TemporaryDirectory() as scratch:
-        fresh, _ = build_package(options, Path(scratch))
-        current = options.out / options.package
-        return diff_trees(current, fresh)
+    """What differs between `out/<package>` and what the spec produces, as readable lines (empty: up to date).
+
+    The expected files come from the cache when the spec, the options and the generator are unchanged; the files on
+    disk are always read and compared, so an edit under `out/<package>` is still found."""
+    files, _ = expected_files(options)
+    return diff_files(options.out / options.package, files)
 
 
-def diff_trees(current: Path, fresh: Path, context_lines: int = 12) -> list[str]:
+def diff_files(current: Path, want: Mapping[str, str], context_lines: int = 12) -> list[str]:
+    """What differs between the folder `current` and the files `want` (path -> text), as readable lines."""
     have = {p.relative_to(current).as_posix() for p in current.rglob("*") if p.is_file()} if current.exists() else set()
-    want = {p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     have = {name for name in have if "__pycache__" not in name}
     lines: list[str] = []
-    for name in sorted(want - have):
+    for name in sorted(want.keys() - have):
         lines.append(f"missing: {current / name}")
-    for name in sorted(have - want):
+    for name in sorted(have - want.keys()):
         lines.append(f"extra:   {current / name}")
-    for name in sorted(have & want):
-        old = (current / name).read_text(encoding="utf-8").splitlines()
-        new = (fresh / name).read_text(encoding="utf-8").splitlines()
+    for name in sorted(have & want.keys()):
+        old_text = (current / name).read_text(encoding="utf-8")
+        if old_text == want[name]:
+            continue
+        old, new = old_text.splitlines(), want[name].splitlines()
         if old != new:
             diff = list(difflib.unified_diff(old, new, f"{current / name}", "regenerated", lineterm="", n=1))
             changed = sum(1 for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---")))

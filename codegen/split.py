@@ -44,7 +44,7 @@ class Definition:
 
 def split_models(source: str, header: str, threshold: int = SPLIT_THRESHOLD) -> dict[str, str]:
     """The files of the models: `{"models.py": source}`, or a `models/` package when there are many definitions."""
-    parsed = _parse(source)
+    parsed = parse_definitions(source)
     if parsed is None or len(parsed[1]) <= threshold:
         return {"models.py": source}
     preamble, definitions = parsed
@@ -63,8 +63,20 @@ def split_models(source: str, header: str, threshold: int = SPLIT_THRESHOLD) -> 
     return files
 
 
-def _parse(source: str) -> tuple[str, list[Definition]] | None:
+_remembered: list[tuple[str, tuple[str, list[Definition]]]] = []
+
+
+def remember_definitions(source: str, parsed: tuple[str, list[Definition]]) -> None:
+    """Record what `parse_definitions(source)` gives, for a module built from parsed pieces (`codegen.partition`),
+    so that splitting it does not parse it again (seconds on a spec of GitHub's size)."""
+    _remembered[:] = [(source, parsed)]
+
+
+def parse_definitions(source: str) -> tuple[str, list[Definition]] | None:
     """The imports before the first definition, and each definition with the module-level names it uses."""
+    for known, parsed in _remembered:
+        if known == source:
+            return parsed[0], list(parsed[1])
     tree = ast.parse(source)
     lines = source.splitlines()
     body = [node for node in tree.body if not isinstance(node, ast.Import | ast.ImportFrom)]

@@ -35,9 +35,9 @@ def generate(tmp_path: Path) -> Iterator[object]:
     """Generate a package from an inline spec into tmp_path and import it."""
     imported: list[str] = []
 
-    def run(spec: dict[str, object], package: str, **options: str) -> object:
+    def run(spec: dict[str, object], package: str, client_name: str | None = None, env_prefix: str | None = None) -> object:  # fmt: skip
         path = write_spec(tmp_path, spec, f"{package}.yaml")
-        write(Options(path, tmp_path / "out", package, **options))
+        write(Options(path, tmp_path / "out", package, client_name, env_prefix))
         sys.path.insert(0, str(tmp_path / "out"))
         imported.append(package)
         return __import__(package)

@@ -1,0 +1,142 @@
+"""Large specs: the component schemas cut into parts generated apart, then assembled (`codegen.partition`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from codegen import models
+from codegen.load import from_data
+from codegen.models import render_models
+from codegen.partition import Part, partition, rename, sub_spec
+from codegen.split import parse_definitions, remember_definitions
+from codegen.view import SpecView, resolve_view
+
+ITEMS = 16
+PART_SIZE = 5
+THRESHOLD = 10
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def parted_spec() -> dict[str, Any]:
+    """Items sharing an `Owner`, each with an inline object and enum (numbered names: `Meta`, `Meta1`, ...), a
+    `Parent` <-> `Child` cycle, a self-recursive `Node`, and a subtype that narrows a field of its base."""
+    schemas: dict[str, Any] = {
+        "Owner": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}}},
+        "Node": {"type": "object", "properties": {"children": {"type": "array", "items": _ref("Node")}}},
+        "Parent": {"type": "object", "required": ["child"], "properties": {"child": _ref("Child")}},
+        "Child": {"type": "object", "properties": {"parent": {"anyOf": [_ref("Parent"), {"type": "null"}]}}},
+        "Shape": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}},
+    }
+    for n in range(ITEMS):
+        schemas[f"Item{n}"] = {
+            "type": "object",
+            "required": ["id", "owner"],
+            "properties": {
+                "id": {"type": "integer"},
+                "owner": _ref("Owner"),
+                "state": {"type": "string", "enum": ["on", f"off_{n}"]},
+                "meta": {"type": "object", "properties": {"note": {"type": "string"}, f"n{n}": {"type": "integer"}}},
+            },
+        }
+    schemas["Circle"] = {
+        "allOf": [_ref("Shape"), {"type": "object", "properties": {"kind": {"type": "string", "enum": ["circle"]}}}]
+    }
+    schemas["Tail"] = {"type": "object", "properties": {"first": _ref("Item3"), "last": _ref(f"Item{ITEMS - 1}")}}
+    get = {"operationId": "get_tail", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": _ref("Tail")}}}}}  # fmt: skip
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Parted", "version": "1"},
+        "paths": {"/tail": {"get": get}},
+        "components": {"schemas": schemas},
+    }
+
+
+@pytest.fixture(scope="module")
+def view() -> SpecView:
+    return resolve_view(from_data(parted_spec()))
+
+
+def test_parts_own_each_schema_once_keep_cycles_whole_and_come_after_what_they_use() -> None:
+    schemas = parted_spec()["components"]["schemas"]
+    parts = partition(schemas, part_size=5)
+    owned = [name for part in parts for name in part.owned]
+    assert sorted(owned) == sorted(schemas)
+    assert len(parts) > 3
+    assert any({"Parent", "Child"} <= set(part.owned) for part in parts)
+    owner_of = {name: index for index, part in enumerate(parts) for name in part.owned}
+    for index, part in enumerate(parts):
+        assert set(part.owned) <= set(part.closure)
+        assert all(owner_of[name] <= index for name in part.closure)
+    assert partition(schemas, part_size=5) == parts
+
+
+def test_a_part_is_given_the_schemas_it_reaches() -> None:
+    tail = next(part for part in partition(parted_spec()["components"]["schemas"], 5) if "Tail" in part.owned)
+    assert {"Item3", f"Item{ITEMS - 1}", "Owner"} <= set(tail.closure)
+    assert "Item4" not in tail.closure
+
+
+def test_a_part_gets_only_the_other_components_its_schemas_name() -> None:
+    data = parted_spec()
+    data["components"]["examples"] = {"big": {"value": "x" * 1000}}
+    data["components"]["parameters"] = {"Limit": {"name": "limit", "in": "query", "schema": {"type": "integer"}}}
+    data["components"]["schemas"]["Item0"]["properties"]["limit"] = {"$ref": "#/components/parameters/Limit"}
+    parts = partition(data["components"]["schemas"], PART_SIZE)
+    first = sub_spec(data, next(part for part in parts if "Item0" in part.owned))
+    assert first["paths"] == {}
+    assert set(first["components"]) == {"schemas", "parameters"}
+    other = sub_spec(data, next(part for part in parts if "Item0" not in part.closure))
+    assert set(other["components"]) == {"schemas"}
+
+
+def test_output_is_the_same_for_one_or_two_workers(view: SpecView) -> None:
+    one = render_models(view, "# h", jobs=1, part_size=PART_SIZE, threshold=THRESHOLD)
+    two = render_models(view, "# h", jobs=2, part_size=PART_SIZE, threshold=THRESHOLD)
+    assert one == two
+
+
+def test_assembled_parts_keep_a_single_runs_class_names(view: SpecView) -> None:
+    parted, parted_names, _ = render_models(view, "# h", jobs=1, part_size=PART_SIZE, threshold=THRESHOLD)
+    whole, whole_names, _ = render_models(view, "# h", jobs=1)
+    assert parted_names == whole_names
+    classes = {definition.name for definition in _definitions(parted)}
+    assert classes == {definition.name for definition in _definitions(whole)}
+    assert {"Meta", "Meta1", f"Meta{ITEMS - 1}", "State", f"State{ITEMS - 1}"} <= classes
+    narrowed = [line for line in parted.splitlines() if "narrows the field it inherits" in line]
+    assert len(narrowed) == 1
+    assert narrowed[0].lstrip().startswith("kind:")
+
+
+def test_a_spec_below_the_threshold_runs_whole(view: SpecView, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_parts(*args: object) -> list[Part]:
+        raise AssertionError("a small spec must not be cut into parts")
+
+    monkeypatch.setattr(models, "partition", no_parts)
+    source, names, _ = render_models(view, "# h", jobs=2)
+    assert names["Tail"] == "Tail"
+    assert "class Tail(BaseModel):" in source
+
+
+def test_remembered_definitions_are_what_parsing_gives(view: SpecView) -> None:
+    source, _, _ = render_models(view, "# h", jobs=1, part_size=PART_SIZE, threshold=THRESHOLD)
+    remembered = parse_definitions(source)
+    remember_definitions("", ("", []))
+    assert parse_definitions(source) == remembered
+
+
+def test_rename_touches_code_only() -> None:
+    source = 'class Type1(BaseModel):\n    kind: Type1 | None = None  # Type1\n    note: str = "Type1"'
+    assert rename(source, {"Type1": "Type7"}) == (
+        'class Type7(BaseModel):\n    kind: Type7 | None = None  # Type1\n    note: str = "Type1"'
+    )
+
+
+def _definitions(source: str) -> list[Any]:
+    parsed = parse_definitions(source)
+    assert parsed is not None
+    return parsed[1]
