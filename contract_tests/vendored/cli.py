@@ -37,8 +37,6 @@ DEFAULT_DOC = ROOT / "docs" / "vendored-client.md"
 PACKAGE = ROOT / "generated" / "skyvern_client"
 USER_CODE = Path(__file__).with_name("user_code.py")
 _RUN_TIMEOUT = 900.0
-STRICT_RAISED = "raised, naming: "
-"""How `user_code.py` words a strict call that raised (it prints `accepted` otherwise)."""
 REAL_SERVER_DEVIATIONS = frozenset({"created_at", "modified_at"})
 """What strict parsing must name in every run the real 1.0.56 server sends: its timestamps lack a UTC offset
 (docs/fidelity.md). The reference server's runs match the spec, so strict parsing must accept them."""
@@ -46,11 +44,13 @@ REAL_SERVER_DEVIATIONS = frozenset({"created_at", "modified_at"})
 
 @dataclass(frozen=True)
 class Check:
-    """One line `user_code.py` printed."""
+    """One line `user_code.py` printed. `named`: for a strict client's call, the fields its error named (empty:
+    the response was accepted); None for any other check."""
 
     name: str
     ok: bool
     detail: str
+    named: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -94,23 +94,23 @@ def run_user_code(python: Path, code: Path, base_url: str, api_key: str, workflo
     for line in started.stdout.splitlines():
         if line.startswith("{"):
             item = json.loads(line)
-            checks.append(Check(item["check"], bool(item["ok"]), redact(str(item["detail"]), [api_key])))
+            named = tuple(item["named"]) if "named" in item else None
+            checks.append(Check(item["check"], bool(item["ok"]), redact(str(item["detail"]), [api_key]), named))
     error = "" if started.returncode == 0 else redact(started.stderr.strip()[-2000:], [api_key])
     return checks, error
 
 
 def judge_strict(checks: Sequence[Check], must_name: frozenset[str]) -> list[Check]:
-    """`checks` with each strict one (`strict ...`) held to what this server deserves: to raise naming at least
+    """`checks` with each strict call (one with `named`) held to what this server deserves: to raise naming at least
     `must_name`, or (`must_name` empty) to be accepted."""
     judged = []
     for check in checks:
-        if check.ok and check.name.removeprefix("async ").startswith("strict "):
-            named = set(check.detail.removeprefix(STRICT_RAISED).split(", ")) if check.detail.startswith(STRICT_RAISED) else set()  # fmt: skip
-            held = must_name <= named if must_name else check.detail == "accepted"
+        if check.ok and check.named is not None:
+            held = must_name <= set(check.named) if must_name else not check.named
             expected = (
                 f"expected it to raise naming {', '.join(sorted(must_name))}" if must_name else "expected it accepted"
             )
-            check = check if held else Check(check.name, False, f"{check.detail}; {expected}")
+            check = check if held else Check(check.name, False, f"{check.detail}; {expected}", check.named)
         judged.append(check)
     return judged
 

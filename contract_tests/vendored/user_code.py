@@ -23,12 +23,14 @@ import skyvern_client
 from skyvern_client import APIResponseValidationError, AsyncSkyvernClient, SkyvernClient, models
 
 WAIT_TIMEOUT = 120.0
-STRICT_RAISED = "raised, naming: "
-STRICT_ACCEPTED = "accepted"
 
 
-def emit(check: str, ok: bool, detail: str = "") -> None:
-    print(json.dumps({"check": check, "ok": ok, "detail": detail}), flush=True)
+def emit(check: str, ok: bool, detail: str = "", named: list[str] | None = None) -> None:
+    """One check's line; a strict call's also carries `named`, the fields its error names (empty: accepted)."""
+    line: dict[str, object] = {"check": check, "ok": ok, "detail": detail}
+    if named is not None:
+        line["named"] = named
+    print(json.dumps(line), flush=True)
 
 
 def attempt(check: str, action: Callable[[], str]) -> None:
@@ -44,13 +46,22 @@ def deviations_text(deviations: tuple[skyvern_client.Deviation, ...]) -> str:
     return ", ".join(fields) or "none"
 
 
-def strict_outcome(call: Callable[[], object]) -> str:
-    """`accepted`, or `raised, naming: <fields>` (the caller judges which one the server deserves)."""
+def strict_attempt(check: str, call: Callable[[], object]) -> None:
+    """Call a strict client's method and say which fields its error names (the caller judges what the server
+    deserves: to raise, or to be accepted)."""
     try:
         call()
     except APIResponseValidationError as error:
-        return STRICT_RAISED + ", ".join(sorted({".".join(str(part) for part in e["loc"]) for e in error.errors}))
-    return STRICT_ACCEPTED
+        emit_strict(check, error)
+    except Exception as error:
+        emit(check, False, f"{type(error).__name__}: {error}")
+    else:
+        emit_strict(check, None)
+
+
+def emit_strict(check: str, error: APIResponseValidationError | None) -> None:
+    named = [] if error is None else sorted({".".join(str(part) for part in e["loc"]) for e in error.errors})
+    emit(check, True, f"raised, naming: {', '.join(named)}" if named else "accepted", named)
 
 
 class Receiver(http.server.ThreadingHTTPServer):
@@ -122,15 +133,17 @@ def sync_checks(base_url: str, api_key: str, workflow_id: str, hooks: Receiver) 
             workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT)))  # fmt: skip
         all_fields(client, workflow_id, hooks)
         strict = client.with_options(strict=True)
-        attempt("strict run_workflow", lambda: strict_outcome(lambda: strict.run_workflow(workflow_id=workflow_id)))
+        strict_attempt("strict run_workflow", lambda: strict.run_workflow(workflow_id=workflow_id))
         if started:
-            attempt("strict get_run", lambda: strict_outcome(lambda: strict.get_run(started[0].run_id)))
+            strict_attempt("strict get_run", lambda: strict.get_run(started[0].run_id))
             attempt(
                 "cancel_run on the strict client (no body to parse)",
                 lambda: _returned_sync(strict.cancel_run, started[0].run_id),
             )
-        attempt("strict run_workflow_and_wait", lambda: strict_outcome(
-            lambda: strict.run_workflow_and_wait(workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT)))  # fmt: skip
+        strict_attempt(
+            "strict run_workflow_and_wait",
+            lambda: strict.run_workflow_and_wait(workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT),
+        )
 
 
 def _returned_sync(call: Callable[[str], None], run_id: str) -> str:
@@ -219,15 +232,6 @@ async def async_checks(base_url: str, api_key: str, workflow_id: str) -> None:
             run_ids.append((await client.run_workflow(workflow_id=workflow_id)).run_id)
             return run_ids[0]
 
-        async def strictly(call: Awaitable[object]) -> str:
-            try:
-                await call
-            except APIResponseValidationError as error:
-                return STRICT_RAISED + ", ".join(
-                    sorted({".".join(str(part) for part in e["loc"]) for e in error.errors})
-                )
-            return STRICT_ACCEPTED
-
         steps: list[tuple[str, Callable[[], Awaitable[str]]]] = [
             ("async run_workflow", run),
             ("async get_run", lambda: _status(client.get_run(run_ids[0]))),
@@ -236,22 +240,33 @@ async def async_checks(base_url: str, api_key: str, workflow_id: str) -> None:
                 "async run_workflow_and_wait",
                 lambda: _waited(client.run_workflow_and_wait(workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT)),
             ),
-            ("async strict run_workflow", lambda: strictly(strict.run_workflow(workflow_id=workflow_id))),
-            ("async strict get_run", lambda: strictly(strict.get_run(run_ids[0]))),
-            (
-                "async strict run_workflow_and_wait",
-                lambda: strictly(strict.run_workflow_and_wait(workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT)),
-            ),
-            (
-                "async cancel_run on the strict client (no body to parse)",
-                lambda: _returned(strict.cancel_run(run_ids[0])),
-            ),
         ]
         for check, step in steps:
             try:
                 emit(check, True, await step())
             except Exception as error:
                 emit(check, False, f"{type(error).__name__}: {error}")
+        strict_calls: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+            ("async strict run_workflow", lambda: strict.run_workflow(workflow_id=workflow_id)),
+            ("async strict get_run", lambda: strict.get_run(run_ids[0])),
+            (
+                "async strict run_workflow_and_wait",
+                lambda: strict.run_workflow_and_wait(workflow_id=workflow_id, wait_timeout=WAIT_TIMEOUT),
+            ),
+        ]
+        for check, call in strict_calls:
+            try:
+                await call()
+            except APIResponseValidationError as error:
+                emit_strict(check, error)
+            except Exception as error:
+                emit(check, False, f"{type(error).__name__}: {error}")
+            else:
+                emit_strict(check, None)
+        try:
+            emit("async cancel_run on the strict client (no body to parse)", True, await _returned(strict.cancel_run(run_ids[0])))  # fmt: skip
+        except Exception as error:
+            emit("async cancel_run on the strict client (no body to parse)", False, f"{type(error).__name__}: {error}")
 
 
 async def _status(call: Awaitable[models.WorkflowRunResponse]) -> str:
