@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
+import json
 import os
 import re
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 from codegen.cache import Cache, make_key, versions
 from codegen.errors import Diagnostic
-from codegen.naming import pascal
 from codegen.partition import (
     PART_SIZE,
     PARTITION_THRESHOLD,
@@ -85,43 +88,57 @@ def render_models(
     if not view.schemas:
         return f'{header}\n"""The spec declares no component schemas."""\n', {}, []
     given = sanitize(view.data)
-    classes = {name: pascal(given.schema_names.get(name, name)) for name in view.schemas}
     schemas = given.data["components"]["schemas"]
-    source = None
+    found: tuple[str, dict[str, str]] | None = None
     if len(schemas) > (PARTITION_THRESHOLD if threshold is None else threshold):
         parts = partition(schemas, part_size or PART_SIZE)
         if len(parts) > 1:
-            class_of = {given.schema_names.get(name, name): cls for name, cls in classes.items()}
             try:
-                parsed = _parts(given.data, parts, header, jobs, cache)
-                source = assemble(header, parts, parsed, class_of)
+                found = assemble(header, parts, _parts(given.data, parts, header, jobs, cache))
             except AssemblyError:
-                source = None  # the spec's parts do not join cleanly: one run, as for a small spec
-    if source is None:
-        source = postprocess(run_datamodel_codegen(given.data, header))
+                found = None  # the spec's parts do not join cleanly: one run, as for a small spec
+    if found is None:
+        source, made = run_datamodel_codegen(given.data, header)
+        found = postprocess(source), made
+    source, made = found
     defined = {match.group(1) or match.group(2) for match in _DEFINED.finditer(source)}
+    classes = {name: made.get(given.schema_names.get(name, name), "") for name in view.schemas}
     return source, {name: cls for name, cls in classes.items() if cls in defined}, given.notes
 
 
-def run_datamodel_codegen(data: dict[str, Any], header: str) -> str:
-    """datamodel-code-generator's one module for `data` (imported here: a cached run never pays for it)."""
+def run_datamodel_codegen(data: dict[str, Any], header: str) -> tuple[str, dict[str, str]]:
+    """datamodel-code-generator's one module for `data`, and the class each component schema became in it.
+
+    The classes come from its model metadata, not from the schema names: a component's class is numbered when an
+    inline model took its name first (a `setup` enum property before a `setup` schema: the schema is `Setup1`).
+    datamodel-code-generator is imported here: a cached run never pays for it.
+    """
     from datamodel_code_generator import generate
     from datamodel_code_generator.enums import DataModelType, DefaultValueType, InputFileType
     from datamodel_code_generator.format import PythonVersion
 
-    source = generate(
-        data,
-        input_file_type=InputFileType.OpenAPI,
-        output_model_type=DataModelType.PydanticV2BaseModel,
-        target_python_version=PythonVersion.PY_311,
-        custom_file_header=header,
-        deserialize_default_values=[DefaultValueType.Enum],
-        **DMCG_OPTIONS,
-    )
-    if not isinstance(source, str):
-        modules = ", ".join(sorted(".".join(path) for path in source or {})[:3])
-        raise TypeError(f"datamodel-code-generator wrote several modules ({modules}, ...), expected one")
-    return source
+    with tempfile.TemporaryDirectory(prefix="codegen-") as scratch:
+        metadata = Path(scratch) / "models.json"
+        source = generate(
+            data,
+            input_file_type=InputFileType.OpenAPI,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            target_python_version=PythonVersion.PY_311,
+            custom_file_header=header,
+            deserialize_default_values=[DefaultValueType.Enum],
+            emit_model_metadata=metadata,
+            **DMCG_OPTIONS,
+        )
+        if not isinstance(source, str):
+            modules = ", ".join(sorted(".".join(path) for path in source or {})[:3])
+            raise TypeError(f"datamodel-code-generator wrote several modules ({modules}, ...), expected one")
+        made = json.loads(metadata.read_text(encoding="utf-8"))["models"]
+    classes: dict[str, str] = {}
+    for model in made:
+        path = model.get("source_path")
+        if isinstance(path, list) and len(path) == 3 and path[:2] == ["components", "schemas"]:
+            classes.setdefault(path[2], model["class_name"])
+    return source, classes
 
 
 def postprocess(source: str) -> str:
@@ -147,9 +164,8 @@ def part_key(spec_json: str) -> str:
 
 def _generate_part(spec_json: str) -> dict[str, Any]:
     """In a worker: one part's module, parsed (the parent assembles the parts)."""
-    import json
-
-    return parse_part(postprocess(run_datamodel_codegen(json.loads(spec_json), "#"))).to_json()
+    source, classes = run_datamodel_codegen(json.loads(spec_json), "#")
+    return parse_part(postprocess(source), classes).to_json()
 
 
 def _parts(
@@ -167,16 +183,41 @@ def _parts(
     missing = sorted((i for i in range(len(parts)) if i not in found), key=lambda i: (-len(specs[i]), i))
     workers = min(len(missing), _jobs(jobs))
     if workers <= 1:
-        results: Sequence[dict[str, Any]] = [_generate_part(specs[i]) for i in missing]
+        with _batch_gc():
+            results: Sequence[dict[str, Any]] = [_generate_part(specs[i]) for i in missing]
     else:
         _import_parser()
-        with ProcessPoolExecutor(workers, mp_context=get_context(_start_method())) as pool:
+        context = get_context(_start_method())
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
             results = list(pool.map(_generate_part, [specs[i] for i in missing]))
     for index, value in zip(missing, results, strict=True):
         found[index] = value
         if cache is not None:
             cache.put("part", keys[index], value)
     return [ParsedPart.from_json(found[i]) for i in range(len(parts))]
+
+
+_GC_THRESHOLD = (50_000, 20, 100)
+"""Python's collector thresholds while parts are generated. datamodel-code-generator makes millions of small objects
+that live until its run ends; at the default threshold (700 allocations) the collector walks them again and again,
+about a tenth of a part's time. Collections still run, 70 times less often; a run's objects live until it ends anyway."""
+
+
+def _start_worker() -> None:
+    """In each worker process: what was imported before the fork is never collected; then the batch thresholds."""
+    gc.freeze()
+    gc.set_threshold(*_GC_THRESHOLD)
+
+
+@contextlib.contextmanager
+def _batch_gc() -> Iterator[None]:
+    """The batch thresholds for parts generated in this process, restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(*_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _import_parser() -> None:

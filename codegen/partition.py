@@ -5,14 +5,21 @@ output for a schema depends on the schemas it references (a collapsed root model
 members), so a part is given as a `$ref`-closed sub-spec: the schemas it *owns* and every schema they reach.
 
 - The graph is the component schemas and the `$ref`s between them; its strongly connected components (in document
-  order, dependencies first) are cut into consecutive parts of about `PART_SIZE` owned schemas. A cycle is never cut.
+  order, dependencies first) are cut into consecutive parts of at most `PART_SIZE` owned schemas and about
+  `PART_BYTES` of them as JSON (a schema's size is the measure of its cost). A cycle is never cut.
+- A schema of another part that renders as a plain model class is given as a *stub* (an object of one property):
+  what a part writes for its own schemas needs only that class's name. A schema whose content shapes its users'
+  code is given whole, with what it reaches: a root model or enum (collapsed into the fields that use it), a base
+  of an `allOf` (its subclasses read its fields), one a `discriminator` or a `default` names.
 - Each part is generated on its own (in parallel, and cached: see `codegen.models`); its module keeps the
   definitions its owned schemas reach without passing through a schema of another part, and those no schema reaches
   at all. What the other schemas of its closure made is dropped: their own part defines it.
 - `assemble` joins the kept definitions in part order (every part's dependencies come before it) under one import
-  block. A component schema's class keeps its name. An inline model's name is numbered again across the parts as
-  datamodel-code-generator numbers it within one run (`Type`, `Type1`, `Type2`, ... in order of appearance), so
-  most names are the ones a single run gives; see docs/benchmarks.md for the differences that remain.
+  block. A component schema's class takes the name its own part gave it (datamodel-code-generator's model metadata
+  says which class is which schema's); the other parts' references to it follow. An inline model's name is
+  numbered again across the parts as datamodel-code-generator numbers it within one run (`Type`, `Type1`, `Type2`,
+  ... in order of appearance), so most names are the ones a single run gives; see docs/benchmarks.md for the
+  differences that remain.
 
 Everything is a function of the spec alone (document order, part size), never of how many processes run the parts.
 """
@@ -29,8 +36,12 @@ from typing import Any
 from codegen.split import Definition, components, parse_definitions, remember_definitions
 
 PART_SIZE = 50
-"""Owned schemas per part: small enough to balance 2-4 processes on GitHub's spec (one part of its webhooks costs
-10x another), large enough that the schemas a part's closure repeats from other parts stay a fraction of the work."""
+"""Owned schemas per part at most: small enough to balance 2-4 processes, large enough that what each part's
+closure repeats from other parts stays a fraction of the work."""
+PART_BYTES = 100_000
+"""Owned schemas per part as JSON, about (a part holds at least one strongly connected component): GitHub's spec has
+schemas of 40-90 KB (its webhook payloads, with their models inline) beside ones of a few hundred bytes, and a run's
+time follows the size of what it parses."""
 PARTITION_THRESHOLD = 4 * PART_SIZE
 """Component schemas above which the spec is cut into parts; below it one run is cheaper (and every golden case and
 `spec/openapi.yaml` are far below it, so their output comes from the single run)."""
@@ -45,32 +56,24 @@ class Part:
 
     owned: tuple[str, ...]
     closure: tuple[str, ...]
+    stubbed: tuple[str, ...] = ()
+    """Schemas of the closure given as stubs (`stub`): they belong to other parts, and only their class names matter
+    here."""
 
 
 def schema_refs(schemas: Mapping[str, Any]) -> dict[str, set[str]]:
     """Each component schema -> the other component schemas its `$ref`s name directly."""
-    found: dict[str, set[str]] = {}
-    for name, schema in schemas.items():
-        targets: set[str] = set()
-        work = [schema]
-        while work:
-            node = work.pop()
-            if isinstance(node, dict):
-                ref = node.get("$ref")
-                if isinstance(ref, str) and ref.startswith(_SCHEMAS):
-                    targets.add(_unescape(ref[len(_SCHEMAS) :].split("/", 1)[0]))
-                work.extend(node.values())
-            elif isinstance(node, list):
-                work.extend(node)
-        found[name] = {target for target in targets if target in schemas and target != name}
-    return found
+    return {
+        name: {target for target in _schema_refs_in(schema) if target in schemas and target != name}
+        for name, schema in schemas.items()
+    }
 
 
 def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-def partition(schemas: Mapping[str, Any], part_size: int = PART_SIZE) -> list[Part]:
+def partition(schemas: Mapping[str, Any], part_size: int = PART_SIZE, part_bytes: int = PART_BYTES) -> list[Part]:
     """The parts of `schemas`, dependencies before dependents; one part when there are few schemas.
 
     Example:
@@ -81,30 +84,114 @@ def partition(schemas: Mapping[str, Any], part_size: int = PART_SIZE) -> list[Pa
     order = {name: index for index, name in enumerate(schemas)}
     found = components([Definition(name, "", frozenset(refs[name])) for name in schemas])
     cuts: list[list[str]] = [[]]
+    size = 0
     for component in found:
-        if cuts[-1] and len(cuts[-1]) + len(component) > part_size:
+        cost = sum(len(part_json(schemas[name])) for name in component)
+        if cuts[-1] and (len(cuts[-1]) + len(component) > part_size or size + cost > part_bytes):
             cuts.append([])
+            size = 0
         cuts[-1].extend(component)
+        size += cost
+    stubbable = {name for name, schema in schemas.items() if _renders_as_own_class(schema)}
+    shaping = {name: _shaping_refs(schema) & refs[name] for name, schema in schemas.items()}
     parts = []
     for owned in cuts:
-        reached = set(owned)
+        whole = set(owned)
+        named: set[str] = set()
         work = list(owned)
         while work:
-            for target in refs[work.pop()]:
-                if target not in reached:
-                    reached.add(target)
+            name = work.pop()
+            for target in refs[name]:
+                if target in stubbable and target not in shaping[name]:
+                    named.add(target)
+                elif target not in whole:
+                    whole.add(target)
                     work.append(target)
-        parts.append(Part(tuple(sorted(owned, key=order.__getitem__)), tuple(sorted(reached, key=order.__getitem__))))
+        closure = tuple(sorted(whole | named, key=order.__getitem__))
+        parts.append(
+            Part(
+                tuple(sorted(owned, key=order.__getitem__)),
+                closure,
+                tuple(name for name in closure if name not in whole),
+            )
+        )
     return parts
 
 
+_SHAPED_BY_CONTENT = frozenset(
+    {"allOf", "anyOf", "oneOf", "not", "enum", "const", "$ref", "items", "prefixItems", "discriminator",
+     "patternProperties", "if", "then", "else", "$defs", "definitions"}
+)  # fmt: skip
+_WRAPPER_KEYS = frozenset(
+    {"allOf", "nullable", "description", "title", "readOnly", "writeOnly", "deprecated", "example", "examples"}
+)
+"""The keys of an `allOf` of one `$ref` that only wraps it (to add `nullable` or a description in OpenAPI 3.0):
+datamodel-code-generator writes the reference itself, not a subclass."""
+
+
+def _renders_as_own_class(schema: Any) -> bool:
+    """Whether `schema` becomes a model class of its own properties, which the code of the schemas that use it
+    names and never looks into (unlike a root model or enum, collapsed into the fields that use it)."""
+    return (
+        isinstance(schema, dict)
+        and isinstance(schema.get("properties"), dict)
+        and bool(schema["properties"])
+        and schema.get("type", "object") == "object"
+        and _SHAPED_BY_CONTENT.isdisjoint(schema)
+    )
+
+
+def _shaping_refs(schema: Any) -> set[str]:
+    """The schemas whose content shapes `schema`'s code, not only their class names: the bases of an `allOf`
+    (its subclass reads their fields), and those named under a `discriminator` or a `default`."""
+    found: set[str] = set()
+    work = [schema]
+    while work:
+        node = work.pop()
+        if isinstance(node, dict):
+            if "discriminator" in node or "default" in node:
+                found |= _schema_refs_in(node)
+            members = node.get("allOf")
+            if isinstance(members, list) and (len(members) > 1 or not _WRAPPER_KEYS.issuperset(node)):
+                found |= {name for member in members if isinstance(member, dict) for name in _schema_refs_in(member) if "$ref" in member}  # fmt: skip
+            work.extend(node.values())
+        elif isinstance(node, list):
+            work.extend(node)
+    return found
+
+
+def _schema_refs_in(node: Any) -> set[str]:
+    """The component schemas `node`'s `$ref`s name."""
+    found: set[str] = set()
+    work = [node]
+    while work:
+        item = work.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_SCHEMAS):
+                found.add(_unescape(ref[len(_SCHEMAS) :].split("/", 1)[0]))
+            work.extend(item.values())
+        elif isinstance(item, list):
+            work.extend(item)
+    return found
+
+
+def stub(name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """What a part that does not own `schema` is given for it: a model class of one property, described by its
+    name so that no two stubs render alike (datamodel-code-generator merges models that do)."""
+    kept = {key: schema[key] for key in ("type", "nullable") if key in schema}
+    return {**kept, "description": f"{name} (defined by another part)", "properties": {"stub": {"type": "string"}}}
+
+
 def sub_spec(data: Mapping[str, Any], part: Part) -> dict[str, Any]:
-    """The spec datamodel-code-generator gets for `part`: its closure's schemas in document order, no paths, and of
-    the other components only those the closure names (all of them when one of those names further ones): GitHub's
-    spec keeps megabytes of examples there that no schema uses."""
+    """The spec datamodel-code-generator gets for `part`: its closure's schemas in document order (the stubbed ones
+    as stubs), no paths, and of the other components only those the closure names (all of them when one of those
+    names further ones): GitHub's spec keeps megabytes of examples there that no schema uses. The document's own
+    extensions (`x-...`) are left out too, unless a schema's `$ref` points outside the components."""
     components_ = data.get("components", {})
     schemas = components_["schemas"]
-    closure = {name: schemas[name] for name in part.closure}
+    stubbed = set(part.stubbed)
+    closure = {name: stub(name, schemas[name]) if name in stubbed else schemas[name] for name in part.closure}
     others = {section: entries for section, entries in components_.items() if section != "schemas"}
     named = _other_components(closure)
     if any(_other_components(others.get(section, {}).get(name)) for section, name in named):
@@ -114,11 +201,28 @@ def sub_spec(data: Mapping[str, Any], part: Part) -> dict[str, Any]:
         for section, name in sorted(named):
             if isinstance(others.get(section), dict) and name in others[section]:
                 kept.setdefault(section, {})[name] = others[section][name]
+    dropped = {"paths", "components", "webhooks"}
+    if not _refs_outside_components(closure):
+        dropped |= {key for key in data if key.startswith("x-")}
     return {
-        **{key: value for key, value in data.items() if key not in ("paths", "components", "webhooks")},
+        **{key: value for key, value in data.items() if key not in dropped},
         "paths": {},
         "components": {**kept, "schemas": closure},
     }
+
+
+def _refs_outside_components(node: Any) -> bool:
+    work = [node]
+    while work:
+        item = work.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#") and not ref.startswith("#/components/"):
+                return True
+            work.extend(item.values())
+        elif isinstance(item, list):
+            work.extend(item)
+    return False
 
 
 def _other_components(node: Any) -> set[tuple[str, str]]:
@@ -150,16 +254,19 @@ class AssemblyError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ParsedPart:
-    """A part's module as `assemble` reads it: its imports (module, name, alias; module "" for `import x`) and its
-    definitions in source order. Made where the part is generated, so the parsing runs in parallel too."""
+    """A part's module as `assemble` reads it: its imports (module, name, alias; module "" for `import x`), its
+    definitions in source order, and the class each schema of its closure became there (schema name, class name).
+    Made where the part is generated, so the parsing runs in parallel too."""
 
     imports: tuple[tuple[str, str, str | None], ...]
     definitions: tuple[Definition, ...]
+    classes: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "imports": [list(entry) for entry in self.imports],
             "definitions": [[d.name, d.source, sorted(d.uses), d.rebuild] for d in self.definitions],
+            "classes": [list(entry) for entry in self.classes],
         }
 
     @classmethod
@@ -170,49 +277,96 @@ class ParsedPart:
                 Definition(name, source, frozenset(uses), rebuild)
                 for name, source, uses, rebuild in value["definitions"]
             ),
+            tuple((schema, name) for schema, name in value["classes"]),
         )
 
 
-def parse_part(source: str) -> ParsedPart:
-    """A part's module, parsed. Raises `AssemblyError` when it is more than imports and definitions."""
+def parse_part(source: str, classes: Mapping[str, str]) -> ParsedPart:
+    """A part's module, parsed, with the class each schema became. Raises `AssemblyError` when the module is more
+    than imports and definitions."""
     parsed = parse_definitions(source)
     if parsed is None:
         raise AssemblyError("a part's module has top-level code other than imports and definitions")
     preamble, definitions = parsed
-    return ParsedPart(tuple(_imports(preamble)), tuple(definitions))
+    defined = {definition.name for definition in definitions}
+    return ParsedPart(
+        tuple(_imports(preamble)),
+        tuple(definitions),
+        tuple((schema, name) for schema, name in classes.items() if name in defined),
+    )
 
 
-def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart], class_of: Mapping[str, str]) -> str:
-    """One module from the parts' modules. `class_of`: each component schema -> the class name it is given."""
-    component_classes = set(class_of.values())
+def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart]) -> tuple[str, dict[str, str]]:
+    """One module from the parts' modules, and the class each component schema became in it.
+
+    A schema's class is named by its own part, numbered on should another part's schema have that name (in part
+    order). An inline model is numbered again across the parts; one that renders exactly like an earlier model
+    of the same name (`Repo3` like `Repo`, the names it uses followed) is that model: GitHub's webhook payloads
+    repeat the same inline models many times over, in many parts.
+    """
     imports = dict.fromkeys(entry for part in parsed for entry in part.imports)
     imported = {alias or name.split(".")[0] for _, name, alias in imports}
-    taken = component_classes | imported
+    taken = set(imported)
     next_free: dict[str, int] = {}
+
+    def number(base: str) -> str:
+        position = next_free.get(base, 0)
+        while (candidate := base if not position else f"{base}{position}") in taken:
+            position += 1
+        next_free[base] = position + 1
+        taken.add(candidate)
+        return candidate
+
+    class_of: dict[str, str] = {}
+    for part, module in zip(parts, parsed, strict=True):
+        local = dict(module.classes)
+        for schema in part.owned:
+            if schema in local:
+                class_of[schema] = number(_base(local[schema], taken)) if local[schema] in taken else local[schema]
+                if class_of[schema] == local[schema]:
+                    taken.add(local[schema])
     body: list[str] = []
     rebuilt: list[str] = []
     defined: set[str] = set()
     uses: set[str] = set()
     assembled: list[tuple[str, str, set[str], str]] = []
+    earlier: dict[str, list[_Model]] = {}  # base name -> the models earlier parts numbered from it
     for part, module in zip(parts, parsed, strict=True):
         definitions = module.definitions
-        kept = _kept(part, definitions, class_of)
-        local = {definition.name for definition in definitions}
-        own_classes = {class_of[name] for name in part.closure if name in class_of}
-        renames = {}
+        local = dict(module.classes)
+        schema_classes = {name: class_of[schema] for schema, name in local.items() if schema in class_of}
+        owned = {local[schema] for schema in part.owned if schema in local}
+        kept = _kept(definitions, owned, set(local.values()) - owned)
+        known = {definition.name for definition in definitions} | set(class_of.values())
+        renames = {name: new for name, new in schema_classes.items() if name != new}
+        decided = set(schema_classes)
+        merged: set[str] = set()
+        found: list[tuple[str, _Model]] = []
         for definition in definitions:
-            if definition.name not in kept or definition.name in own_classes:
+            if definition.name not in kept or definition.name in schema_classes:
                 continue
-            base = _base(definition.name, local | component_classes)
-            position = next_free.get(base, 0)
-            while (candidate := base if not position else f"{base}{position}") in taken:
-                position += 1
-            next_free[base] = position + 1
-            taken.add(candidate)
-            if candidate != definition.name:
-                renames[definition.name] = candidate
+            base = _base(definition.name, known)
+            if base in earlier and definition.uses <= decided:
+                shape = _shape(definition.source)
+                alike = [model for model in earlier[base] if model.shape == shape]
+                text = rename(definition.source, {**renames, definition.name: _SELF}) if alike else ""
+                same = next((model.name for model in alike if model.masked() == text), None)
+                if same is not None:
+                    renames[definition.name] = same
+                    merged.add(definition.name)
+                    decided.add(definition.name)
+                    continue
+            new = number(base)
+            if new != definition.name:
+                renames[definition.name] = new
+            model = _Model(new, definition.name, definition.source, renames)
+            if definition.uses <= decided:  # its text is final now: later models of this part may be it too
+                earlier.setdefault(base, []).append(model)
+            else:
+                found.append((base, model))
+            decided.add(definition.name)
         for definition in definitions:
-            if definition.name not in kept:
+            if definition.name not in kept or definition.name in merged:
                 continue
             name = renames.get(definition.name, definition.name)
             if name in defined:
@@ -227,6 +381,8 @@ def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart], c
                 rebuilt.append(rebuild)
             assembled.append((name, text, used, rebuild))
             uses |= used
+        for base, model in found:
+            earlier.setdefault(base, []).append(model)
     if uses - defined:
         raise AssemblyError(f"no part defines {sorted(uses - defined)[:5]}")
     if imported & defined:
@@ -237,7 +393,42 @@ def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart], c
     remember_definitions(
         source, (head, [Definition(name, text, frozenset(used), rebuild) for name, text, used, rebuild in assembled])
     )
-    return source
+    return source, class_of
+
+
+_SELF = "__codegen_self__"
+"""What a model's own name reads as when it is compared with another (`assemble`)."""
+
+
+@dataclass(slots=True)
+class _Model:
+    """An inline model an earlier part defined, as `assemble` compares later ones with it: its text with the final
+    names of what it uses, its own name masked (computed once, when first asked)."""
+
+    name: str
+    local: str
+    source: str
+    renames: Mapping[str, str]
+    text: str | None = None
+    shape: str = ""
+
+    def __post_init__(self) -> None:
+        self.shape = _shape(self.source)
+
+    def masked(self) -> str:
+        if self.text is None:
+            self.text = rename(self.source, {**self.renames, self.local: _SELF})
+        return self.text
+
+
+_CAPITALIZED = re.compile(r"\b[A-Z]\w*")
+
+
+def _shape(source: str) -> str:
+    """`source` with every capitalized word masked: two models that render alike once their names are followed
+    have the same shape (datamodel-code-generator's class names are capitalized), so only models of one shape are
+    compared name by name."""
+    return _CAPITALIZED.sub("N", source)
 
 
 def _imports(preamble: str) -> Iterable[tuple[str, str, str | None]]:
@@ -263,12 +454,12 @@ def _import_block(imports: Iterable[tuple[str, str, str | None]]) -> str:
     return "\n".join([*plain, *(f"from {module} import {', '.join(names)}" for module, names in by_module.items())])
 
 
-def _kept(part: Part, definitions: Sequence[Definition], class_of: Mapping[str, str]) -> set[str]:
-    """The definitions the part's module contributes: those its owned schemas reach without passing through a schema
-    of another part, and those no schema reaches."""
+def _kept(definitions: Sequence[Definition], owned: set[str], foreign: set[str]) -> set[str]:
+    """The definitions a part's module contributes: those its `owned` schemas' classes reach without passing through
+    a class of another part's schema (`foreign`), and those no schema reaches."""
     uses = {definition.name: definition.uses for definition in definitions}
-    owned = {class_of[name] for name in part.owned if class_of.get(name) in uses}
-    foreign = {class_of[name] for name in part.closure if class_of.get(name) in uses} - owned
+    owned &= uses.keys()
+    foreign &= uses.keys()
     return _reach(owned, foreign, uses) | (set(uses) - _reach(foreign, owned, uses))
 
 

@@ -267,3 +267,23 @@ def test_date_times_are_tolerant_even_beside_a_schema_called_date_time(tmp_path:
     assert isinstance(event.window, package.models.DateTime)
     with package.strict_parsing(), pytest.raises(pydantic.ValidationError, match="timezone"):
         package.models.Event.model_validate({"at": "2026-01-01T00:00:00"})
+
+
+def test_a_schema_whose_name_an_inline_model_took_first_is_typed_with_its_own_class(tmp_path: Path) -> None:
+    # datamodel-code-generator names the `setup` enum of `Config` first, so the `setup` schema becomes `Setup1`
+    spec = _spec(
+        {
+            "setup": {
+                "type": "object",
+                "required": ["state"],
+                "properties": {"state": {"type": "string"}, "config": {"$ref": "#/components/schemas/config"}},
+            },
+            "config": {"type": "object", "properties": {"setup": {"type": "string", "enum": ["on", "off"]}}},
+        }
+    )
+    spec["components"]["schemas"] = dict(reversed(spec["components"]["schemas"].items()))  # `config` comes first
+    package = _generate(tmp_path, spec, "gen_taken_name")
+    client = (tmp_path / "out" / "gen_taken_name" / "_client.py").read_text(encoding="utf-8")
+    assert "-> models.Setup1:" in client
+    assert package.models.Setup1.model_validate({"state": "ready", "config": {"setup": "on"}}).state == "ready"
+    assert [member.value for member in package.models.Setup] == ["on", "off"]

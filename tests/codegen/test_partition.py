@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from codegen import models
 from codegen.load import from_data
 from codegen.models import render_models
-from codegen.partition import Part, partition, rename, sub_spec
+from codegen.partition import PART_BYTES, Part, part_json, partition, rename, sub_spec
 from codegen.split import parse_definitions, remember_definitions
 from codegen.view import SpecView, resolve_view
 
@@ -140,3 +142,71 @@ def _definitions(source: str) -> list[Any]:
     parsed = parse_definitions(source)
     assert parsed is not None
     return parsed[1]
+
+
+def test_a_schema_of_another_part_is_given_as_a_stub_unless_its_content_shapes_the_code() -> None:
+    schemas: dict[str, Any] = {
+        "User": {"type": "object", "properties": {"login": {"type": "string"}, "team": _ref("Team")}},
+        "Team": {"type": "object", "properties": {"name": {"type": "string"}}},
+        "Kind": {"type": "string", "enum": ["a", "b"]},
+        "Base": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        "Uses": {
+            "type": "object",
+            "properties": {
+                "user": _ref("User"),
+                "maybe_user": {"allOf": [_ref("User")], "nullable": True, "description": "a wrapper, not a base"},
+                "kind": _ref("Kind"),
+            },
+        },
+        "Derived": {"allOf": [_ref("Base"), {"type": "object", "properties": {"extra": {"type": "string"}}}]},
+    }
+    parts = partition(schemas, part_size=4)
+    last = parts[-1]
+    assert set(last.owned) == {"Uses", "Derived"}
+    assert set(last.stubbed) == {"User"}  # only its class name matters: not what it reaches (`Team`) either
+    assert "Team" not in last.closure
+    assert {"Kind", "Base"} <= set(last.closure) - set(last.stubbed)  # collapsed into fields / inherited from
+    given = sub_spec({"openapi": "3.1.0", "info": {}, "components": {"schemas": schemas}}, last)
+    assert given["components"]["schemas"]["User"]["properties"] == {"stub": {"type": "string"}}
+    assert given["components"]["schemas"]["Base"] == schemas["Base"]
+
+
+def test_parts_are_cut_by_the_size_of_their_schemas_too() -> None:
+    big = {"type": "object", "properties": {f"p{n}": {"type": "string", "description": "x" * 200} for n in range(20)}}
+    size = len(part_json(big))
+    schemas = {f"Big{n}": big for n in range(6)} | {f"Small{n}": {"type": "object", "properties": {"a": {}}} for n in range(6)}  # fmt: skip
+    parts = partition(schemas, part_size=50, part_bytes=2 * size + 1)
+    assert [len(part.owned) for part in parts] == [2, 2, 2, 6]  # two big ones fill a part; the small ones share one
+    assert len(partition(schemas, part_size=50, part_bytes=10**9)) == 1
+    assert size < PART_BYTES
+
+
+def test_an_inline_model_repeated_across_parts_becomes_one_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = parted_spec()
+    for schema in data["components"]["schemas"].values():
+        if "meta" in schema.get("properties", {}):
+            schema["properties"]["links"] = {"type": "object", "properties": {"self": {"type": "string"}}}
+    view = resolve_view(from_data(data))
+    parted, names, _ = render_models(view, "# h", jobs=1, part_size=PART_SIZE, threshold=THRESHOLD)
+    whole, _, _ = render_models(view, "# h", jobs=1)
+    links = [d.name for d in _definitions(parted) if d.name.startswith("Links")]
+    assert links == ["Links"]  # as one run merges them
+    assert [d.name for d in _definitions(whole) if d.name.startswith("Links")] == links
+    module = types.ModuleType("parted_models")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(parted.replace("from ._enums import OpenStrEnum", "from enum import StrEnum as OpenStrEnum"), module.__dict__)  # fmt: skip
+    item = getattr(module, names["Item7"]).model_validate({"id": 7, "owner": {"name": "o"}, "links": {"self": "/7"}})
+    assert type(item.links).__name__ == "Links"
+
+
+def test_a_schema_class_keeps_the_name_its_own_part_gave_it_and_the_other_parts_follow() -> None:
+    data = parted_spec()
+    # `Item0` has an inline `tail` enum: in its part, that enum is `Tail`; the `Tail` schema lives in another part
+    data["components"]["schemas"]["Item0"]["properties"]["tail"] = {"type": "string", "enum": ["x", "y"]}
+    view = resolve_view(from_data(data))
+    parted, names, _ = render_models(view, "# h", jobs=1, part_size=PART_SIZE, threshold=THRESHOLD)
+    classes = {d.name: d.source for d in _definitions(parted)}
+    assert classes[names["Tail"]].startswith(f"class {names['Tail']}(BaseModel)")
+    enum = next(name for name, text in classes.items() if "X = 'x'" in text)
+    assert enum != names["Tail"]
+    assert f"tail: {enum}" in classes[names["Item0"]]
