@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import gc
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from codegen.batch import batch_gc, start_worker
 from codegen.cache import Cache, make_key, versions
 from codegen.errors import Diagnostic
 from codegen.partition import (
@@ -183,41 +183,18 @@ def _parts(
     missing = sorted((i for i in range(len(parts)) if i not in found), key=lambda i: (-len(specs[i]), i))
     workers = min(len(missing), _jobs(jobs))
     if workers <= 1:
-        with _batch_gc():
+        with batch_gc():
             results: Sequence[dict[str, Any]] = [_generate_part(specs[i]) for i in missing]
     else:
         _import_parser()
         context = get_context(_start_method())
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker) as pool:
             results = list(pool.map(_generate_part, [specs[i] for i in missing]))
     for index, value in zip(missing, results, strict=True):
         found[index] = value
         if cache is not None:
             cache.put("part", keys[index], value)
     return [ParsedPart.from_json(found[i]) for i in range(len(parts))]
-
-
-_GC_THRESHOLD = (50_000, 20, 100)
-"""Python's collector thresholds while parts are generated. datamodel-code-generator makes millions of small objects
-that live until its run ends; at the default threshold (700 allocations) the collector walks them again and again,
-about a tenth of a part's time. Collections still run, 70 times less often; a run's objects live until it ends anyway."""
-
-
-def _start_worker() -> None:
-    """In each worker process: what was imported before the fork is never collected; then the batch thresholds."""
-    gc.freeze()
-    gc.set_threshold(*_GC_THRESHOLD)
-
-
-@contextlib.contextmanager
-def _batch_gc() -> Iterator[None]:
-    """The batch thresholds for parts generated in this process, restored after."""
-    before = gc.get_threshold()
-    gc.set_threshold(*_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _import_parser() -> None:
