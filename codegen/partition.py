@@ -306,66 +306,27 @@ def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart]) -
     """
     imports = dict.fromkeys(entry for part in parsed for entry in part.imports)
     imported = {alias or name.split(".")[0] for _, name, alias in imports}
-    taken = set(imported)
-    next_free: dict[str, int] = {}
-
-    def number(base: str) -> str:
-        position = next_free.get(base, 0)
-        while (candidate := base if not position else f"{base}{position}") in taken:
-            position += 1
-        next_free[base] = position + 1
-        taken.add(candidate)
-        return candidate
-
-    class_of: dict[str, str] = {}
-    for part, module in zip(parts, parsed, strict=True):
-        local = dict(module.classes)
-        for schema in part.owned:
-            if schema in local:
-                class_of[schema] = number(_base(local[schema], taken)) if local[schema] in taken else local[schema]
-                if class_of[schema] == local[schema]:
-                    taken.add(local[schema])
+    names = _Names(imported)
+    class_of = {
+        schema: names.claim(local[schema])
+        for part, module in zip(parts, parsed, strict=True)
+        for local in [dict(module.classes)]
+        for schema in part.owned
+        if schema in local
+    }
     body: list[str] = []
     rebuilt: list[str] = []
     defined: set[str] = set()
     uses: set[str] = set()
     assembled: list[tuple[str, str, set[str], str]] = []
-    earlier: dict[str, list[_Model]] = {}  # base name -> the models earlier parts numbered from it
+    earlier: dict[str, list[_Model]] = {}
     for part, module in zip(parts, parsed, strict=True):
-        definitions = module.definitions
         local = dict(module.classes)
-        schema_classes = {name: class_of[schema] for schema, name in local.items() if schema in class_of}
         owned = {local[schema] for schema in part.owned if schema in local}
-        kept = _kept(definitions, owned, set(local.values()) - owned)
-        known = {definition.name for definition in definitions} | set(class_of.values())
-        renames = {name: new for name, new in schema_classes.items() if name != new}
-        decided = set(schema_classes)
-        merged: set[str] = set()
-        found: list[tuple[str, _Model]] = []
-        for definition in definitions:
-            if definition.name not in kept or definition.name in schema_classes:
-                continue
-            base = _base(definition.name, known)
-            if base in earlier and definition.uses <= decided:
-                shape = _shape(definition.source)
-                alike = [model for model in earlier[base] if model.shape == shape]
-                text = rename(definition.source, {**renames, definition.name: _SELF}) if alike else ""
-                same = next((model.name for model in alike if model.masked() == text), None)
-                if same is not None:
-                    renames[definition.name] = same
-                    merged.add(definition.name)
-                    decided.add(definition.name)
-                    continue
-            new = number(base)
-            if new != definition.name:
-                renames[definition.name] = new
-            model = _Model(new, definition.name, definition.source, renames)
-            if definition.uses <= decided:  # its text is final now: later models of this part may be it too
-                earlier.setdefault(base, []).append(model)
-            else:
-                found.append((base, model))
-            decided.add(definition.name)
-        for definition in definitions:
+        kept = _kept(module.definitions, owned, set(local.values()) - owned)
+        schema_classes = {name: class_of[schema] for schema, name in local.items() if schema in class_of}
+        renames, merged = _name_models(module.definitions, kept, schema_classes, set(class_of.values()), names, earlier)
+        for definition in module.definitions:
             if definition.name not in kept or definition.name in merged:
                 continue
             name = renames.get(definition.name, definition.name)
@@ -381,8 +342,6 @@ def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart]) -
                 rebuilt.append(rebuild)
             assembled.append((name, text, used, rebuild))
             uses |= used
-        for base, model in found:
-            earlier.setdefault(base, []).append(model)
     if uses - defined:
         raise AssemblyError(f"no part defines {sorted(uses - defined)[:5]}")
     if imported & defined:
@@ -394,6 +353,74 @@ def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart]) -
         source, (head, [Definition(name, text, frozenset(used), rebuild) for name, text, used, rebuild in assembled])
     )
     return source, class_of
+
+
+class _Names:
+    """The names the assembled module has given out, and the next number to try after each base name."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+        self.next_free: dict[str, int] = {}
+
+    def claim(self, name: str) -> str:
+        """`name` itself while it is free, else the next free number after its base (`Setup1` taken: `Setup2`)."""
+        if name in self.taken:
+            return self.number(_base(name, self.taken))
+        self.taken.add(name)
+        return name
+
+    def number(self, base: str) -> str:
+        """`base`, `base1`, `base2`, ...: the first that is free."""
+        position = self.next_free.get(base, 0)
+        while (candidate := base if not position else f"{base}{position}") in self.taken:
+            position += 1
+        self.next_free[base] = position + 1
+        self.taken.add(candidate)
+        return candidate
+
+
+def _name_models(
+    definitions: Sequence[Definition],
+    kept: set[str],
+    schema_classes: Mapping[str, str],
+    schema_names: set[str],
+    names: _Names,
+    earlier: dict[str, list[_Model]],
+) -> tuple[dict[str, str], set[str]]:
+    """A part's renames (local name -> name in the assembled module) and the inline models it merges into earlier
+    ones. `schema_classes`: the local class of each schema -> its class; `earlier`: base name -> the inline models
+    named so far, which this part's join."""
+    known = {definition.name for definition in definitions} | schema_names
+    renames = {name: new for name, new in schema_classes.items() if name != new}
+    decided = set(schema_classes)
+    merged: set[str] = set()
+    pending: list[tuple[str, _Model]] = []
+    for definition in definitions:
+        if definition.name not in kept or definition.name in schema_classes:
+            continue
+        base = _base(definition.name, known)
+        if base in earlier and definition.uses <= decided:
+            shape = _shape(definition.source)
+            alike = [model for model in earlier[base] if model.shape == shape]
+            text = rename(definition.source, {**renames, definition.name: _SELF}) if alike else ""
+            same = next((model.name for model in alike if model.masked() == text), None)
+            if same is not None:
+                renames[definition.name] = same
+                merged.add(definition.name)
+                decided.add(definition.name)
+                continue
+        new = names.number(base)
+        if new != definition.name:
+            renames[definition.name] = new
+        model = _Model(new, definition.name, definition.source, renames)
+        if definition.uses <= decided:  # its text is final now: later models of this part may be it too
+            earlier.setdefault(base, []).append(model)
+        else:  # it uses a model named after it: comparable once the part is named
+            pending.append((base, model))
+        decided.add(definition.name)
+    for base, model in pending:
+        earlier.setdefault(base, []).append(model)
+    return renames, merged
 
 
 _SELF = "__codegen_self__"
