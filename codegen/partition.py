@@ -509,7 +509,8 @@ def _base(name: str, known: set[str]) -> str:
 
 
 def rename(source: str, renames: Mapping[str, str]) -> str:
-    """`source` with every identifier in `renames` replaced, in code only (never inside a string or comment).
+    """`source` with every identifier in `renames` replaced, in code only (never inside a string or comment, nor an
+    attribute or keyword name).
 
     Example:
         >>> rename("class Type1(BaseModel):\\n    kind: Type1 = 'Type1'", {"Type1": "Type7"})
@@ -517,6 +518,24 @@ def rename(source: str, renames: Mapping[str, str]) -> str:
     """
     if not renames:
         return source
+    if all(name[:1].isupper() for name in renames):
+        # datamodel-code-generator's class names are capitalized; its code's other names are attributes (`.X`,
+        # never matched here) and keyword or field names, lowercase: a scan of the tokens finds the same names as
+        # the syntax tree, several times faster (GitHub's spec renames thousands of definitions)
+        return _CODE_TOKEN.sub(lambda match: renames.get(match["name"] or "", match[0]), source)
+    return _rename_in_tree(source, renames)
+
+
+_CODE_TOKEN = re.compile(
+    r'[rRbBuUfF]{0,2}(?:"""(?:\\.|[^\\])*?"""' + r"|'''(?:\\.|[^\\])*?'''"
+    r'|"(?:\\.|[^"\\\n])*"' + r"|'(?:\\.|[^'\\\n])*')"
+    r"|#[^\n]*"
+    r"|(?<![.\w])(?P<name>[^\W\d]\w*)"
+)
+"""A string (any prefix, any quotes), a comment, or a name that does not follow a dot: what `rename` scans."""
+
+
+def _rename_in_tree(source: str, renames: Mapping[str, str]) -> str:
     lines = source.split("\n")
     edits: dict[int, list[tuple[int, str, str]]] = {}
     for node in ast.walk(ast.parse(source)):

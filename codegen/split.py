@@ -103,11 +103,31 @@ def parse_definitions(source: str) -> tuple[str, list[Definition]] | None:
     for name, node in zip(names, body, strict=True):
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         text = "\n".join(lines[start - 1 : node.end_lineno])
-        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        used = _loaded_names(node)
         definitions.append(Definition(name, text, frozenset((used & defined) - {name}), rebuilds.get(name, "")))
     first = body[0]
     start = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))])
     return "\n".join(lines[: start - 1]).rstrip() + "\n", definitions
+
+
+def _loaded_names(node: ast.AST) -> set[str]:
+    """The names `node` reads: `ast.walk`'s answer without its generator per node (a large spec's modules hold
+    hundreds of thousands of nodes), and without descending into constants, which hold none."""
+    found: set[str] = set()
+    work = [node]
+    while work:
+        item = work.pop()
+        if type(item) is ast.Name:
+            if type(item.ctx) is ast.Load:
+                found.add(item.id)
+            continue
+        for field in item._fields:
+            value = getattr(item, field, None)
+            if isinstance(value, list):
+                work.extend(child for child in value if isinstance(child, ast.AST) and type(child) is not ast.Constant)
+            elif isinstance(value, ast.AST) and type(value) is not ast.Constant:
+                work.append(value)
+    return found
 
 
 def _rebuilt(node: ast.stmt) -> str | None:

@@ -210,3 +210,21 @@ def test_a_schema_class_keeps_the_name_its_own_part_gave_it_and_the_other_parts_
     enum = next(name for name, text in classes.items() if "X = 'x'" in text)
     assert enum != names["Tail"]
     assert f"tail: {enum}" in classes[names["Item0"]]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'class Type1(BaseModel):\n    """Type1 is \\"""Type1\\""" here."""\n    kind: Type1 | None = None  # Type1',
+        "class Type1(Enum):\n    TYPE1 = 'Type1'\n    OTHER = r'\\d Type1' 'Type1'\n    BYTES = b'Type1'",
+        "class Holder(BaseModel):\n    items: list[Type1] = Field(default_factory=list, title='Type1')\n    kind: Kind = Kind.Type1",
+        "Type2 = RootModel[dict[str, Type1]]",
+        "class Lower(BaseModel):\n    type1: int = 0\n    Type1: Type1 | None = None",
+    ],
+)
+def test_rename_scans_tokens_as_the_syntax_tree_does(source: str) -> None:
+    from codegen.partition import _rename_in_tree
+
+    renames = {"Type1": "Type7", "Type2": "Type9", "Kind": "Kind3"}
+    assert rename(source, renames) == _rename_in_tree(source, renames)
+    assert "Type7" in rename(source, renames)
