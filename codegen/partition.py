@@ -29,10 +29,11 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from codegen.pointer import unescape
 from codegen.split import Definition, components, parse_definitions, remember_definitions
 
 PART_SIZE = 50
@@ -67,10 +68,6 @@ def schema_refs(schemas: Mapping[str, Any]) -> dict[str, set[str]]:
         name: {target for target in _schema_refs_in(schema) if target in schemas and target != name}
         for name, schema in schemas.items()
     }
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 def partition(schemas: Mapping[str, Any], part_size: int = PART_SIZE, part_bytes: int = PART_BYTES) -> list[Part]:
@@ -162,18 +159,21 @@ def _shaping_refs(schema: Any) -> set[str]:
 
 def _schema_refs_in(node: Any) -> set[str]:
     """The component schemas `node`'s `$ref`s name."""
-    found: set[str] = set()
+    return {unescape(ref[len(_SCHEMAS) :].split("/", 1)[0]) for ref in _refs(node) if ref.startswith(_SCHEMAS)}
+
+
+def _refs(node: Any) -> Iterator[str]:
+    """Every `$ref` string in `node`, at any depth."""
     work = [node]
     while work:
         item = work.pop()
         if isinstance(item, dict):
             ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith(_SCHEMAS):
-                found.add(_unescape(ref[len(_SCHEMAS) :].split("/", 1)[0]))
+            if isinstance(ref, str):
+                yield ref
             work.extend(item.values())
         elif isinstance(item, list):
             work.extend(item)
-    return found
 
 
 def stub(name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -212,33 +212,16 @@ def sub_spec(data: Mapping[str, Any], part: Part) -> dict[str, Any]:
 
 
 def _refs_outside_components(node: Any) -> bool:
-    work = [node]
-    while work:
-        item = work.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#") and not ref.startswith("#/components/"):
-                return True
-            work.extend(item.values())
-        elif isinstance(item, list):
-            work.extend(item)
-    return False
+    return any(ref.startswith("#") and not ref.startswith("#/components/") for ref in _refs(node))
 
 
 def _other_components(node: Any) -> set[tuple[str, str]]:
     """(section, name) of every `#/components/<section>/<name>` other than a schema that `node`'s `$ref`s name."""
     found: set[tuple[str, str]] = set()
-    work = [node]
-    while work:
-        item = work.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/") and not ref.startswith(_SCHEMAS):
-                section, _, rest = ref[len("#/components/") :].partition("/")
-                found.add((section, _unescape(rest.split("/", 1)[0])))
-            work.extend(item.values())
-        elif isinstance(item, list):
-            work.extend(item)
+    for ref in _refs(node):
+        if ref.startswith("#/components/") and not ref.startswith(_SCHEMAS):
+            section, _, rest = ref[len("#/components/") :].partition("/")
+            found.add((section, unescape(rest.split("/", 1)[0])))
     return found
 
 

@@ -93,48 +93,51 @@ def package_key(options: Options) -> str | None:
 def expected_files(options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
     """Every formatted file of the package (path -> text) and the warnings: from the cache when an entry has this
     exact key, else generated, formatted and stored."""
-    found = _cached(options)
+    cache, key, found = _lookup(options)
     if found is not None:
         return found
     with tempfile.TemporaryDirectory() as scratch:
-        return _generate_into(options, Path(scratch) / options.package)
+        return _generate_into(options, Path(scratch) / options.package, cache, key)
 
 
 def build_package(options: Options, into: Path) -> tuple[Path, list[Diagnostic]]:
     """Generate and format the package under `into`; returns its folder."""
     package_dir = into / options.package
-    found = _cached(options)
+    cache, key, found = _lookup(options)
     if found is None:
-        _, notes = _generate_into(options, package_dir)
+        _, notes = _generate_into(options, package_dir, cache, key)
     else:
         files, notes = found
         _write_files(package_dir, files)
     return package_dir, notes
 
 
-def _cached(options: Options) -> tuple[dict[str, str], list[Diagnostic]] | None:
+_Files = tuple[dict[str, str], list[Diagnostic]]
+
+
+def _lookup(options: Options) -> tuple[Cache | None, str | None, _Files | None]:
+    """The cache (None: off), the package's key in it (None: the spec cannot be read), and the entry under it."""
     cache = Cache.default(options.cache)
     key = package_key(options) if cache is not None else None
     if cache is None or key is None:
-        return None
+        return cache, None, None
     entry = cache.get("package", key)
     if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
-        return None
-    return dict(entry["files"]), [Diagnostic(Level(level), at, text) for level, at, text in entry["notes"]]
+        return cache, key, None
+    return cache, key, (dict(entry["files"]), [Diagnostic(Level(level), at, text) for level, at, text in entry["notes"]])  # fmt: skip
 
 
-def _generate_into(options: Options, folder: Path) -> tuple[dict[str, str], list[Diagnostic]]:
-    """Generate the package into `folder` (which must not exist), format it there, and store it in the cache."""
+def _generate_into(options: Options, folder: Path, cache: Cache | None, key: str | None) -> _Files:
+    """Generate the package into `folder` (which must not exist), format it there, and store it in `cache` under
+    `key`."""
     from codegen.batch import batch_gc
     from codegen.fmt import format_tree
 
-    cache = Cache.default(options.cache)
     with batch_gc():
         files, notes = generate_files(options, cache)
     _write_files(folder, files)
     format_tree(folder)
     formatted = _read_tree(folder)
-    key = package_key(options) if cache is not None else None
     if cache is not None and key is not None:
         cache.put("package", key, {"files": formatted, "notes": [[d.level.value, d.pointer, d.message] for d in notes]})
     return formatted, notes
