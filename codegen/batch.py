@@ -26,7 +26,7 @@ def batch_gc() -> Iterator[None]:
 
 
 def start_worker() -> None:
-    """In a forked worker process: what the parent made before the fork is never collected (nor touched, so its
-    memory stays shared), then the batch thresholds."""
+    """In a worker process, once it has imported what it needs: what it holds by then (the forked parent's objects,
+    the modules) is never collected (nor touched, so the parent's memory stays shared), then the batch thresholds."""
     gc.freeze()
     gc.set_threshold(*THRESHOLD)

@@ -11,11 +11,14 @@ LINE_LENGTH = "120"
 _COMMON = ("--isolated", "--line-length", LINE_LENGTH, "--target-version", "py311", "--quiet")
 
 
-def format_tree(root: Path) -> None:
-    """Fix imports, then format, every `.py` file under `root` in place. Raises on a ruff failure."""
+def format_tree(*roots: Path) -> None:
+    """Fix imports, then format, every `.py` file under `roots` (folders or files) in place. Raises on a ruff
+    failure."""
+    if not roots:
+        return
     ruff = _ruff_binary()
     for args in (("check", "--fix", "--select", "I,F401", "--exit-zero", *_COMMON), ("format", *_COMMON)):
-        result = subprocess.run([ruff, *args, str(root)], capture_output=True, text=True, check=False)
+        result = subprocess.run([ruff, *args, *map(str, roots)], capture_output=True, text=True, check=False)
         if result.returncode != 0:
             sys.stderr.write(result.stdout + result.stderr)
             raise RuntimeError(f"ruff {args[0]} failed on the generated code (exit {result.returncode})")

@@ -105,10 +105,15 @@ def check_refs(data: dict[str, Any]) -> tuple[list[Diagnostic], dict[str, Any]]:
             stack.extend(
                 (value, f"{where}/{escape(key)}", "" if names else str(key), depth + 1)
                 for key, value in node.items()
-                if names or key not in DATA_KEYS or (key == "default" and key_of_node == "responses")
+                if isinstance(value, dict | list)
+                and (names or key not in DATA_KEYS or (key == "default" and key_of_node == "responses"))
             )
         elif isinstance(node, list):
-            stack.extend((value, f"{where}/{index}", "", depth + 1) for index, value in enumerate(node))
+            stack.extend(
+                (value, f"{where}/{index}", "", depth + 1)
+                for index, value in enumerate(node)
+                if isinstance(value, dict | list)
+            )
     return sorted(problems, key=lambda d: d.pointer), targets
 
 

@@ -12,7 +12,8 @@ import difflib
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +35,13 @@ class Options:
     cache: bool = True
 
 
-def generate_files(options: Options, cache: Cache | None = None) -> tuple[dict[str, str], list[Diagnostic]]:
-    """Every file of the package (unformatted) and the warnings. Raises `CodegenError` on any error."""
+def generate_files(
+    options: Options, cache: Cache | None = None, models_done: Callable[[Mapping[str, str]], None] | None = None
+) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Every file of the package (unformatted) and the warnings. Raises `CodegenError` on any error.
+
+    `models_done` is given the model files as soon as they are made, before the client is (`_generate_into`
+    formats them meanwhile)."""
     from datamodel_code_generator import Error as DataModelError
 
     from codegen.ir import build
@@ -62,6 +68,8 @@ def generate_files(options: Options, cache: Cache | None = None) -> tuple[dict[s
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         raise CodegenError([*found, error("#/components/schemas", f"datamodel-code-generator failed ({reason})")]) from None  # fmt: skip
     model_files = split_models(models, head)
+    if models_done is not None:
+        models_done(model_files)
     api, notes = build(
         view,
         package=options.package,
@@ -133,10 +141,23 @@ def _generate_into(options: Options, folder: Path, cache: Cache | None, key: str
     from codegen.batch import batch_gc
     from codegen.fmt import format_tree
 
-    with batch_gc():
-        files, notes = generate_files(options, cache)
-    _write_files(folder, files)
-    format_tree(folder)
+    written: set[str] = set()
+    with batch_gc(), ThreadPoolExecutor(1) as formatter:
+        formatting: list[Future[None]] = []
+
+        def models_done(model_files: Mapping[str, str]) -> None:
+            """Write the models and have ruff format them (a process, waited for in another thread) while the
+            client is rendered: on GitHub's spec that overlaps most of a second of each."""
+            _write_files(folder, model_files)
+            written.update(model_files)
+            formatting.append(formatter.submit(format_tree, *_roots(folder, model_files)))
+
+        files, notes = generate_files(options, cache, models_done)
+        rest = {name: text for name, text in files.items() if name not in written}
+        _write_files(folder, rest)
+        format_tree(*_roots(folder, rest))
+        for future in formatting:
+            future.result()
     formatted = _read_tree(folder)
     if cache is not None and key is not None:
         cache.put("package", key, {"files": formatted, "notes": [[d.level.value, d.pointer, d.message] for d in notes]})
@@ -144,10 +165,15 @@ def _generate_into(options: Options, folder: Path, cache: Cache | None, key: str
 
 
 def _write_files(folder: Path, files: Mapping[str, str]) -> None:
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(files.items()):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
+
+
+def _roots(folder: Path, files: Iterable[str]) -> list[Path]:
+    """The files and folders directly under `folder` that hold `files`."""
+    return sorted({folder / Path(name).parts[0] for name in files})
 
 
 def _read_tree(folder: Path) -> dict[str, str]:

@@ -123,14 +123,22 @@ class _Walker:
         self.notes = notes
 
     def node(self, node: Any, where: str, key_of_node: str) -> Any:
+        """A rewritten copy of the container `node` at `where` (scalars are never visited: nothing in them is
+        rewritten, and their pointers are not worth building)."""
         if isinstance(node, list):
-            return [self.node(item, f"{where}/{index}", "") for index, item in enumerate(node)]
-        if not isinstance(node, dict):
-            return node
+            return [
+                self.node(item, f"{where}/{index}", "") if isinstance(item, dict | list) else item
+                for index, item in enumerate(node)
+            ]
         if key_of_node in _NAME_MAPS:
-            return {key: self.node(value, f"{where}/{escape(key)}", "") for key, value in node.items()}
+            return {
+                key: self.node(value, f"{where}/{escape(key)}", "") if isinstance(value, dict | list) else value
+                for key, value in node.items()
+            }
         result = {
-            key: value if key in DATA_KEYS or key.startswith("x-") else self.node(value, f"{where}/{escape(key)}", key)
+            key: value
+            if key in DATA_KEYS or key.startswith("x-") or not isinstance(value, dict | list)
+            else self.node(value, f"{where}/{escape(key)}", key)
             for key, value in node.items()
         }
         ref = result.get("$ref")

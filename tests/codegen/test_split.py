@@ -113,6 +113,23 @@ def test_small_or_unusual_modules_stay_whole() -> None:
     assert rebuilt["models/_a.py"].endswith("class A:\n    pass\n\n\nA.model_rebuild()\n")
 
 
+def test_each_module_imports_only_what_it_mentions() -> None:
+    source = (
+        "from __future__ import annotations\n\n"
+        "from typing import Annotated, Any\n"
+        "from pydantic import BaseModel, Field, RootModel\n"
+        "from enum import Enum as Enumeration\n\n\n"
+        "class A(BaseModel):\n    x: Annotated[int, Field(ge=0)]\n\n\n"
+        'class B(BaseModel):\n    """Its text may name RootModel."""\n\n    a: int\n'
+    )
+    files = split_models(source, "# h", threshold=0)
+    assert "from typing import Annotated\nfrom pydantic import BaseModel, Field\n" in files["models/_a.py"]
+    # a name in a string is kept (ruff decides: a string may be an annotation); an aliased import is left whole
+    assert "from pydantic import BaseModel, RootModel\n" in files["models/_b.py"]
+    assert "typing" not in files["models/_b.py"]
+    assert "from enum import Enum as Enumeration\n" in files["models/_b.py"]
+
+
 @pytest.mark.slow
 def test_medium_spec_becomes_a_package_and_imports_no_model(medium: Path) -> None:
     assert not (medium / "models.py").exists()
