@@ -29,12 +29,19 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from codegen.pointer import unescape
-from codegen.split import Definition, components, parse_definitions, remember_definitions
+from codegen.split import (
+    Definition,
+    components,
+    import_block,
+    import_entries,
+    parse_definitions,
+    remember_definitions,
+)
 
 PART_SIZE = 50
 """Owned schemas per part at most: small enough to balance 2-4 processes, large enough that what each part's
@@ -273,7 +280,7 @@ def parse_part(source: str, classes: Mapping[str, str]) -> ParsedPart:
     preamble, definitions = parsed
     defined = {definition.name for definition in definitions}
     return ParsedPart(
-        tuple(_imports(preamble)),
+        tuple(import_entries(preamble)),
         tuple(definitions),
         tuple((schema, name) for schema, name in classes.items() if name in defined),
     )
@@ -329,7 +336,7 @@ def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart]) -
         raise AssemblyError(f"no part defines {sorted(uses - defined)[:5]}")
     if imported & defined:
         raise AssemblyError(f"class names shadow imported names: {sorted(imported & defined)}")
-    head = f"{header}\n\nfrom __future__ import annotations\n\n{_import_block(imports)}\n"
+    head = f"{header}\n\nfrom __future__ import annotations\n\n{import_block(imports)}\n"
     tail = "".join(f"\n\n{line}" for line in rebuilt)
     source = head + "\n\n" + "\n\n\n".join(body) + "\n" + tail + ("\n" if tail else "")
     remember_definitions(
@@ -439,29 +446,6 @@ def _shape(source: str) -> str:
     have the same shape (datamodel-code-generator's class names are capitalized), so only models of one shape are
     compared name by name."""
     return _CAPITALIZED.sub("N", source)
-
-
-def _imports(preamble: str) -> Iterable[tuple[str, str, str | None]]:
-    for node in ast.parse(preamble).body:
-        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
-            for alias in node.names:
-                yield "." * node.level + (node.module or ""), alias.name, alias.asname
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                yield "", alias.name, alias.asname
-
-
-def _import_block(imports: Iterable[tuple[str, str, str | None]]) -> str:
-    """The imports in order of first appearance (ruff sorts them when the package is formatted)."""
-    by_module: dict[str, list[str]] = {}
-    plain: list[str] = []
-    for module, name, alias in imports:
-        text = f"{name} as {alias}" if alias else name
-        if module:
-            by_module.setdefault(module, []).append(text)
-        else:
-            plain.append(f"import {text}")
-    return "\n".join([*plain, *(f"from {module} import {', '.join(names)}" for module, names in by_module.items())])
 
 
 def _kept(definitions: Sequence[Definition], owned: set[str], foreign: set[str]) -> set[str]:

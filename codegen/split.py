@@ -52,14 +52,15 @@ def split_models(source: str, header: str, threshold: int = SPLIT_THRESHOLD) -> 
     modules = dict(zip(_module_names(groups), (members for _, members in groups), strict=True))
     module_of = {name: module for module, members in modules.items() for name in members}
     by_name = {definition.name: definition for definition in definitions}
-    preamble = _PARENT_RUNTIME.sub(r"from ..\1 import ", preamble)
+    head, imported = _imports_apart(_PARENT_RUNTIME.sub(r"from ..\1 import ", preamble))
     files = {}
     for module, members in modules.items():
         imports = _cross_imports(members, by_name, module_of, module)
         body = "\n\n\n".join(by_name[name].source for name in members)
         rebuilds = "".join(f"\n\n{by_name[name].rebuild}" for name in members if by_name[name].rebuild)
         code = f"{imports}\n\n\n{body}\n{rebuilds}\n"
-        files[f"models/{module}.py"] = f"{_mentioned_imports(preamble, code)}\n{code}"
+        mentioned = import_block(entry for entry in imported if _mentioned(entry, code))
+        files[f"models/{module}.py"] = f"{head}{mentioned}\n\n{code}"
     files["models/__init__.py"] = render_models_init(header, {m: sorted(names) for m, names in sorted(modules.items())})
     return files
 
@@ -217,21 +218,44 @@ def _module_names(groups: list[tuple[str, list[str]]]) -> list[str]:
     return names
 
 
-_FROM_IMPORT = re.compile(r"^from ([\w.]+) import (\w+(?:, \w+)*)$")
+def import_entries(preamble: str) -> Iterable[tuple[str, str, str | None]]:
+    """The imports of `preamble` other than `__future__`'s: (module, name, alias), module "" for `import x`."""
+    for node in ast.parse(preamble).body:
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            for alias in node.names:
+                yield "." * node.level + (node.module or ""), alias.name, alias.asname
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield "", alias.name, alias.asname
 
 
-def _mentioned_imports(preamble: str, code: str) -> str:
-    """`preamble` without the names of its `from ... import` lines that `code` never mentions, not even inside a
-    string: a superset of the imports ruff keeps, so its result is the same, with far less for it to remove (every
-    module of the split gets the whole module's imports)."""
-    lines = []
-    for line in preamble.split("\n"):
-        match = _FROM_IMPORT.match(line)
-        if match is None or match.group(1) == "__future__":
-            lines.append(line)
-        elif names := [name for name in match.group(2).split(", ") if name in code]:
-            lines.append(f"from {match.group(1)} import {', '.join(names)}")
-    return "\n".join(lines)
+def import_block(imports: Iterable[tuple[str, str, str | None]]) -> str:
+    """The imports in order of first appearance (ruff sorts them when the package is formatted)."""
+    by_module: dict[str, list[str]] = {}
+    plain: list[str] = []
+    for module, name, alias in imports:
+        text = f"{name} as {alias}" if alias else name
+        if module:
+            by_module.setdefault(module, []).append(text)
+        else:
+            plain.append(f"import {text}")
+    return "\n".join([*plain, *(f"from {module} import {', '.join(names)}" for module, names in by_module.items())])
+
+
+def _imports_apart(preamble: str) -> tuple[str, list[tuple[str, str, str | None]]]:
+    """The text of `preamble` before its imports (header, `from __future__ ...`), and the imports."""
+    nodes = [n for n in ast.parse(preamble).body if not (isinstance(n, ast.ImportFrom) and n.module == "__future__")]
+    if not nodes:
+        return preamble, []
+    return "".join(preamble.splitlines(keepends=True)[: nodes[0].lineno - 1]), list(import_entries(preamble))
+
+
+def _mentioned(entry: tuple[str, str, str | None], code: str) -> bool:
+    """Whether `code` mentions the name a `from ... import` brings, even inside a string: a superset of the imports
+    ruff keeps, so its result is the same, with far less for it to remove (every module of the split gets the whole
+    module's imports). An aliased or plain import is kept as it is."""
+    module, name, alias = entry
+    return alias is not None or not module or name in code
 
 
 def _cross_imports(members: Iterable[str], by_name: Mapping[str, Definition], module_of: Mapping[str, str], own: str) -> str:  # fmt: skip
