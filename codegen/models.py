@@ -4,8 +4,9 @@ Before the IR: the IR names these classes in its type hints, so `render_models` 
 component schema that became one.
 
 A spec with more than `PARTITION_THRESHOLD` component schemas is cut into parts (`codegen.partition`) that run in
-parallel processes, each looked up first in the cache (`codegen.cache`); the parts' modules are then assembled into
-one. Smaller specs run whole, in this process. Either way `postprocess` then rewrites the module the same way.
+parallel processes, each looked up first in the cache (`codegen.cache`), each later copy of an inline model given
+as a stub of the first (`codegen.copies`); the parts' modules are then assembled into one. Smaller specs run whole,
+in this process. Either way `postprocess` then rewrites the module the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 from codegen.batch import batch_gc, start_worker
 from codegen.cache import Cache, make_key, versions
+from codegen.copies import find_copies, job_json, original_classes, part_spec, without_stubs
 from codegen.errors import Diagnostic
 from codegen.partition import (
     PART_SIZE,
@@ -35,7 +37,6 @@ from codegen.partition import (
     parse_part,
     part_json,
     partition,
-    sub_spec,
 )
 from codegen.sanitize import sanitize
 from codegen.view import SpecView
@@ -114,6 +115,22 @@ def run_datamodel_codegen(data: dict[str, Any], header: str) -> tuple[str, dict[
     inline model took its name first (a `setup` enum property before a `setup` schema: the schema is `Setup1`).
     datamodel-code-generator is imported here: a cached run never pays for it.
     """
+    source, models = _generate(data, header)
+    return source, schema_classes(models)
+
+
+def schema_classes(models: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The class each component schema became, from datamodel-code-generator's model metadata."""
+    classes: dict[str, str] = {}
+    for model in models:
+        path = model.get("source_path")
+        if isinstance(path, list) and len(path) == 3 and path[:2] == ["components", "schemas"]:
+            classes.setdefault(path[2], model["class_name"])
+    return classes
+
+
+def _generate(data: dict[str, Any], header: str) -> tuple[str, list[dict[str, Any]]]:
+    """datamodel-code-generator's one module for `data`, and its model metadata."""
     from datamodel_code_generator import generate
     from datamodel_code_generator.enums import DataModelType, DefaultValueType, InputFileType
     from datamodel_code_generator.format import PythonVersion
@@ -133,13 +150,8 @@ def run_datamodel_codegen(data: dict[str, Any], header: str) -> tuple[str, dict[
         if not isinstance(source, str):
             modules = ", ".join(sorted(".".join(path) for path in source or {})[:3])
             raise TypeError(f"datamodel-code-generator wrote several modules ({modules}, ...), expected one")
-        made = json.loads(metadata.read_text(encoding="utf-8"))["models"]
-    classes: dict[str, str] = {}
-    for model in made:
-        path = model.get("source_path")
-        if isinstance(path, list) and len(path) == 3 and path[:2] == ["components", "schemas"]:
-            classes.setdefault(path[2], model["class_name"])
-    return source, classes
+        models: list[dict[str, Any]] = json.loads(metadata.read_text(encoding="utf-8"))["models"]
+    return source, models
 
 
 def postprocess(source: str) -> str:
@@ -158,33 +170,56 @@ def postprocess(source: str) -> str:
 
 
 def part_key(spec_json: str) -> str:
-    """The cache key of one part: its sub-spec, the options, datamodel-code-generator's and pydantic's versions (and,
+    """The cache key of one part: its job (sub-spec and the originals it reports), the options, datamodel-code-generator's and pydantic's versions (and,
     through `make_key`, the generator's own source)."""
     return make_key("part", spec_json, repr(sorted(DMCG_OPTIONS.items())), versions("datamodel-code-generator", "pydantic"))  # fmt: skip
 
 
-def _generate_part(spec_json: str) -> dict[str, Any]:
-    """In a worker: one part's module, parsed (the parent assembles the parts)."""
-    source, classes = run_datamodel_codegen(json.loads(spec_json), "#")
-    return parse_part(postprocess(source), classes).to_json()
+def _generate_part(job_json: str) -> dict[str, Any]:
+    """In a worker: one part's module, parsed, without its copies' stubs (the parent assembles the parts)."""
+    job = json.loads(job_json)
+    source, models = _generate(job["spec"], "#")
+    parsed = parse_part(postprocess(source), schema_classes(models))
+    defined = {definition.name for definition in parsed.definitions}
+    originals = original_classes(models, {number: tuple(path) for number, path in job["originals"]}, defined)
+    return without_stubs(parsed, originals).to_json()
 
 
 def _parts(data: dict[str, Any], parts: Sequence[Part], workers: _Workers, cache: Cache | None) -> list[ParsedPart]:
-    """Every part's parsed module: from the cache, else generated by `workers`, the largest first."""
-    specs = [part_json(sub_spec(data, part)) for part in parts]
-    keys = [part_key(spec) for spec in specs]
+    """Every part's parsed module, each later copy of an inline model given as a stub (`codegen.copies`).
+
+    Should a part not tell the class of an original, the parts holding its copies run again with those copies whole
+    (a function of the spec too: the originals a part resolves depend on its spec alone).
+    """
+    copies = find_copies(data["components"]["schemas"], parts)
+    stubs = list(copies.stubs)
+    done: dict[int, ParsedPart] = {}
+    todo = list(range(len(parts)))
+    while todo:
+        jobs = {i: job_json(part_json(part_spec(data, parts[i], stubs[i])), copies.originals[i]) for i in todo}
+        done |= {i: ParsedPart.from_json(value) for i, value in _run_parts(jobs, workers, cache).items()}
+        known = {number for part in done.values() for number, _ in part.originals}
+        todo = [i for i, found in enumerate(stubs) if not known.issuperset(found.values())]
+        for i in todo:
+            stubs[i] = {path: number for path, number in stubs[i].items() if number in known}
+    return [done[i] for i in range(len(parts))]
+
+
+def _run_parts(jobs: Mapping[int, str], workers: _Workers, cache: Cache | None) -> dict[int, dict[str, Any]]:
+    """Each job's parsed part: from the cache, else generated by `workers`, the largest first."""
+    keys = {index: part_key(job) for index, job in jobs.items()}
     found: dict[int, dict[str, Any]] = {}
     if cache is not None:
-        for index, key in enumerate(keys):
+        for index, key in keys.items():
             value = cache.get("part", key)
             if value is not None:
                 found[index] = value
-    missing = sorted((i for i in range(len(parts)) if i not in found), key=lambda i: (-len(specs[i]), i))
-    for index, value in zip(missing, workers.map(_generate_part, [specs[i] for i in missing]), strict=True):
+    missing = sorted((i for i in jobs if i not in found), key=lambda i: (-len(jobs[i]), i))
+    for index, value in zip(missing, workers.map(_generate_part, [jobs[i] for i in missing]), strict=True):
         found[index] = value
         if cache is not None:
             cache.put("part", keys[index], value)
-    return [ParsedPart.from_json(found[i]) for i in range(len(parts))]
+    return found
 
 
 class _Workers:

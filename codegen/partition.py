@@ -19,7 +19,8 @@ members), so a part is given as a `$ref`-closed sub-spec: the schemas it *owns* 
   says which class is which schema's); the other parts' references to it follow. An inline model's name is
   numbered again across the parts as datamodel-code-generator numbers it within one run (`Type`, `Type1`, `Type2`,
   ... in order of appearance), so most names are the ones a single run gives; see docs/benchmarks.md for the
-  differences that remain.
+  differences that remain. A part's stubs of inline models an earlier part holds (`codegen.copies`) take the class
+  that part gave the original.
 
 Everything is a function of the spec alone (document order, part size), never of how many processes run the parts.
 """
@@ -96,7 +97,7 @@ def partition(schemas: Mapping[str, Any], part_size: int = PART_SIZE, part_bytes
             size = 0
         cuts[-1].extend(component)
         size += cost
-    stubbable = {name for name, schema in schemas.items() if _renders_as_own_class(schema)}
+    stubbable = {name for name, schema in schemas.items() if renders_as_own_class(schema)}
     shaping = {name: _shaping_refs(schema) & refs[name] for name, schema in schemas.items()}
     parts = []
     for owned in cuts:
@@ -133,7 +134,7 @@ _WRAPPER_KEYS = frozenset(
 datamodel-code-generator writes the reference itself, not a subclass."""
 
 
-def _renders_as_own_class(schema: Any) -> bool:
+def renders_as_own_class(schema: Any) -> bool:
     """Whether `schema` becomes a model class of its own properties, which the code of the schemas that use it
     names and never looks into (unlike a root model or enum, collapsed into the fields that use it)."""
     return (
@@ -166,10 +167,10 @@ def _shaping_refs(schema: Any) -> set[str]:
 
 def _schema_refs_in(node: Any) -> set[str]:
     """The component schemas `node`'s `$ref`s name."""
-    return {unescape(ref[len(_SCHEMAS) :].split("/", 1)[0]) for ref in _refs(node) if ref.startswith(_SCHEMAS)}
+    return {unescape(ref[len(_SCHEMAS) :].split("/", 1)[0]) for ref in refs_in(node) if ref.startswith(_SCHEMAS)}
 
 
-def _refs(node: Any) -> Iterator[str]:
+def refs_in(node: Any) -> Iterator[str]:
     """Every `$ref` string in `node`, at any depth."""
     work = [node]
     while work:
@@ -219,13 +220,13 @@ def sub_spec(data: Mapping[str, Any], part: Part) -> dict[str, Any]:
 
 
 def _refs_outside_components(node: Any) -> bool:
-    return any(ref.startswith("#") and not ref.startswith("#/components/") for ref in _refs(node))
+    return any(ref.startswith("#") and not ref.startswith("#/components/") for ref in refs_in(node))
 
 
 def _other_components(node: Any) -> set[tuple[str, str]]:
     """(section, name) of every `#/components/<section>/<name>` other than a schema that `node`'s `$ref`s name."""
     found: set[tuple[str, str]] = set()
-    for ref in _refs(node):
+    for ref in refs_in(node):
         if ref.startswith("#/components/") and not ref.startswith(_SCHEMAS):
             section, _, rest = ref[len("#/components/") :].partition("/")
             found.add((section, unescape(rest.split("/", 1)[0])))
@@ -251,12 +252,18 @@ class ParsedPart:
     imports: tuple[tuple[str, str, str | None], ...]
     definitions: tuple[Definition, ...]
     classes: tuple[tuple[str, str], ...] = ()
+    copies: tuple[tuple[str, int], ...] = ()
+    """The names that stand for an inline model of an earlier part (`codegen.copies`): name -> original's number."""
+    originals: tuple[tuple[int, str], ...] = ()
+    """The class each original of this part became (`codegen.copies`): original's number -> class."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "imports": [list(entry) for entry in self.imports],
             "definitions": [[d.name, d.source, sorted(d.uses), d.rebuild] for d in self.definitions],
             "classes": [list(entry) for entry in self.classes],
+            "copies": [list(entry) for entry in self.copies],
+            "originals": [list(entry) for entry in self.originals],
         }
 
     @classmethod
@@ -268,6 +275,8 @@ class ParsedPart:
                 for name, source, uses, rebuild in value["definitions"]
             ),
             tuple((schema, name) for schema, name in value["classes"]),
+            tuple((name, number) for name, number in value["copies"]),
+            tuple((number, name) for number, name in value["originals"]),
         )
 
 
@@ -310,12 +319,18 @@ def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart]) -
     uses: set[str] = set()
     assembled: list[tuple[str, str, set[str], str]] = []
     earlier: dict[str, list[_Model]] = {}
+    original_class: dict[int, str] = {}
     for part, module in zip(parts, parsed, strict=True):
         local = dict(module.classes)
         owned = {local[schema] for schema in part.owned if schema in local}
         kept = _kept(module.definitions, owned, set(local.values()) - owned)
-        schema_classes = {name: class_of[schema] for schema, name in local.items() if schema in class_of}
-        renames, merged = _name_models(module.definitions, kept, schema_classes, set(class_of.values()), names, earlier)
+        fixed = {name: class_of[schema] for schema, name in local.items() if schema in class_of}
+        for name, number in module.copies:
+            if number not in original_class:
+                raise AssemblyError(f"the class of inline model #{number}, which {name} copies, is not known")
+            fixed[name] = original_class[number]
+        renames, merged = _name_models(module.definitions, kept, fixed, set(class_of.values()), names, earlier)
+        original_class |= {number: renames.get(name, name) for number, name in module.originals}
         for definition in module.definitions:
             if definition.name not in kept or definition.name in merged:
                 continue
@@ -372,21 +387,21 @@ class _Names:
 def _name_models(
     definitions: Sequence[Definition],
     kept: set[str],
-    schema_classes: Mapping[str, str],
+    fixed: Mapping[str, str],
     schema_names: set[str],
     names: _Names,
     earlier: dict[str, list[_Model]],
 ) -> tuple[dict[str, str], set[str]]:
     """A part's renames (local name -> name in the assembled module) and the inline models it merges into earlier
-    ones. `schema_classes`: the local class of each schema -> its class; `earlier`: base name -> the inline models
-    named so far, which this part's join."""
-    known = {definition.name for definition in definitions} | schema_names
-    renames = {name: new for name, new in schema_classes.items() if name != new}
-    decided = set(schema_classes)
+    ones. `fixed`: the names already decided (each schema's local class -> its class, a copy's stub -> its original's
+    class); `earlier`: base name -> the inline models named so far, which this part's join."""
+    known = {definition.name for definition in definitions} | fixed.keys() | schema_names
+    renames = {name: new for name, new in fixed.items() if name != new}
+    decided = set(fixed)
     merged: set[str] = set()
     pending: list[tuple[str, _Model]] = []
     for definition in definitions:
-        if definition.name not in kept or definition.name in schema_classes:
+        if definition.name not in kept or definition.name in fixed:
             continue
         base = _base(definition.name, known)
         if base in earlier and definition.uses <= decided:

@@ -33,13 +33,13 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cache:
 def _count_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record the number of schemas of each datamodel-code-generator run (jobs=1: in this process)."""
     runs: list[int] = []
-    real = models.run_datamodel_codegen
+    real = models._generate
 
-    def counted(data: dict[str, Any], header: str) -> tuple[str, dict[str, str]]:
+    def counted(data: dict[str, Any], header: str) -> tuple[str, list[dict[str, Any]]]:
         runs.append(len(data["components"]["schemas"]))
         return real(data, header)
 
-    monkeypatch.setattr(models, "run_datamodel_codegen", counted)
+    monkeypatch.setattr(models, "_generate", counted)
     return runs
 
 

@@ -1,0 +1,207 @@
+"""Step 4a, after `partition`: the inline models a large spec repeats, given to datamodel-code-generator once.
+
+GitHub's spec writes the same inline object (a webhook payload's `repository`, `sender`, `installation`, ...) over
+and over: a third of its schemas' JSON is an inline object identical to an earlier one under the same property
+name. datamodel-code-generator would parse and render each copy, and `assemble` would then find it renders like
+the first and merge it into that class. Instead, in the spec a part is given, each later copy is a *stub*: the
+copy's own keywords (description, title, examples, nullable: what the field that holds it renders) and one
+property that names the original. The part's module then says which class each stub became, and its references
+are given the class of the original (`codegen.partition.assemble`).
+
+A copy is an object schema that renders as a class of its own properties, reached from a component schema through
+properties (and an array property's `items`) only, with no `default`; it and its original have the same property
+name and the same JSON, key order included. The originals are the first of each in part order, walking each part's
+owned schemas in document order, so everything is a function of the spec and its partition.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from codegen.partition import ParsedPart, Part, part_json, refs_in, rename, renders_as_own_class, sub_spec
+from codegen.pointer import unescape
+from codegen.split import Definition
+
+SchemaPath = tuple[str, ...]
+"""Where an inline schema is, from the component schema's name: `("repo", "properties", "owner")`."""
+MARK = "codegen_copy_of_"
+"""The one property of a copy's stub: `codegen_copy_of_<original's number>`."""
+_MARKED = re.compile(rf"^\s+{MARK}(\d+):", re.MULTILINE)
+_OBJECT_KEYWORDS = frozenset(
+    {"properties", "required", "additionalProperties", "patternProperties", "propertyNames", "unevaluatedProperties",
+     "dependentRequired", "dependentSchemas", "dependencies"}
+)  # fmt: skip
+"""What a stub leaves out of its copy: what shapes the copy's own class, never the field that holds it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Copies:
+    """The copies and originals of each part (by part index): `stubs` maps a copy's path to its original's number,
+    `originals` an original's number to its path (only originals that have copies)."""
+
+    stubs: tuple[Mapping[SchemaPath, int], ...]
+    originals: tuple[Mapping[int, SchemaPath], ...]
+
+
+def find_copies(schemas: Mapping[str, Any], parts: Sequence[Part]) -> Copies:
+    """The inline models of the parts' owned schemas that repeat an earlier one. Schemas that a `$ref` points into
+    (`#/components/schemas/X/properties/...`) keep their copies: the reference must find the copy itself."""
+    pointed_into = _pointed_into(schemas)
+    first: dict[tuple[str, str, str], int] = {}
+    paths: list[SchemaPath] = []
+    part_of: list[int] = []
+    stubs: list[dict[SchemaPath, int]] = [{} for _ in parts]
+    for index, part in enumerate(parts):
+        for name in part.owned:
+            work: list[tuple[Any, SchemaPath, tuple[str, str]]] = [(schemas[name], (name,), ("", ""))]
+            while work:
+                node, path, held_by = work.pop()
+                if held_by[0] and _copyable(node):
+                    key = (*held_by, part_json(node))
+                    if key in first:
+                        if name not in pointed_into:
+                            stubs[index][path] = first[key]
+                        continue
+                    first[key] = len(paths)
+                    paths.append(path)
+                    part_of.append(index)
+                work.extend(reversed(_children(node, path, held_by)))
+    used = {number for found in stubs for number in found.values()}
+    originals: list[dict[int, SchemaPath]] = [{} for _ in parts]
+    for number in sorted(used):
+        originals[part_of[number]][number] = paths[number]
+    return Copies(tuple(stubs), tuple(originals))
+
+
+def _copyable(node: Any) -> bool:
+    """Whether `node` may be a copy: an object schema (nullable or not) that renders as a class of its own properties
+    (`renders_as_own_class`), and no `default`, which the code of the field that holds it reads."""
+    if not isinstance(node, dict) or "default" in node:
+        return False
+    nullable = node.get("type") in (["object", "null"], ["null", "object"])
+    return renders_as_own_class({**node, "type": "object"} if nullable else node)
+
+
+def _children(node: Any, path: SchemaPath, held_by: tuple[str, str]) -> list[tuple[Any, SchemaPath, tuple[str, str]]]:
+    """The schemas under `node` that may be copies, each with what holds it: its properties (`("property", name)`),
+    and a property's array `items` (`("items", the property's name)`)."""
+    if not isinstance(node, dict):
+        return []
+    found: list[tuple[Any, SchemaPath, tuple[str, str]]] = []
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        found += [(value, (*path, "properties", key), ("property", key)) for key, value in properties.items()]
+    if held_by[0] == "property" and isinstance(node.get("items"), dict):
+        found.append((node["items"], (*path, "items"), ("items", held_by[1])))
+    return found
+
+
+def _pointed_into(schemas: Mapping[str, Any]) -> set[str]:
+    prefix = "#/components/schemas/"
+    deep = (ref[len(prefix) :].split("/") for ref in refs_in(schemas) if ref.startswith(prefix))
+    return {unescape(steps[0]) for steps in deep if len(steps) > 1}
+
+
+def part_spec(data: Mapping[str, Any], part: Part, stubs: Mapping[SchemaPath, int]) -> dict[str, Any]:
+    """The spec datamodel-code-generator gets for `part` (`sub_spec`), each copy in `stubs` as its stub (copied
+    along the way: `data` is left alone)."""
+    spec = sub_spec(data, part)
+    if stubs:
+        schemas = dict(spec["components"]["schemas"])
+        for path, number in stubs.items():
+            schemas[path[0]] = _replaced(schemas[path[0]], path[1:], number)
+        spec["components"] = {**spec["components"], "schemas": schemas}
+    return spec
+
+
+def _replaced(node: Any, path: SchemaPath, number: int) -> Any:
+    if not path:
+        kept = {key: value for key, value in node.items() if key not in _OBJECT_KEYWORDS}
+        return {**kept, "properties": {f"{MARK}{number}": {"type": "string"}}}
+    return {**node, path[0]: _replaced(node[path[0]], path[1:], number)}
+
+
+def without_stubs(parsed: ParsedPart, originals: Mapping[int, str]) -> ParsedPart:
+    """A part's module without its stubs, and with the class of each of its `originals` (number -> class).
+
+    A stub of an original of the same part is that original's class in the module's code, as datamodel-code-generator
+    would have merged the copy; the others are the part's `copies`, which `assemble` names.
+    """
+    stubs = {}
+    for definition in parsed.definitions:
+        match = _MARKED.search(definition.source)
+        if match is not None:
+            stubs[definition.name] = int(match.group(1))
+    here = {name: originals[number] for name, number in stubs.items() if number in originals}
+    definitions = []
+    for definition in parsed.definitions:
+        if definition.name in stubs:
+            continue
+        if not here.keys().isdisjoint(definition.uses):
+            definition = Definition(
+                definition.name,
+                rename(definition.source, here),
+                frozenset(here.get(name, name) for name in definition.uses),
+                rename(definition.rebuild, here),
+            )
+        definitions.append(definition)
+    return replace(
+        parsed,
+        definitions=tuple(definitions),
+        copies=tuple((name, number) for name, number in stubs.items() if name not in here),
+        originals=tuple(sorted(originals.items())),
+    )
+
+
+_CLASS_NAME = re.compile(r"\b[A-Z]\w*")
+
+
+def original_classes(
+    models: Sequence[Mapping[str, Any]], originals: Mapping[int, SchemaPath], defined: set[str]
+) -> dict[int, str]:
+    """Original's number -> the class it became, from datamodel-code-generator's model metadata (`models`).
+
+    An original that datamodel-code-generator merged into an earlier model alike is not in the metadata under its
+    path: its class is then read from the type of the field that holds it, in its parent's metadata. An original
+    whose class cannot be told is left out (`codegen.models` then gives its copies whole).
+    """
+    by_path = {tuple(model["source_path"]): model["class_name"] for model in models if model.get("source_path")}
+    by_class = {model["class_name"]: model for model in models}
+
+    def class_at(path: SchemaPath) -> str | None:
+        found = by_path.get(("components", "schemas", *path))
+        if found is not None or len(path) == 1:
+            return found
+        field_path = path[:-1] if _is_items(path) else path
+        parent = by_class.get(class_at(field_path[:-2]) or "")
+        for field in parent.get("fields", ()) if parent else ():
+            if field.get("original_name") == field_path[-1]:
+                names = {name for name in _CLASS_NAME.findall(str(field.get("type"))) if name in defined}
+                return names.pop() if len(names) == 1 else None
+        return None
+
+    found = {}
+    for number, path in originals.items():
+        name = class_at(path)
+        if name is not None and name in defined:
+            found[number] = name
+    return found
+
+
+def _is_items(path: SchemaPath) -> bool:
+    """Whether `path` (`find_copies`' steps: `properties, <name>` or `items`) ends in an `items` step."""
+    position = 1
+    last = ""
+    while position < len(path):
+        last = path[position]
+        position += 2 if last == "properties" else 1
+    return last == "items"
+
+
+def job_json(spec_json: str, originals: Mapping[int, SchemaPath]) -> str:
+    """A part's job for a worker: its spec and the originals whose classes it reports."""
+    return f'{{"spec":{spec_json},"originals":{json.dumps(sorted(originals.items()))}}}'
