@@ -16,6 +16,7 @@ owned schemas in document order, so everything is a function of the spec and its
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -28,9 +29,12 @@ from codegen.split import Definition
 
 SchemaPath = tuple[str, ...]
 """Where an inline schema is, from the component schema's name: `("repo", "properties", "owner")`."""
+OriginalId = str
+"""An original's name in the stubs of its copies: a hash of its property name and JSON, so that an edit elsewhere in
+the spec leaves the stubs, and so the parts' cache keys, as they were."""
 MARK = "codegen_copy_of_"
-"""The one property of a copy's stub: `codegen_copy_of_<original's number>`."""
-_MARKED = re.compile(rf"^\s+{MARK}(\d+):", re.MULTILINE)
+"""The one property of a copy's stub: `codegen_copy_of_<original's id>`."""
+_MARKED = re.compile(rf"^\s+{MARK}([0-9a-f]+):", re.MULTILINE)
 _OBJECT_KEYWORDS = frozenset(
     {"properties", "required", "additionalProperties", "patternProperties", "propertyNames", "unevaluatedProperties",
      "dependentRequired", "dependentSchemas", "dependencies"}
@@ -40,41 +44,42 @@ _OBJECT_KEYWORDS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Copies:
-    """The copies and originals of each part (by part index): `stubs` maps a copy's path to its original's number,
-    `originals` an original's number to its path (only originals that have copies)."""
+    """The copies and originals of each part (by part index): `stubs` maps a copy's path to its original's id,
+    `originals` an original's id to its path (only originals that have copies)."""
 
-    stubs: tuple[Mapping[SchemaPath, int], ...]
-    originals: tuple[Mapping[int, SchemaPath], ...]
+    stubs: tuple[Mapping[SchemaPath, OriginalId], ...]
+    originals: tuple[Mapping[OriginalId, SchemaPath], ...]
 
 
 def find_copies(schemas: Mapping[str, Any], parts: Sequence[Part]) -> Copies:
     """The inline models of the parts' owned schemas that repeat an earlier one. Schemas that a `$ref` points into
     (`#/components/schemas/X/properties/...`) keep their copies: the reference must find the copy itself."""
     pointed_into = _pointed_into(schemas)
-    first: dict[tuple[str, str, str], int] = {}
-    paths: list[SchemaPath] = []
-    part_of: list[int] = []
-    stubs: list[dict[SchemaPath, int]] = [{} for _ in parts]
+    first: dict[str, tuple[SchemaPath, int]] = {}
+    stubs: list[dict[SchemaPath, OriginalId]] = [{} for _ in parts]
     for index, part in enumerate(parts):
         for name in part.owned:
             work: list[tuple[Any, SchemaPath, tuple[str, str]]] = [(schemas[name], (name,), ("", ""))]
             while work:
                 node, path, held_by = work.pop()
                 if held_by[0] and _copyable(node):
-                    key = (*held_by, part_json(node))
-                    if key in first:
+                    found = _original_id(held_by, node)
+                    if found in first:
                         if name not in pointed_into:
-                            stubs[index][path] = first[key]
+                            stubs[index][path] = found
                         continue
-                    first[key] = len(paths)
-                    paths.append(path)
-                    part_of.append(index)
+                    first[found] = (path, index)
                 work.extend(reversed(_children(node, path, held_by)))
-    used = {number for found in stubs for number in found.values()}
-    originals: list[dict[int, SchemaPath]] = [{} for _ in parts]
-    for number in sorted(used):
-        originals[part_of[number]][number] = paths[number]
+    originals: list[dict[OriginalId, SchemaPath]] = [{} for _ in parts]
+    for found in sorted({found for part_stubs in stubs for found in part_stubs.values()}):
+        path, index = first[found]
+        originals[index][found] = path
     return Copies(tuple(stubs), tuple(originals))
+
+
+def _original_id(held_by: tuple[str, str], node: Any) -> OriginalId:
+    """What a copy and its original share: a hash of what holds them and their JSON (key order kept)."""
+    return hashlib.sha256(part_json({"held_by": held_by, "schema": node}).encode("utf-8")).hexdigest()[:20]
 
 
 def _copyable(node: Any) -> bool:
@@ -106,27 +111,27 @@ def _pointed_into(schemas: Mapping[str, Any]) -> set[str]:
     return {unescape(steps[0]) for steps in deep if len(steps) > 1}
 
 
-def part_spec(data: Mapping[str, Any], part: Part, stubs: Mapping[SchemaPath, int]) -> dict[str, Any]:
+def part_spec(data: Mapping[str, Any], part: Part, stubs: Mapping[SchemaPath, OriginalId]) -> dict[str, Any]:
     """The spec datamodel-code-generator gets for `part` (`sub_spec`), each copy in `stubs` as its stub (copied
     along the way: `data` is left alone)."""
     spec = sub_spec(data, part)
     if stubs:
         schemas = dict(spec["components"]["schemas"])
-        for path, number in stubs.items():
-            schemas[path[0]] = _replaced(schemas[path[0]], path[1:], number)
+        for path, original in stubs.items():
+            schemas[path[0]] = _replaced(schemas[path[0]], path[1:], original)
         spec["components"] = {**spec["components"], "schemas": schemas}
     return spec
 
 
-def _replaced(node: Any, path: SchemaPath, number: int) -> Any:
+def _replaced(node: Any, path: SchemaPath, original: OriginalId) -> Any:
     if not path:
         kept = {key: value for key, value in node.items() if key not in _OBJECT_KEYWORDS}
-        return {**kept, "properties": {f"{MARK}{number}": {"type": "string"}}}
-    return {**node, path[0]: _replaced(node[path[0]], path[1:], number)}
+        return {**kept, "properties": {f"{MARK}{original}": {"type": "string"}}}
+    return {**node, path[0]: _replaced(node[path[0]], path[1:], original)}
 
 
-def without_stubs(parsed: ParsedPart, originals: Mapping[int, str]) -> ParsedPart:
-    """A part's module without its stubs, and with the class of each of its `originals` (number -> class).
+def without_stubs(parsed: ParsedPart, originals: Mapping[OriginalId, str]) -> ParsedPart:
+    """A part's module without its stubs, and with the class of each of its `originals` (id -> class).
 
     A stub of an original of the same part is that original's class in the module's code, as datamodel-code-generator
     would have merged the copy; the others are the part's `copies`, which `assemble` names.
@@ -135,8 +140,8 @@ def without_stubs(parsed: ParsedPart, originals: Mapping[int, str]) -> ParsedPar
     for definition in parsed.definitions:
         match = _MARKED.search(definition.source)
         if match is not None:
-            stubs[definition.name] = int(match.group(1))
-    here = {name: originals[number] for name, number in stubs.items() if number in originals}
+            stubs[definition.name] = match.group(1)
+    here = {name: originals[original] for name, original in stubs.items() if original in originals}
     definitions = []
     for definition in parsed.definitions:
         if definition.name in stubs:
@@ -152,7 +157,7 @@ def without_stubs(parsed: ParsedPart, originals: Mapping[int, str]) -> ParsedPar
     return replace(
         parsed,
         definitions=tuple(definitions),
-        copies=tuple((name, number) for name, number in stubs.items() if name not in here),
+        copies=tuple((name, original) for name, original in stubs.items() if name not in here),
         originals=tuple(sorted(originals.items())),
     )
 
@@ -161,9 +166,9 @@ _CLASS_NAME = re.compile(r"\b[A-Z]\w*")
 
 
 def original_classes(
-    models: Sequence[Mapping[str, Any]], originals: Mapping[int, SchemaPath], defined: set[str]
-) -> dict[int, str]:
-    """Original's number -> the class it became, from datamodel-code-generator's model metadata (`models`).
+    models: Sequence[Mapping[str, Any]], originals: Mapping[OriginalId, SchemaPath], defined: set[str]
+) -> dict[OriginalId, str]:
+    """Original's id -> the class it became, from datamodel-code-generator's model metadata (`models`).
 
     An original that datamodel-code-generator merged into an earlier model alike is not in the metadata under its
     path: its class is then read from the type of the field that holds it, in its parent's metadata. An original
@@ -185,10 +190,10 @@ def original_classes(
         return None
 
     found = {}
-    for number, path in originals.items():
+    for original, path in originals.items():
         name = class_at(path)
         if name is not None and name in defined:
-            found[number] = name
+            found[original] = name
     return found
 
 
@@ -202,6 +207,6 @@ def _is_items(path: SchemaPath) -> bool:
     return last == "items"
 
 
-def job_json(spec_json: str, originals: Mapping[int, SchemaPath]) -> str:
+def job_json(spec_json: str, originals: Mapping[OriginalId, SchemaPath]) -> str:
     """A part's job for a worker: its spec and the originals whose classes it reports."""
     return f'{{"spec":{spec_json},"originals":{json.dumps(sorted(originals.items()))}}}'

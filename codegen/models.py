@@ -181,7 +181,7 @@ def _generate_part(job_json: str) -> dict[str, Any]:
     source, models = _generate(job["spec"], "#")
     parsed = parse_part(postprocess(source), schema_classes(models))
     defined = {definition.name for definition in parsed.definitions}
-    originals = original_classes(models, {number: tuple(path) for number, path in job["originals"]}, defined)
+    originals = original_classes(models, {original: tuple(path) for original, path in job["originals"]}, defined)
     return without_stubs(parsed, originals).to_json()
 
 
@@ -198,10 +198,10 @@ def _parts(data: dict[str, Any], parts: Sequence[Part], workers: _Workers, cache
     while todo:
         jobs = {i: job_json(part_json(part_spec(data, parts[i], stubs[i])), copies.originals[i]) for i in todo}
         done |= {i: ParsedPart.from_json(value) for i, value in _run_parts(jobs, workers, cache).items()}
-        known = {number for part in done.values() for number, _ in part.originals}
+        known = {original for part in done.values() for original, _ in part.originals}
         todo = [i for i, found in enumerate(stubs) if not known.issuperset(found.values())]
         for i in todo:
-            stubs[i] = {path: number for path, number in stubs[i].items() if number in known}
+            stubs[i] = {path: original for path, original in stubs[i].items() if original in known}
     return [done[i] for i in range(len(parts))]
 
 

@@ -252,10 +252,10 @@ class ParsedPart:
     imports: tuple[tuple[str, str, str | None], ...]
     definitions: tuple[Definition, ...]
     classes: tuple[tuple[str, str], ...] = ()
-    copies: tuple[tuple[str, int], ...] = ()
-    """The names that stand for an inline model of an earlier part (`codegen.copies`): name -> original's number."""
-    originals: tuple[tuple[int, str], ...] = ()
-    """The class each original of this part became (`codegen.copies`): original's number -> class."""
+    copies: tuple[tuple[str, str], ...] = ()
+    """The names that stand for an inline model of an earlier part (`codegen.copies`): name -> original's id."""
+    originals: tuple[tuple[str, str], ...] = ()
+    """The class each original of this part became (`codegen.copies`): original's id -> class."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -275,8 +275,8 @@ class ParsedPart:
                 for name, source, uses, rebuild in value["definitions"]
             ),
             tuple((schema, name) for schema, name in value["classes"]),
-            tuple((name, number) for name, number in value["copies"]),
-            tuple((number, name) for number, name in value["originals"]),
+            tuple((name, original) for name, original in value["copies"]),
+            tuple((original, name) for original, name in value["originals"]),
         )
 
 
@@ -319,18 +319,18 @@ def assemble(header: str, parts: Sequence[Part], parsed: Sequence[ParsedPart]) -
     uses: set[str] = set()
     assembled: list[tuple[str, str, set[str], str]] = []
     earlier: dict[str, list[_Model]] = {}
-    original_class: dict[int, str] = {}
+    original_class: dict[str, str] = {}
     for part, module in zip(parts, parsed, strict=True):
         local = dict(module.classes)
         owned = {local[schema] for schema in part.owned if schema in local}
         kept = _kept(module.definitions, owned, set(local.values()) - owned)
         fixed = {name: class_of[schema] for schema, name in local.items() if schema in class_of}
-        for name, number in module.copies:
-            if number not in original_class:
-                raise AssemblyError(f"the class of inline model #{number}, which {name} copies, is not known")
-            fixed[name] = original_class[number]
+        for name, original in module.copies:
+            if original not in original_class:
+                raise AssemblyError(f"the class of inline model {original}, which {name} copies, is not known")
+            fixed[name] = original_class[original]
         renames, merged = _name_models(module.definitions, kept, fixed, set(class_of.values()), names, earlier)
-        original_class |= {number: renames.get(name, name) for number, name in module.originals}
+        original_class |= {original: renames.get(name, name) for original, name in module.originals}
         for definition in module.definitions:
             if definition.name not in kept or definition.name in merged:
                 continue

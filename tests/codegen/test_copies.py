@@ -69,6 +69,19 @@ def test_later_copies_point_at_the_first_in_part_order() -> None:
     assert find_copies(schemas, parts) == found
 
 
+def test_an_edit_elsewhere_leaves_the_stubs_as_they_were() -> None:
+    schemas, parts = _schemas_and_parts(copied_spec())
+    before = find_copies(schemas, parts)
+    extra = {"type": "object", "properties": {"x": {"type": "integer"}}}
+    schemas["Item0"]["properties"] = {"extra": extra, **schemas["Item0"]["properties"]}  # an original before the rest
+    schemas["Item9"]["properties"]["extra"] = copy.deepcopy(extra)
+    after = find_copies(schemas, parts)
+    now = {path: original for part_stubs in after.stubs for path, original in part_stubs.items()}
+    then = {path: original for part_stubs in before.stubs for path, original in part_stubs.items()}
+    assert {path: now[path] for path in then} == then  # the other parts' jobs, and so their cache keys, stay
+    assert set(now) - set(then) == {("Item9", "properties", "extra")}
+
+
 def test_only_the_same_json_under_the_same_property_is_a_copy() -> None:
     data = copied_spec()
     schemas = data["components"]["schemas"]
@@ -170,7 +183,7 @@ def test_copies_of_an_original_whose_class_is_unknown_run_again_whole(monkeypatc
         runs.append(1)
         return real_generate(data, header)
 
-    def none_known(found: Any, originals: Any, defined: set[str]) -> dict[int, str]:
+    def none_known(found: Any, originals: Any, defined: set[str]) -> dict[str, str]:
         return {}
 
     monkeypatch.setattr(models, "_generate", counted)
@@ -191,9 +204,10 @@ def test_an_original_merged_into_an_earlier_model_is_found_through_its_parents_f
         {"class_name": "Tag", "source_path": ["components", "schemas", "Other", "properties", "tags", "items"]},
     ]  # fmt: skip
     originals = {
-        1: ("Item", "properties", "links"),
-        2: ("Item", "properties", "tags", "items"),
-        3: ("Item", "properties", "gone"),
-        4: ("Other", "properties", "links"),
+        "a1": ("Item", "properties", "links"),
+        "a2": ("Item", "properties", "tags", "items"),
+        "a3": ("Item", "properties", "gone"),
+        "a4": ("Other", "properties", "links"),
     }
-    assert original_classes(models_metadata, originals, {"Item", "Links", "Tag"}) == {1: "Links", 2: "Tag", 4: "Links"}
+    expected = {"a1": "Links", "a2": "Tag", "a4": "Links"}
+    assert original_classes(models_metadata, originals, {"Item", "Links", "Tag"}) == expected
