@@ -106,9 +106,8 @@ def _generation(report: Report) -> list[str]:
                 "  copies' stubs took away 18 that the assembly kept apart (the code-scanning webhooks' `Rule2`-`Rule6`",
                 "  with their `Severity2Enum`-`Severity6Enum`: each part numbered the nested nullable enum on its own, so",
                 "  the rules no longer rendered alike), and the classes after them lost a number (`Alert7` is `Alert6`).",
-                "  `mypy --strict` is",
-                "  clean; the output is byte-identical for 1 and 2 processes (`--jobs`), and a spec of up to 200 schemas",
-                "  (every golden case, `spec/openapi.yaml`) runs whole, as before.",
+                "  `mypy --strict` is clean; the output is byte-identical for 1 and 2 processes (`--jobs`), and a spec",
+                "  of up to 200 schemas (every golden case, `spec/openapi.yaml`) runs whole, as before.",
             ]
     big = [r for r in report.generation if r.case.label.startswith("synthetic")]
     if big and big[-1].case.label in report.stages:
