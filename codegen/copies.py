@@ -30,8 +30,9 @@ from codegen.split import Definition
 SchemaPath = tuple[str, ...]
 """Where an inline schema is, from the component schema's name: `("repo", "properties", "owner")`."""
 OriginalId = str
-"""An original's name in the stubs of its copies: a hash of its property name and JSON, so that an edit elsewhere in
-the spec leaves the stubs, and so the parts' cache keys, as they were."""
+"""An original's name in the stubs of its copies: a hash of its property name and JSON, not its place, so that an
+edit in one part leaves the other parts' jobs (their cache keys) as they were, but where it adds or removes an
+original that a later part's copy names."""
 MARK = "codegen_copy_of_"
 """The one property of a copy's stub: `codegen_copy_of_<original's id>`."""
 _MARKED = re.compile(rf"^\s+{MARK}([0-9a-f]+):", re.MULTILINE)
@@ -45,7 +46,8 @@ _OBJECT_KEYWORDS = frozenset(
 @dataclass(frozen=True, slots=True)
 class Copies:
     """The copies and originals of each part (by part index): `stubs` maps a copy's path to its original's id,
-    `originals` an original's id to its path (only originals that have copies)."""
+    `originals` an original's id to its path. A part reports the class of each of its originals, copied or not, so
+    that its job does not change when a later part gains or loses a copy."""
 
     stubs: tuple[Mapping[SchemaPath, OriginalId], ...]
     originals: tuple[Mapping[OriginalId, SchemaPath], ...]
@@ -55,8 +57,9 @@ def find_copies(schemas: Mapping[str, Any], parts: Sequence[Part]) -> Copies:
     """The inline models of the parts' owned schemas that repeat an earlier one. Schemas that a `$ref` points into
     (`#/components/schemas/X/properties/...`) keep their copies: the reference must find the copy itself."""
     pointed_into = _pointed_into(schemas)
-    first: dict[str, tuple[SchemaPath, int]] = {}
+    first: set[OriginalId] = set()
     stubs: list[dict[SchemaPath, OriginalId]] = [{} for _ in parts]
+    originals: list[dict[OriginalId, SchemaPath]] = [{} for _ in parts]
     for index, part in enumerate(parts):
         for name in part.owned:
             work: list[tuple[Any, SchemaPath, tuple[str, str]]] = [(schemas[name], (name,), ("", ""))]
@@ -68,12 +71,9 @@ def find_copies(schemas: Mapping[str, Any], parts: Sequence[Part]) -> Copies:
                         if name not in pointed_into:
                             stubs[index][path] = found
                         continue
-                    first[found] = (path, index)
+                    first.add(found)
+                    originals[index][found] = path
                 work.extend(reversed(_children(node, path, held_by)))
-    originals: list[dict[OriginalId, SchemaPath]] = [{} for _ in parts]
-    for found in sorted({found for part_stubs in stubs for found in part_stubs.values()}):
-        path, index = first[found]
-        originals[index][found] = path
     return Copies(tuple(stubs), tuple(originals))
 
 

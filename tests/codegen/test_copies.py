@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from codegen import models
-from codegen.copies import MARK, Copies, find_copies, original_classes, part_spec
+from codegen.copies import MARK, Copies, find_copies, job_json, original_classes, part_spec
 from codegen.load import from_data
 from codegen.models import render_models
-from codegen.partition import partition
+from codegen.partition import part_json, partition
 from codegen.split import parse_definitions
 from codegen.view import resolve_view
 from tests.codegen.test_partition import PART_SIZE, THRESHOLD, parted_spec
@@ -69,17 +69,33 @@ def test_later_copies_point_at_the_first_in_part_order() -> None:
     assert find_copies(schemas, parts) == found
 
 
-def test_an_edit_elsewhere_leaves_the_stubs_as_they_were() -> None:
-    schemas, parts = _schemas_and_parts(copied_spec())
-    before = find_copies(schemas, parts)
+def _jobs(data: dict[str, Any], parts: list[Any], found: Copies) -> list[str]:
+    return [
+        job_json(part_json(part_spec(data, part, found.stubs[index])), found.originals[index])
+        for index, part in enumerate(parts)
+    ]
+
+
+def test_an_edit_elsewhere_leaves_the_stubs_and_the_other_parts_jobs_as_they_were() -> None:
+    before_data = copied_spec()
+    schemas_data = copy.deepcopy(before_data)
+    schemas, parts = _schemas_and_parts(schemas_data)
+    before = find_copies(before_data["components"]["schemas"], parts)
     extra = {"type": "object", "properties": {"x": {"type": "integer"}}}
     schemas["Item0"]["properties"] = {"extra": extra, **schemas["Item0"]["properties"]}  # an original before the rest
     schemas["Item9"]["properties"]["extra"] = copy.deepcopy(extra)
     after = find_copies(schemas, parts)
     now = {path: original for part_stubs in after.stubs for path, original in part_stubs.items()}
     then = {path: original for part_stubs in before.stubs for path, original in part_stubs.items()}
-    assert {path: now[path] for path in then} == then  # the other parts' jobs, and so their cache keys, stay
+    assert {path: now[path] for path in then} == then
     assert set(now) - set(then) == {("Item9", "properties", "extra")}
+    edited = {index for index, part in enumerate(parts) if {"Item0", "Item9"} & set(part.owned)}
+    jobs = [_jobs(data, parts, found) for data, found in ((before_data, before), (schemas_data, after))]
+    assert [i for i in range(len(parts)) if jobs[0][i] != jobs[1][i]] == sorted(edited)  # the others' cache keys stay
+    first_copy = copy.deepcopy(before_data)  # a later part copies an original nobody copied: only its own job moves
+    first_copy["components"]["schemas"]["Item9"]["properties"]["meta"] = copy.deepcopy(schemas["Item0"]["properties"]["meta"])  # fmt: skip
+    again = _jobs(first_copy, parts, find_copies(first_copy["components"]["schemas"], parts))
+    assert [i for i in range(len(parts)) if jobs[0][i] != again[i]] == [i for i in edited if "Item9" in parts[i].owned]
 
 
 def test_only_the_same_json_under_the_same_property_is_a_copy() -> None:
