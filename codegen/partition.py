@@ -10,7 +10,8 @@ members), so a part is given as a `$ref`-closed sub-spec: the schemas it *owns* 
 - A schema of another part that renders as a plain model class is given as a *stub* (an object of one property):
   what a part writes for its own schemas needs only that class's name. A schema whose content shapes its users'
   code is given whole, with what it reaches: a root model or enum (collapsed into the fields that use it), a base
-  of an `allOf` (its subclasses read its fields), one a `discriminator` or a `default` names.
+  of an `allOf` (its subclasses read its fields), one a `discriminator` or a `default` names, one a `$ref` points
+  into (`#/components/schemas/A/properties/links`).
 - Each part is generated on its own (in parallel, and cached: see `codegen.models`); its module keeps the
   definitions its owned schemas reach without passing through a schema of another part, and those no schema reaches
   at all. What the other schemas of its closure made is dropped: their own part defines it.
@@ -148,8 +149,13 @@ def renders_as_own_class(schema: Any) -> bool:
 
 def _shaping_refs(schema: Any) -> set[str]:
     """The schemas whose content shapes `schema`'s code, not only their class names: the bases of an `allOf`
-    (its subclass reads their fields), and those named under a `discriminator` or a `default`."""
-    found: set[str] = set()
+    (its subclass reads their fields), those named under a `discriminator` or a `default`, and those a `$ref`
+    points into (`#/components/schemas/A/properties/links`: a stub of `A` has no `links`)."""
+    found = {
+        unescape(steps[0])
+        for ref in refs_in(schema)
+        if ref.startswith(_SCHEMAS) and len(steps := ref[len(_SCHEMAS) :].split("/")) > 1
+    }
     work = [schema]
     while work:
         node = work.pop()

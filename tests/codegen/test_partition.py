@@ -171,6 +171,20 @@ def test_a_schema_of_another_part_is_given_as_a_stub_unless_its_content_shapes_t
     assert given["components"]["schemas"]["Base"] == schemas["Base"]
 
 
+def test_a_ref_into_another_parts_schema_is_typed_as_one_run_types_it() -> None:
+    data = parted_spec()
+    schemas = data["components"]["schemas"]
+    schemas["Item0"]["properties"]["links"] = {"type": "object", "properties": {"self": {"type": "string"}}}
+    schemas["Tail"]["properties"]["links"] = {"$ref": "#/components/schemas/Item0/properties/links"}
+    assert "Item0" not in partition(schemas, PART_SIZE)[-1].stubbed  # given whole: a stub has no `links`
+    view = resolve_view(from_data(data))
+    parted, names, _ = render_models(view, "# h", jobs=1, part_size=PART_SIZE, threshold=THRESHOLD)
+    whole, whole_names, _ = render_models(view, "# h", jobs=1)
+    for source, classes in ((parted, names), (whole, whole_names)):
+        tail = next(d.source for d in _definitions(source) if d.name == classes["Tail"])
+        assert "links: Links | MISSING = MISSING" in tail
+
+
 def test_parts_are_cut_by_the_size_of_their_schemas_too() -> None:
     big = {"type": "object", "properties": {f"p{n}": {"type": "string", "description": "x" * 200} for n in range(20)}}
     size = len(part_json(big))
