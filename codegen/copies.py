@@ -23,8 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from codegen.partition import ParsedPart, Part, part_json, refs_in, rename, renders_as_own_class, sub_spec
-from codegen.pointer import unescape
+from codegen.partition import ParsedPart, Part, part_json, pointed_into, rename, renders_as_own_class, sub_spec
 from codegen.split import Definition
 
 SchemaPath = tuple[str, ...]
@@ -56,7 +55,7 @@ class Copies:
 def find_copies(schemas: Mapping[str, Any], parts: Sequence[Part]) -> Copies:
     """The inline models of the parts' owned schemas that repeat an earlier one. Schemas that a `$ref` points into
     (`#/components/schemas/X/properties/...`) keep their copies: the reference must find the copy itself."""
-    pointed_into = _pointed_into(schemas)
+    pointed = pointed_into(schemas)
     first: set[OriginalId] = set()
     stubs: list[dict[SchemaPath, OriginalId]] = [{} for _ in parts]
     originals: list[dict[OriginalId, SchemaPath]] = [{} for _ in parts]
@@ -68,7 +67,7 @@ def find_copies(schemas: Mapping[str, Any], parts: Sequence[Part]) -> Copies:
                 if held_by[0] and _copyable(node):
                     found = _original_id(held_by, node)
                     if found in first:
-                        if name not in pointed_into:
+                        if name not in pointed:
                             stubs[index][path] = found
                         continue
                     first.add(found)
@@ -103,12 +102,6 @@ def _children(node: Any, path: SchemaPath, held_by: tuple[str, str]) -> list[tup
     if held_by[0] == "property" and isinstance(node.get("items"), dict):
         found.append((node["items"], (*path, "items"), ("items", held_by[1])))
     return found
-
-
-def _pointed_into(schemas: Mapping[str, Any]) -> set[str]:
-    prefix = "#/components/schemas/"
-    deep = (ref[len(prefix) :].split("/") for ref in refs_in(schemas) if ref.startswith(prefix))
-    return {unescape(steps[0]) for steps in deep if len(steps) > 1}
 
 
 def part_spec(data: Mapping[str, Any], part: Part, stubs: Mapping[SchemaPath, OriginalId]) -> dict[str, Any]:

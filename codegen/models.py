@@ -169,10 +169,11 @@ def postprocess(source: str) -> str:
     return mark_narrowed_fields(tolerant_datetimes(source))
 
 
-def part_key(spec_json: str) -> str:
-    """The cache key of one part: its job (sub-spec and the originals it reports), the options, datamodel-code-generator's and pydantic's versions (and,
-    through `make_key`, the generator's own source)."""
-    return make_key("part", spec_json, repr(sorted(DMCG_OPTIONS.items())), versions("datamodel-code-generator", "pydantic"))  # fmt: skip
+def part_key(job: str) -> str:
+    """The cache key of one part: its job (sub-spec and the originals it reports, `codegen.copies.job_json`), the
+    options, datamodel-code-generator's and pydantic's versions (and, through `make_key`, the generator's own
+    source)."""
+    return make_key("part", job, repr(sorted(DMCG_OPTIONS.items())), versions("datamodel-code-generator", "pydantic"))  # fmt: skip
 
 
 def _generate_part(job_json: str) -> dict[str, Any]:
@@ -234,11 +235,11 @@ class _Workers:
             self._pool = ProcessPoolExecutor(count, mp_context=context, initializer=_start_part_worker)
             self._pool.submit(int)  # a no-op: the workers start now, not at the first part
 
-    def map(self, work: Callable[[str], dict[str, Any]], specs: Sequence[str]) -> list[dict[str, Any]]:
+    def map(self, work: Callable[[str], dict[str, Any]], jobs: Sequence[str]) -> list[dict[str, Any]]:
         if self._pool is None:
             with batch_gc():
-                return [work(spec) for spec in specs]
-        return list(self._pool.map(work, specs))
+                return [work(job) for job in jobs]
+        return list(self._pool.map(work, jobs))
 
     def __enter__(self) -> _Workers:
         return self

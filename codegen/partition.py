@@ -151,11 +151,7 @@ def _shaping_refs(schema: Any) -> set[str]:
     """The schemas whose content shapes `schema`'s code, not only their class names: the bases of an `allOf`
     (its subclass reads their fields), those named under a `discriminator` or a `default`, and those a `$ref`
     points into (`#/components/schemas/A/properties/links`: a stub of `A` has no `links`)."""
-    found = {
-        unescape(steps[0])
-        for ref in refs_in(schema)
-        if ref.startswith(_SCHEMAS) and len(steps := ref[len(_SCHEMAS) :].split("/")) > 1
-    }
+    found = pointed_into(schema)
     work = [schema]
     while work:
         node = work.pop()
@@ -169,6 +165,12 @@ def _shaping_refs(schema: Any) -> set[str]:
         elif isinstance(node, list):
             work.extend(node)
     return found
+
+
+def pointed_into(node: Any) -> set[str]:
+    """The component schemas that `node`'s `$ref`s point into (`#/components/schemas/A/properties/links`: `A`)."""
+    deep = (ref[len(_SCHEMAS) :].split("/") for ref in refs_in(node) if ref.startswith(_SCHEMAS))
+    return {unescape(steps[0]) for steps in deep if len(steps) > 1}
 
 
 def _schema_refs_in(node: Any) -> set[str]:
