@@ -21,13 +21,17 @@ from urllib.parse import quote
 
 import httpx2
 
+from contract_tests import observations
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.repro import Exchange, Recorder, now
 
 __all__ = ["Api", "Reply"]
 
 _NO_BODY: Any = object()
-_MAX_ISOLATIONS = 20  # 5xx replies this process narrows down to one field (each costs a request per field)
+_ORDINARY_HEADERS = frozenset(
+    {"host", "accept", "accept-encoding", "connection", "content-length", "content-type", "user-agent"}
+)
+"""Headers every request carries: never the trigger of a 5xx (`Api.isolate` tries each other header alone)."""
 _RESETS = (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError)
 
 
@@ -39,8 +43,9 @@ class Reply:
         status: the status code.
         headers: the response headers.
         content: the body.
-        culprit: for a 5xx to a JSON object body: the one field that alone (in the smallest valid body) brings the
-            5xx back, as a JSON pointer (see `Api.isolate`); empty when none alone does.
+        culprit: for a 5xx of `run_workflow`: its smallest trigger, the one header (`header:<name>`), query
+            parameter (`query:<name>`) or body field (a JSON pointer) that alone beside the smallest valid body
+            brings the 5xx back (see `Api.isolate`); empty when none alone does.
         culprit_exchange: that smallest request and its 5xx (the shortest reproduction).
     """
 
@@ -81,7 +86,6 @@ class Api:
         """Request field values that name resources existing on the target (`CONTRACT_KNOWN_VALUES`)."""
         self.minimal_body = dict(minimal_body or {})
         """The smallest valid `run_workflow` body: what `isolate` adds one field at a time to."""
-        self.isolations_left = _MAX_ISOLATIONS
         self.api_key = api_key
         self.key_header = key_header
         self.paths = dict(paths)
@@ -149,7 +153,7 @@ class Api:
             raise
         self._record(request, started, response.status_code, response.content)
         reply = Reply(response.status_code, dict(response.headers), response.content)
-        if reply.status >= 500 and content is not None and self.operation_of(path) == "run_workflow":
+        if reply.status >= 500 and self.operation_of(path) == "run_workflow":
             return self.isolate(request, reply)
         return reply
 
@@ -175,37 +179,79 @@ class Api:
             return self._client.send(request)
 
     def isolate(self, request: httpx2.Request, reply: Reply) -> Reply:
-        """Narrow a 5xx to a JSON object body down to one field: send the smallest valid body plus each field of it
-        alone (same headers and query); the first that brings the 5xx back is the culprit. These requests are
-        counted, not chained: the culprit's request becomes the finding's reproduction instead.
+        """Narrow a 5xx of `run_workflow` down to its smallest trigger: one extra header, one query parameter or one
+        body field that, alone beside the smallest valid body, brings the 5xx back (`header:x-max-steps-override`,
+        `query:template`, `/run_with`). Headers come first, so that a bad header is not blamed on the first body
+        field. When the smallest valid body alone already fails, the operation itself does: no trigger.
+
+        Each trial's outcome is kept for the running test (`observations.Observations.trials`), so a trigger met
+        again costs no request, and the same test against the same server narrows the same way whatever ran
+        before it. Trials are counted, not chained: the trigger's request becomes the finding's reproduction.
 
         Returns:
-            The reply, with `culprit` and `culprit_exchange` set when one field alone reproduces it.
+            The reply, with `culprit` and `culprit_exchange` set when one trigger alone reproduces it.
         """
         try:
-            body = json.loads(request.content)
+            body = json.loads(request.content) if request.content else dict(self.minimal_body)
         except ValueError:
             return reply
-        if not isinstance(body, dict) or self.isolations_left <= 0:
+        if not isinstance(body, dict):
             return reply
-        self.isolations_left -= 1
-        for name in [n for n in body if n not in self.minimal_body or body[n] != self.minimal_body[n]]:
-            single = json.dumps({**self.minimal_body, name: body[name]}).encode()
-            headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-            attempt = self._client.build_request(request.method, request.url, headers=headers, content=single)
-            started = now()
-            try:
-                response = self._send(attempt)
-            except httpx2.HTTPError:
-                continue
-            self.recorder.count()
-            if response.status_code >= 500:
-                sent = {k: v for k, v in attempt.headers.items() if k.lower() != "content-length"}
-                exchange = Exchange(
-                    attempt.method, str(attempt.url), sent, single, response.status_code, response.content, started
-                )
-                return Reply(reply.status, reply.headers, reply.content, f"/{name}", exchange)
+        base_headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() in (self.key_header.lower(), "content-type")
+        }
+        extra_headers = [
+            (name, value)
+            for name, value in request.headers.items()
+            if name.lower() not in _ORDINARY_HEADERS and name.lower() != self.key_header.lower()
+        ]
+        url = request.url.copy_with(query=None)
+        if self._trial(request.method, url, base_headers, self.minimal_body, "") is not None:
+            return reply  # the smallest valid request fails too: the operation itself, not one trigger
+        trials: list[tuple[str, Mapping[str, str], httpx2.URL, Mapping[str, Any]]] = [
+            (f"header:{name.lower()}", {**base_headers, name: value}, url, self.minimal_body)
+            for name, value in extra_headers
+        ]
+        trials += [
+            (f"query:{name}", base_headers, url.copy_add_param(name, value), self.minimal_body)
+            for name, value in request.url.params.multi_items()
+        ]
+        trials += [
+            (f"/{name}", base_headers, url, {**self.minimal_body, name: value})
+            for name, value in body.items()
+            if name not in self.minimal_body or value != self.minimal_body[name]
+        ]
+        for trigger, headers, target, single in trials:
+            exchange = self._trial(request.method, target, headers, single, trigger)
+            if exchange is not None:
+                return Reply(reply.status, reply.headers, reply.content, trigger, exchange)
         return reply
+
+    def _trial(
+        self, method: str, url: httpx2.URL, headers: Mapping[str, str], body: Mapping[str, Any], trigger: str
+    ) -> Exchange | None:
+        """Send one isolation trial; its exchange when it answered a 5xx, else None (remembered for the test)."""
+        content = json.dumps(body).encode()
+        memo = (trigger, str(url), json.dumps(sorted(headers.items())), content)
+        seen = observations.active()
+        if seen is not None and memo in seen.trials:
+            return seen.trials[memo]
+        attempt = self._client.build_request(method, url, headers=dict(headers), content=content)
+        started = now()
+        try:
+            response = self._send(attempt)
+        except httpx2.HTTPError:
+            return None
+        self.recorder.count()
+        found = None
+        if response.status_code >= 500:
+            sent = {k: v for k, v in attempt.headers.items() if k.lower() != "content-length"}
+            found = Exchange(method, str(attempt.url), sent, content, response.status_code, response.content, started)
+        if seen is not None:
+            seen.trials[memo] = found
+        return found
 
     def _record(self, request: httpx2.Request, started: float, status: int | None, body: bytes) -> None:
         sent = {name: value for name, value in request.headers.items() if name.lower() != "content-length"}

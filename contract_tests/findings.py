@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from contract_tests.areas import Area, ContractViolation
+from contract_tests.areas import Area, ContractViolation, area_judged_by
 from contract_tests.observations import Observations
 from contract_tests.repro import Exchange, render_script
 
@@ -109,6 +109,7 @@ class RootCause:
         operations: the operations whose exchanges showed it.
         tests: the tests that saw it.
         baseline: "known" when a baseline lists it, "new" when a baseline was given and does not, else None.
+        also_seen_in: the other areas whose tests saw it (it is filed, and counted, in its own area only).
     """
 
     key: str
@@ -117,6 +118,12 @@ class RootCause:
     operations: tuple[str, ...]
     tests: tuple[str, ...]
     baseline: str | None = None
+    also_seen_in: tuple[str, ...] = ()
+
+    @property
+    def area(self) -> Area:
+        """The one area it is filed under."""
+        return self.example.area
 
     def to_json(self) -> dict[str, Any]:
         """The summary's form of it."""
@@ -134,6 +141,7 @@ class RootCause:
             "reproduction": example.reproduction,
             "observed": example.observed,
             "baseline": self.baseline,
+            "also_seen_in": list(self.also_seen_in),
         }
 
 
@@ -150,21 +158,27 @@ def _representative(group: Sequence[Finding], order: Sequence[Area]) -> Finding:
 
 
 def root_causes(findings: Sequence[Finding]) -> list[RootCause]:
-    """Group findings by key: in `Area` order, the most frequent first within an area."""
+    """Group findings by key: in `Area` order, the most frequent first within an area. Each is filed in one area;
+    the other areas whose tests saw it (or under which some occurrences were filed) are its `also_seen_in`."""
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
         groups.setdefault(finding.key, []).append(finding)
     order = list(Area)
-    causes = [
-        RootCause(
-            key,
-            _representative(group, order),
-            len(group),
-            tuple(sorted({f.operation for f in group if f.operation})),
-            tuple(sorted({f.test for f in group})),
+    causes = []
+    for key, group in groups.items():
+        example = _representative(group, order)
+        tests = tuple(sorted({f.test for f in group}))
+        seen = {f.area for f in group} | {area for area in map(area_judged_by, tests) if area is not None}
+        causes.append(
+            RootCause(
+                key,
+                example,
+                len(group),
+                tuple(sorted({f.operation for f in group if f.operation})),
+                tests,
+                also_seen_in=tuple(str(area) for area in order if area in seen and area != example.area),
+            )
         )
-        for key, group in groups.items()
-    ]
     return sorted(causes, key=lambda c: (order.index(c.example.area), -c.count, c.key))
 
 

@@ -126,6 +126,7 @@ def _cause(number: int, cause: RootCause) -> str:
         f'{escape(cause.key)}"><h3>✗ #{number} [{escape(str(example.area))}] {escape(example.check)}{where}{kind}'
         f"</h3><p class=meta>key <code>{escape(cause.key)}</code> · seen {cause.count} time(s){known}"
         + (f" · operations: {escape(', '.join(cause.operations))}" if cause.operations else "")
+        + (f" · also seen in: {escape(', '.join(cause.also_seen_in))}" if cause.also_seen_in else "")
         + f"</p><p class=meta>tests: {escape(tests)}</p><p>{escape(example.detail)}</p>"
     ]
     if example.observed:
@@ -143,12 +144,12 @@ def _areas(verdict: Verdict) -> str:
     symbols = {"judged": "✓", "partly run": _DASH, "not run": "✗", "not selected": _DASH}
     rows = "".join(
         f"<tr><th scope=row>{escape(name)}</th><td>{symbols.get(row['state'], '')} {escape(row['state'])}</td>"
-        f"<td>{row['executed']}/{row['tests']}</td><td>{row['root_causes']}</td></tr>"
+        f"<td>{row['executed']}/{row['tests']}</td><td>{row['root_causes']}</td><td>{row['also_seen']}</td></tr>"
         for name, row in verdict.areas().items()
     )
     return (
         '<table class="areas"><thead><tr><th scope=col>area</th><th scope=col>state</th><th scope=col>tests run</th>'
-        f"<th scope=col>root causes</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th scope=col>root causes</th><th scope=col>also seen here</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 

@@ -78,6 +78,7 @@ class Observations:
         examples: examples completed (a violation ends an example, and still counts).
         truncated: whether the allowance ended the test before its last example.
         requests: requests it sent.
+        trials: what each isolation trial of a 5xx answered (`Api.isolate`): the 5xx exchange, or None.
     """
 
     test: str
@@ -89,6 +90,7 @@ class Observations:
     examples: int = 0
     truncated: bool = False
     requests: int = 0
+    trials: dict[tuple[str, str, str, bytes], Exchange | None] = field(default_factory=dict)
 
 
 _active: list[Observations] = []

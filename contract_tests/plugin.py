@@ -11,26 +11,28 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from contract_tests import baseline, coverage, html_report, matrix, observations
-from contract_tests.areas import area_judged_by
+from contract_tests.areas import Area, area_judged_by
 from contract_tests.context import Context
 from contract_tests.findings import Finding, not_verifiable, root_causes
 from contract_tests.findings import findings_of as _findings_of
 from contract_tests.repro import render_script
 from contract_tests.spec import Spec
-from contract_tests.verdict import TestOutcome, Verdict
+from contract_tests.verdict import Gone, TestOutcome, Verdict, gone_causes
 
 __all__ = ["REPORT_HTML", "SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "TestRecording"]
 
 SUMMARY_MD = "contract-summary.md"
 SUMMARY_JSON = "contract-summary.json"
 REPORT_HTML = html_report.REPORT_HTML
+_T = TypeVar("_T")
 _RECORD = pytest.StashKey[observations.Observations]()
 _FINDINGS = pytest.StashKey[list[Finding]]()
 _COVERAGE = pytest.StashKey[coverage.Coverage]()
@@ -57,6 +59,10 @@ class TestRecording:
         self.context = context
         if coverage.saw_exchange not in context.recorder.listeners:
             context.recorder.listeners.append(coverage.saw_exchange)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Interleave the areas (see `interleaved`), in every process alike."""
+        items[:] = interleaved(items, lambda item: area_judged_by(item.nodeid))
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Skip a test that would start after the run's request or time budget is spent (it counts as not run)."""
@@ -117,6 +123,25 @@ class TestRecording:
         return report
 
 
+def interleaved(items: Sequence[_T], area_of: Callable[[_T], Area | None]) -> list[_T]:
+    """The tests in turns, one of each area per turn (areas in `Area` order, each area's tests in file order), so
+    that a run cut short by its safety limits has still given every area its share, and its not-run tests are a
+    few of each area rather than whole areas.
+
+    Example:
+        >>> interleaved(["a1", "a2", "a3", "b1"], lambda name: Area.AUTH if name[0] == "a" else Area.LIFECYCLE)
+        ['b1', 'a1', 'a2', 'a3']
+        >>> interleaved(["a1", "a2", "b1", "b2"], lambda name: Area.AUTH if name[0] == "a" else Area.STATUS_ENUM)
+        ['b1', 'a1', 'b2', 'a2']
+    """
+    order = [*Area, None]
+    queues: dict[Area | None, list[_T]] = {}
+    for item in items:
+        queues.setdefault(area_of(item), []).append(item)
+    lanes = [queues[area] for area in order if area in queues]
+    return [lane[turn] for turn in range(max(map(len, lanes), default=0)) for lane in lanes if turn < len(lane)]
+
+
 def _reproduction(chain: Any, secrets: set[str]) -> str:
     return render_script(list(chain), secrets=secrets) if chain else ""
 
@@ -133,7 +158,7 @@ class ContractPlugin:
         target: str,
         seed: int | None,
         workers: int = 1,
-        known: dict[str, str] | None = None,
+        known: Mapping[str, baseline.Known] | None = None,
         selected: bool = False,
     ) -> None:
         self.context = context
@@ -193,25 +218,16 @@ class ContractPlugin:
     def verdict(self) -> Verdict:
         """The verdict of what has been reported so far."""
         causes = root_causes(self.findings)
-        gone: list[str] = []
-        if self.known is not None:
-            seen = {cause.key for cause in causes}
-            causes = [
-                type(cause)(
-                    cause.key,
-                    cause.example,
-                    cause.count,
-                    cause.operations,
-                    cause.tests,
-                    "known" if cause.key in self.known else "new",
-                )
-                for cause in causes
-            ]
-            gone = sorted(set(self.known) - seen)
         tests = [
             self.outcomes.get(nodeid) or TestOutcome(nodeid, area_judged_by(nodeid), "missing", "never reported")
             for nodeid in {**self.collected, **dict.fromkeys(self.outcomes)}
         ]
+        gone: list[Gone] = []
+        if self.known is not None:
+            known = self.known
+            causes = [replace(cause, baseline="known" if cause.key in known else "new") for cause in causes]
+            seen = {cause.key for cause in causes}
+            gone = gone_causes({key: entry.tests for key, entry in known.items()}, seen, tests)
         return Verdict(
             causes,
             tests,
@@ -265,7 +281,8 @@ class ContractPlugin:
 
     def write_baseline(self, path: Path, verdict: Verdict) -> None:
         """Record this run's root causes as the known ones."""
-        baseline.write(path, {cause.key: cause.example.detail for cause in verdict.causes}, target=f"{self.target}")
+        causes = {cause.key: baseline.Known(cause.example.detail, cause.tests) for cause in verdict.causes}
+        baseline.write(path, causes, target=self.target)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print the summary after pytest's own."""

@@ -26,7 +26,7 @@ from typing import Any
 from contract_tests.areas import Area
 from contract_tests.findings import NotVerifiable, RootCause
 
-__all__ = ["EXIT_ERROR", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATIONS", "TestOutcome", "Verdict"]
+__all__ = ["EXIT_ERROR", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATIONS", "Gone", "TestOutcome", "Verdict"]
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -65,6 +65,73 @@ class TestOutcome:
         return self.state in _EXECUTED
 
 
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """A root cause the baseline lists that this run did not see, and whether that means anything.
+
+    Attributes:
+        key: the root-cause key.
+        tests_ran: True when every test that saw it for the baseline ran in full this time (so it is really gone),
+            False when some did not (it was not looked for), None when the baseline does not say which tests saw it.
+        why: that, in words.
+    """
+
+    key: str
+    tests_ran: bool | None
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary's form of it."""
+        return {"key": self.key, "tests_ran": self.tests_ran, "why": self.why}
+
+
+def gone_causes(known: Mapping[str, Sequence[str]], seen: set[str], tests: Sequence[TestOutcome]) -> list[Gone]:
+    """The baseline's root causes this run did not see, each with whether the tests that saw them ran.
+
+    Args:
+        known: the baseline's keys, each with the tests that saw it then.
+        seen: the keys this run saw.
+        tests: how each test of this run ended.
+
+    Example:
+        >>> ran = [TestOutcome("t1", None, "judged"), TestOutcome("t2", None, "skipped", "time limit")]
+        >>> [g.why for g in gone_causes({"a": ["t1"], "b": ["t2"], "c": []}, set(), ran)]  # doctest: +NORMALIZE_WHITESPACE
+        ['not seen though its tests ran (t1)', 'its tests did not run: t2 (skipped: time limit)',
+         'not seen; the baseline does not say which tests saw it (rewrite it with --write-baseline)']
+    """
+    by_test = {outcome.test: outcome for outcome in tests}
+    found = []
+    for key in sorted(set(known) - seen):
+        names = list(known[key])
+        if not names:
+            found.append(
+                Gone(
+                    key,
+                    None,
+                    "not seen; the baseline does not say which tests saw it (rewrite it with --write-baseline)",
+                )
+            )
+            continue
+        missing = [
+            f"{name} ({_how(by_test.get(name))})"
+            for name in names
+            if name not in by_test or not by_test[name].executed or by_test[name].truncated
+        ]
+        if missing:
+            found.append(Gone(key, False, f"its tests did not run: {', '.join(missing)}"))
+        else:
+            found.append(Gone(key, True, f"not seen though its tests ran ({', '.join(names)})"))
+    return found
+
+
+def _how(outcome: TestOutcome | None) -> str:
+    if outcome is None:
+        return "not collected"
+    if outcome.executed:
+        return "cut short"
+    return f"{outcome.state}: {outcome.reason}" if outcome.reason else outcome.state
+
+
 @dataclass
 class Verdict:
     """Everything a run concluded.
@@ -74,7 +141,7 @@ class Verdict:
         tests: how each collected test ended.
         not_verifiable: requests this target cannot judge, with the setting that would.
         errors: errors of the run (not violations).
-        gone: baseline root causes this run did not see.
+        gone: baseline root causes this run did not see (with whether their tests ran).
         baseline: whether a baseline was applied.
         selected: whether tests were selected (`-k`): areas without tests are then "not selected", not "not run".
     """
@@ -83,7 +150,7 @@ class Verdict:
     tests: list[TestOutcome]
     not_verifiable: list[NotVerifiable] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    gone: list[str] = field(default_factory=list)
+    gone: list[Gone] = field(default_factory=list)
     baseline: bool = False
     selected: bool = False
 
@@ -93,7 +160,8 @@ class Verdict:
         return [cause for cause in self.causes if cause.baseline != "known"]
 
     def areas(self) -> dict[str, dict[str, Any]]:
-        """Per area: its state (`judged`, `partly run`, `not run`, `not selected`), tests, executed, root causes."""
+        """Per area: its state (`judged`, `partly run`, `not run`, `not selected`), tests, executed, the root causes
+        filed under it (each root cause is filed in one area) and those filed elsewhere that its tests also saw."""
         table: dict[str, dict[str, Any]] = {}
         for area in Area:
             mine = [t for t in self.tests if t.area == area]
@@ -104,14 +172,13 @@ class Verdict:
                 state = "judged"
             else:
                 state = "partly run" if executed else "not run"
-            tests = {t.test for t in mine}
-            causes = [c for c in self.causes if c.example.area == area or tests & set(c.tests)]
             table[str(area)] = {
                 "state": state,
                 "tests": len(mine),
                 "executed": executed,
                 "truncated": sum(t.truncated for t in mine),
-                "root_causes": len(causes),
+                "root_causes": sum(c.area == area for c in self.causes),
+                "also_seen": sum(str(area) in c.also_seen_in for c in self.causes),
             }
         return table
 
@@ -153,6 +220,8 @@ class Verdict:
             parts.append("ERROR: the suite could not run all of its tests, no violation found")
         elif self.exit_status == EXIT_INCOMPLETE:
             parts.append("INCOMPLETE: no violation found, but not every area was judged")
+        elif self.selected:
+            parts.append("PASS: no contract violation in the selected tests (a selection: not every area judged)")
         else:
             parts.append("PASS: every area judged, no contract violation")
         if known:
@@ -173,7 +242,7 @@ class Verdict:
             "incomplete_areas": self.incomplete_areas,
             "root_causes": [cause.to_json() for cause in self.causes],
             "not_verifiable": [item.to_json() for item in self.not_verifiable],
-            "gone": list(self.gone),
+            "gone": [item.to_json() for item in self.gone],
             "not_run": [
                 {"test": t.test, "area": str(t.area), "state": t.state, "reason": t.reason} for t in self.not_run
             ],
@@ -184,10 +253,13 @@ class Verdict:
     def markdown(self, header_lines: Sequence[str]) -> str:
         """The human summary: headline, run facts, areas, root causes with reproductions, the rest."""
         lines = [f"# Contract suite: {self.headline()}", "", *header_lines, ""]
-        lines += ["| area | state | tests run | root causes |", "|---|---|---|---|"]
+        lines += ["| area | state | tests run | root causes | also seen here |", "|---|---|---|---|---|"]
         for name, row in self.areas().items():
-            cut = f" ({row['truncated']} cut short by their time allowance)" if row["truncated"] else ""
-            lines.append(f"| {name} | {row['state']} | {row['executed']}/{row['tests']}{cut} | {row['root_causes']} |")
+            cut = f" ({row['truncated']} cut short)" if row["truncated"] else ""
+            lines.append(
+                f"| {name} | {row['state']} | {row['executed']}/{row['tests']}{cut} | {row['root_causes']} "
+                f"| {row['also_seen']} |"
+            )
         lines.append("")
         for area in Area:
             mine = [c for c in self.causes if c.example.area == area]
@@ -205,7 +277,7 @@ class Verdict:
             lines.append("")
         if self.gone:
             lines += ["## baseline root causes not seen in this run", ""]
-            lines += [f"- `{key}`" for key in self.gone]
+            lines += [f"- `{item.key}`: {item.why}" for item in self.gone]
             lines.append("")
         if self.not_run:
             lines += ["## tests that did not run", ""]
@@ -231,6 +303,8 @@ def _cause_lines(cause: RootCause) -> list[str]:
     lines = ["", f"### {example.check}{where}{kind}: seen {cause.count} time(s){mark}", ""]
     if cause.operations:
         lines.append(f"Operations: {', '.join(cause.operations)}. ")
+    if cause.also_seen_in:
+        lines.append(f"Also seen in: {', '.join(cause.also_seen_in)}. ")
     lines += [f"Tests: {tests}.", "", _indent(example.detail)]
     if example.observed:
         lines += ["", "Observed:", _indent(example.observed)]

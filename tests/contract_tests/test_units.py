@@ -27,6 +27,7 @@ from contract_tests import (
 )
 from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation, area_judged_by
+from contract_tests.baseline import Known
 from contract_tests.context import ConfigurationError
 from contract_tests.plugin import ContractPlugin
 from contract_tests.repro import Exchange, render_script
@@ -64,6 +65,7 @@ def _reply(status: int, body: Any, content_type: str = "application/json") -> Re
         "observations",
         "verdict",
         "baseline",
+        "plugin",
     ],
 )
 def test_docstring_examples(module: str) -> None:
@@ -250,6 +252,7 @@ def test_verdict_exit_statuses() -> None:
         "executed": 1,
         "truncated": 0,
         "root_causes": 1,
+        "also_seen": 0,
     }
 
 
@@ -277,7 +280,8 @@ def test_a_violation_does_not_end_the_test() -> None:
 
 def test_baseline_known_and_gone(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
-    baseline.write(path, {"c|get_run|served": "x", "r|get_run|404": "y"}, target="t")
+    tests = (ALL_AREAS[4],)
+    baseline.write(path, {"c|get_run|served": Known("x", tests), "r|get_run|404": Known("y", tests)}, target="t")
     known = baseline.load(path)
     plugin = ContractPlugin.__new__(ContractPlugin)
     plugin.known, plugin.findings, plugin.unverifiable, plugin.errors = known, [], [], []
@@ -291,7 +295,7 @@ def test_baseline_known_and_gone(tmp_path: Path) -> None:
         ("status_in_enum|/status|enum", "new"),
         ("c|get_run|served", "known"),
     ]
-    assert verdict.gone == ["r|get_run|404"]
+    assert [(g.key, g.tests_ran) for g in verdict.gone] == [("r|get_run|404", True)]
     assert verdict.exit_status == EXIT_VIOLATIONS
     plugin.findings = plugin.findings[:1]
     assert plugin.verdict().exit_status == EXIT_OK
@@ -357,4 +361,38 @@ def test_a_server_error_is_narrowed_down_to_the_field_that_causes_it() -> None:
     assert json.loads(reply.culprit_exchange.body or b"") == {"workflow_id": "w", "run_with": {}}
     with pytest.raises(ContractViolation) as crash:
         checks.no_server_error(reply, "run_workflow")
-    assert crash.value.key == "no_server_error|/run_with|500 Unexpected error: TypeError"
+    assert crash.value.key == "no_server_error|/run_with|500"  # the message text is not part of the root cause
+
+
+def _crashes_on_a_bad_header(request: httpx2.Request) -> httpx2.Response:
+    """Crashes when x-max-steps-override is not an integer, whatever the body."""
+    if not request.headers.get("x-max-steps-override", "1").isdigit():
+        return httpx2.Response(
+            500, json={"error": f"invalid literal for int(): {request.headers['x-max-steps-override']}"}
+        )
+    return httpx2.Response(200, json={"run_id": "wr_1", "status": "created"})
+
+
+def test_a_server_error_on_a_bad_header_is_blamed_on_the_header_not_a_body_field() -> None:
+    api = _mock_api(_crashes_on_a_bad_header)
+    keys = set()
+    seen = observations.begin("t", chain=list)
+    try:
+        for value in ("ten", "1.5"):  # different messages, one root cause
+            reply = api.run_workflow({"workflow_id": "w", "title": "t"}, headers={"x-max-steps-override": value})
+            with pytest.raises(ContractViolation) as crash:
+                checks.no_server_error(reply, "run_workflow")
+            keys.add(crash.value.key)
+    finally:
+        observations.finish()
+    assert keys == {"no_server_error|header:x-max-steps-override|500"}
+    assert len(seen.trials) == 3  # the smallest request once (remembered for the test), each header value alone
+
+
+def test_a_server_error_of_the_smallest_request_has_no_trigger() -> None:
+    api = _mock_api(lambda request: httpx2.Response(500, json={"error": "database is locked"}))
+    reply = api.run_workflow({"workflow_id": "w", "title": "t"})
+    assert (reply.status, reply.culprit) == (500, "")
+    with pytest.raises(ContractViolation) as crash:
+        checks.no_server_error(reply, "run_workflow")
+    assert crash.value.key == "no_server_error|run_workflow|500"
