@@ -85,10 +85,10 @@ serve: $(STAMP) ## run the reference server on 127.0.0.1:8787
 # The benchmark's outside tools, pinned, under build/bench (never in .venv): see bench/tools.py.
 BENCH := build/bench
 OPC_VERSION := 0.29.1
-SKYVERN_VERSION := 1.0.56
+BENCH_SKYVERN_VERSION := 1.0.56
 PRISM_VERSION := 5.16.0
 BENCH_RUFF_VERSION := 0.17.6
-BENCH_STAMPS := $(BENCH)/venv-opc/.installed-$(OPC_VERSION) $(BENCH)/venv-skyvern/.installed-$(SKYVERN_VERSION) \
+BENCH_STAMPS := $(BENCH)/venv-opc/.installed-$(OPC_VERSION) $(BENCH)/venv-skyvern/.installed-$(BENCH_SKYVERN_VERSION) \
 	$(BENCH)/prism/.installed-$(PRISM_VERSION)
 
 $(BENCH)/venv-opc/.installed-$(OPC_VERSION):
@@ -97,9 +97,9 @@ $(BENCH)/venv-opc/.installed-$(OPC_VERSION):
 		openapi-python-client==$(OPC_VERSION) ruff==$(BENCH_RUFF_VERSION)
 	touch $@
 
-$(BENCH)/venv-skyvern/.installed-$(SKYVERN_VERSION):
+$(BENCH)/venv-skyvern/.installed-$(BENCH_SKYVERN_VERSION):
 	rm -rf $(BENCH)/venv-skyvern && $(PYTHON) -m venv $(BENCH)/venv-skyvern
-	$(BENCH)/venv-skyvern/bin/pip install --quiet --disable-pip-version-check skyvern==$(SKYVERN_VERSION)
+	$(BENCH)/venv-skyvern/bin/pip install --quiet --disable-pip-version-check skyvern==$(BENCH_SKYVERN_VERSION)
 	touch $@
 
 $(BENCH)/prism/.installed-$(PRISM_VERSION):
@@ -136,19 +136,27 @@ corpus: $(STAMP) $(OPC_RUNTIME_STAMP) $(CORPUS_STAMP) ## ours vs openapi-python-
 	$(PY) -m bench.corpus --directory $(CORPUS_DIR) --seeds $(CORPUS_SEEDS) --size $(CORPUS_SIZE) \
 		--opc $(BENCH)/venv-opc/bin/openapi-python-client
 
-# The real open-source Skyvern server (skyvern[local], ~1.3 GB) in its own venv: a contract target, not the bench's
-# bare SDK above. `make contract-skyvern` runs it with the suite inside a private network namespace (root: unshare -n).
+# The real open-source Skyvern server (skyvern[local], ~1.3 GB a version), one venv per version under
+# build/skyvern-server/<version>: a contract target, not the bench's bare SDK above (BENCH_SKYVERN_VERSION).
+# SKYVERN_VERSION picks it for contract-skyvern, contract-skyvern-baseline, client-skyvern and fidelity
+# (`make contract-skyvern SKYVERN_VERSION=1.0.40`); `make contract-skyvern` runs it with the suite inside a private
+# network namespace (root: unshare -n), marking the root causes of contract_tests/baselines/skyvern-<version>.json as
+# known when that file exists (CONTRACT_BASELINE=FILE for another, CONTRACT_BASELINE= for none).
 .PHONY: contract-skyvern contract-skyvern-baseline client-skyvern
-SKYVERN_SERVER_VERSION := 1.0.56
+SKYVERN_VERSION := 1.0.56
 SKYVERN_UVICORN_VERSION := 0.44.0
-SKYVERN_SERVER := build/skyvern-server
-SKYVERN_SERVER_STAMP := $(SKYVERN_SERVER)/.installed-$(SKYVERN_SERVER_VERSION)
-SKYVERN_BASELINE := contract_tests/baselines/skyvern-$(SKYVERN_SERVER_VERSION).json
+SKYVERN_SERVER := build/skyvern-server/$(SKYVERN_VERSION)
+SKYVERN_SERVER_STAMP := $(SKYVERN_SERVER)/.installed-$(SKYVERN_VERSION)
+SKYVERN_SERVER_ARGS := --version $(SKYVERN_VERSION) --venv $(SKYVERN_SERVER)
+SKYVERN_BASELINE := contract_tests/baselines/skyvern-$(SKYVERN_VERSION).json
+SKYVERN_RUN_BASELINE := $(if $(filter undefined,$(origin CONTRACT_BASELINE)),$(wildcard $(SKYVERN_BASELINE)),$(CONTRACT_BASELINE))
+SKYVERN_BASELINE_ARGS := $(if $(SKYVERN_RUN_BASELINE),--baseline $(SKYVERN_RUN_BASELINE))
 
 $(SKYVERN_SERVER_STAMP):
+	@[[ "$(SKYVERN_VERSION)" =~ ^[0-9]+(\.[0-9A-Za-z]+)*$$ ]] || { echo "not a skyvern version: '$(SKYVERN_VERSION)'"; exit 2; }
 	rm -rf $(SKYVERN_SERVER) && $(PYTHON) -m venv $(SKYVERN_SERVER)
 	$(SKYVERN_SERVER)/bin/pip install --quiet --disable-pip-version-check \
-		"skyvern[local]==$(SKYVERN_SERVER_VERSION)" "uvicorn[standard]==$(SKYVERN_UVICORN_VERSION)"
+		"skyvern[local]==$(SKYVERN_VERSION)" "uvicorn[standard]==$(SKYVERN_UVICORN_VERSION)"
 	touch $@
 
 # The vendored client as a user runs it: a venv holding only its two dependencies, pinned as in pyproject.toml.
@@ -161,19 +169,20 @@ $(CLIENT_VENV)/.installed: pyproject.toml
 	touch $@
 
 contract-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the suite + plain st vs the real Skyvern server (root, offline), then client-skyvern; writes docs/real-target.md
-	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(if $(CONTRACT_BASELINE),--baseline $(CONTRACT_BASELINE)); \
-		suite=$$?; $(PY) -m contract_tests.vendored || exit $$?; exit $$suite
+	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(SKYVERN_SERVER_ARGS) $(SKYVERN_BASELINE_ARGS); \
+		suite=$$?; $(PY) -m contract_tests.vendored $(SKYVERN_SERVER_ARGS) || exit $$?; exit $$suite
 
 client-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the vendored client (httpx2 + pydantic only) vs the real and the reference server (root, offline); writes docs/vendored-client.md
-	$(PY) -m contract_tests.vendored
+	$(PY) -m contract_tests.vendored $(SKYVERN_SERVER_ARGS)
 
-contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyvern, recording its root causes as the known ones
-	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern --write-baseline $(SKYVERN_BASELINE)
+contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyvern, recording its root causes as the known ones in $(SKYVERN_BASELINE)
+	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(SKYVERN_SERVER_ARGS) \
+		--write-baseline $(SKYVERN_BASELINE)
 
 # The reference server beside the real Skyvern server, request by request, in the same private network namespace.
 .PHONY: fidelity
 fidelity: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the stand-in vs the real Skyvern server, one request matrix (root, offline); writes docs/fidelity.md
-	$(PY) -m contract_tests.fidelity
+	$(PY) -m contract_tests.fidelity $(SKYVERN_SERVER_ARGS)
 
 clean:
 	rm -rf $(VENV) build reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -2,7 +2,8 @@
 
 Outside a private network namespace `main` re-executes itself inside one (`contract_tests.skyvern.network`); inside,
 `run_in_namespace` starts the real server, a reference server and (`--like-skyvern 1.0.56`) the mimic, sends each the
-matrix, stops them and writes `docs/fidelity.md`.
+matrix, stops them and writes `docs/fidelity.md`. `--version` picks the real server (default 1.0.56) and with it its
+venv, `build/skyvern-server/VERSION` (`--venv` for another); the mimic runs only beside the version it mimics.
 
 Exit status: 0 no fidelity bug and no stand-in deviation (and, when the mimic ran, no mimic mismatch); 1 otherwise;
 2 could not run (no namespace, a server did not start, or a server left a request unanswered).
@@ -30,7 +31,7 @@ from contract_tests.fidelity.sending import MIMIC_OPTION, MIMIC_VERSION, Answer,
 from contract_tests.skyvern.doc import run_date
 from contract_tests.skyvern.keys import redact
 from contract_tests.skyvern.network import EXIT_NOT_RUN, enter_private_network
-from contract_tests.skyvern.paths import DEFAULT_VENV, ROOT, fresh
+from contract_tests.skyvern.paths import ROOT, add_server_options, chosen_venv, fresh
 from contract_tests.skyvern.server import (
     WAIT_WORKFLOW,
     ServerError,
@@ -162,9 +163,15 @@ def run_in_namespace(args: argparse.Namespace) -> int:
     cases = build_matrix(spec)
     workdir: Path = args.workdir.resolve()
     fresh(workdir)
-    mimic_note = "skipped (--no-mimic)" if args.no_mimic else mimic_available()
+    if args.no_mimic:
+        mimic_note = "skipped (--no-mimic)"
+    elif args.version != MIMIC_VERSION:
+        mimic_note = f"it mimics skyvern {MIMIC_VERSION}, not {args.version}"
+    else:
+        mimic_note = mimic_available()
     workflows = stand_in_workflows(workdir / "workflows.yaml", "wpid_300000000000000001")
-    real = SkyvernServer(args.venv.resolve(), workdir / "real")
+    venv = chosen_venv(args).resolve()
+    real = SkyvernServer(venv, workdir / "real", version=args.version)
     stand_in = _reference(workdir / "stand-in", workflows, mimic=False)
     mimic = None if mimic_note else _reference(workdir / "mimic", workflows, mimic=True)
     seconds: dict[str, float] = {}
@@ -186,7 +193,7 @@ def run_in_namespace(args: argparse.Namespace) -> int:
         stand_in=answers[1],
         mimic=answers[2] if len(answers) > 2 else [],
         mimic_note=mimic_note,
-        versions=_versions(real, args.venv.resolve(), mimic_note),
+        versions=_versions(real, venv, mimic_note),
         date=run_date(),
         seconds=seconds,
         secret_values=secrets,
@@ -203,7 +210,7 @@ def run_in_namespace(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m contract_tests.fidelity", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="the real server's venv (default: %(default)s)")
+    add_server_options(parser)
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="emptied first (default: %(default)s)")
     parser.add_argument("--doc", type=Path, default=DEFAULT_DOC, help="the doc to write (default: %(default)s)")
     parser.add_argument("--no-mimic", action="store_true", help=f"skip the {MIMIC_OPTION} {MIMIC_VERSION} comparison")

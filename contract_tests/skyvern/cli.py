@@ -2,6 +2,8 @@
 
 Outside a private network namespace `main` re-executes itself inside one (`network.enter_private_network`); inside,
 `run_in_namespace` starts the server, runs the suite and plain st against it, stops it and writes the doc.
+`--version` picks the server (default 1.0.56) and with it its venv, `build/skyvern-server/VERSION` (`--venv` for
+another); the Makefile passes both (`make contract-skyvern SKYVERN_VERSION=...`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from contract_tests.skyvern.doc import RunInfo, render_doc, run_date
 from contract_tests.skyvern.network import EXIT_NOT_RUN, enter_private_network
-from contract_tests.skyvern.paths import DEFAULT_VENV, ROOT, fresh, relative
+from contract_tests.skyvern.paths import ROOT, add_server_options, chosen_venv, fresh, relative
 from contract_tests.skyvern.plain_st import ST_MAX_EXAMPLES, StRun, run_st
 from contract_tests.skyvern.server import ServerError, SkyvernServer, package_version, raise_on_sigterm
 from contract_tests.skyvern.suite import SUMMARY_JSON, SuiteRun, run_suite, suite_command
@@ -29,7 +31,7 @@ DEFAULT_DOC = ROOT / "docs" / "real-target.md"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m contract_tests.skyvern", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="the server's venv (default: %(default)s)")
+    add_server_options(parser)
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="emptied first (default: %(default)s)")
     parser.add_argument("--doc", type=Path, default=DEFAULT_DOC, help="the doc to write (default: %(default)s)")
     parser.add_argument("--baseline", type=Path, help="passed to the suite: root causes known already")
@@ -86,8 +88,9 @@ def run_in_namespace(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, raise_on_sigterm)
     workdir: Path = args.workdir.resolve()
     fresh(workdir)
-    server = SkyvernServer(args.venv.resolve(), workdir / "server")
-    _log(f"starting skyvern {server.package_version or '?'} from {relative(args.venv)} (log: {relative(server.log)})")
+    venv = chosen_venv(args)
+    server = SkyvernServer(venv.resolve(), workdir / "server", version=args.version)
+    _log(f"starting skyvern {server.package_version or '?'} from {relative(venv)} (log: {relative(server.log)})")
     try:
         suite, st, alive = _exercise(server, args, workdir)
     except ServerError as error:
@@ -99,7 +102,7 @@ def run_in_namespace(args: argparse.Namespace) -> int:
         _log(f"the suite wrote no {SUMMARY_JSON}; {relative(args.doc)} left as it was")
         return EXIT_NOT_RUN
     info = RunInfo(
-        command="make contract-skyvern",
+        command=f"make contract-skyvern SKYVERN_VERSION={args.version}",
         date=run_date(),
         skyvern_package=server.package_version,
         server_version=server.version_text,

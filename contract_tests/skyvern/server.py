@@ -19,8 +19,10 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from contract_tests.skyvern.keys import make_api_key, redact
+from contract_tests.skyvern.paths import DEFAULT_VERSION
 
 __all__ = [
+    "LOOPBACK_HOSTS",
     "NO_PROXY",
     "SERVER_VERSION",
     "WAIT_WORKFLOW",
@@ -33,14 +35,21 @@ __all__ = [
     "raise_on_sigterm",
 ]
 
-SERVER_VERSION = "1.0.56"
+SERVER_VERSION = DEFAULT_VERSION
+"""The real server version run when none is named, and the one the reference server can mimic (`--like-skyvern`)."""
 WAIT_WORKFLOW: Mapping[str, Any] = {
     "json_definition": {
         "title": "contract wait",
         "workflow_definition": {"parameters": [], "blocks": [{"block_type": "wait", "label": "w1", "wait_sec": 1}]},
     }
 }
-"""A workflow whose runs need no browser and no LLM: `created` -> `queued` -> `running` -> `completed` in seconds."""
+"""A workflow whose runs need no browser and no LLM: `created` -> `queued` -> `running` -> `completed` in seconds
+(1.0.40 goes through no `queued`)."""
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""Hosts a server may be told to allow in URL fields (`ALLOWED_HOSTS`, the `allowed_hosts` argument). 1.0.40 and
+1.0.48 refuse loopback and private hosts unless allowed (`400 The host in your url is blocked`; 1.0.56 refuses none by
+default). The contract suite runs the server as shipped (it must tell such a refusal of its own sink's address from a
+violation by itself); the vendored client's run allows them, for its webhook receiver."""
 _START_TIMEOUT = 120.0
 _STOP_GRACE = 10.0
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -108,19 +117,31 @@ class SkyvernServer:
     """The real Skyvern API server (uvicorn on 127.0.0.1) in a fresh work dir, stopped by `stop` (or on exit).
 
     Example:
-        >>> with SkyvernServer(Path("build/skyvern-server"), Path("build/skyvern-run/server")) as server:  # doctest: +SKIP
+        >>> venv = Path("build/skyvern-server/1.0.56")
+        >>> with SkyvernServer(venv, Path("build/skyvern-run/server"), version="1.0.56") as server:  # doctest: +SKIP
         ...     server.workflow_id
         'wpid_...'
     """
 
-    def __init__(self, venv: Path, workdir: Path, *, start_timeout: float = _START_TIMEOUT) -> None:
+    def __init__(
+        self,
+        venv: Path,
+        workdir: Path,
+        *,
+        version: str = "",
+        allowed_hosts: tuple[str, ...] = (),
+        start_timeout: float = _START_TIMEOUT,
+    ) -> None:
         """Args:
         venv: the venv with `skyvern[local]` and uvicorn.
         workdir: an empty folder of this run (its cwd, HOME, artifacts, database and log go there).
+        version: the `skyvern` version the venv must hold (`start` refuses another); "" takes what it holds.
         start_timeout: seconds to wait for `GET /v1/version` to answer 200.
         """
         self.venv = venv
         self.workdir = workdir
+        self.expected_version = version
+        self.allowed_hosts = allowed_hosts
         self.start_timeout = start_timeout
         self.secret = secrets.token_hex(32)
         self.api_key = make_api_key(self.secret, f"o_{secrets.randbelow(10**18):018d}")
@@ -155,6 +176,7 @@ class SkyvernServer:
             "DATABASE_STRING": f"sqlite+aiosqlite:///{self.workdir / 'db' / 'data.db'}",
             "SECRET_KEY": self.secret,
             "SKYVERN_API_KEY": self.api_key,
+            **({"ALLOWED_HOSTS": json.dumps(list(self.allowed_hosts))} if self.allowed_hosts else {}),
         }
 
     def command(self) -> list[str]:
@@ -185,11 +207,15 @@ class SkyvernServer:
         """Start it, wait until it answers, create the workflow.
 
         Raises:
-            ServerError: when the venv is missing, or the server exits, stays silent or refuses the workflow.
+            ServerError: when the venv is missing or holds another version, or the server exits, stays silent or
+                refuses the workflow.
         """
         python = self.venv / "bin" / "python"
         if not python.exists():
             raise ServerError(f"{python} not found: `make contract-skyvern` installs it")
+        if self.expected_version and self.package_version != self.expected_version:
+            held = f"skyvern {self.package_version}" if self.package_version else "no skyvern"
+            raise ServerError(f"{self.venv} holds {held}, not {self.expected_version}")
         for name in ("cwd", "home", "tmp", "artifacts", "db"):
             (self.workdir / name).mkdir(parents=True, exist_ok=True)
         self.port = free_port()

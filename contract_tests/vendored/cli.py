@@ -4,7 +4,8 @@ real Skyvern server and the reference server.
 Outside a private network namespace `main` re-executes itself inside one; inside, it copies
 `generated/skyvern_client/` and `user_code.py` into a folder of their own, starts each server, runs `user_code.py`
 with the client venv's interpreter (only httpx2 and pydantic installed; nothing of this repository on its path),
-and writes `docs/vendored-client.md`.
+and writes `docs/vendored-client.md`. `--version` picks the real server (default 1.0.56) and with it its venv,
+`build/skyvern-server/VERSION` (`--venv` for another).
 
 Exit status: 0 every check held on both servers; 1 one did not; 2 nothing ran (no namespace, a server did not start).
 """
@@ -25,8 +26,14 @@ from pathlib import Path
 from contract_tests.skyvern.doc import run_date
 from contract_tests.skyvern.keys import redact
 from contract_tests.skyvern.network import EXIT_NOT_RUN, enter_private_network
-from contract_tests.skyvern.paths import DEFAULT_VENV, ROOT, fresh, relative
-from contract_tests.skyvern.server import ServerError, SkyvernServer, installed_version, raise_on_sigterm
+from contract_tests.skyvern.paths import ROOT, add_server_options, chosen_venv, fresh, relative
+from contract_tests.skyvern.server import (
+    LOOPBACK_HOSTS,
+    ServerError,
+    SkyvernServer,
+    installed_version,
+    raise_on_sigterm,
+)
 from contract_tests.target import ReferenceServer, TargetError
 
 __all__ = ["Check", "TargetRun", "main", "render_doc", "run_user_code"]
@@ -174,9 +181,10 @@ def run_in_namespace(args: argparse.Namespace) -> int:
         return EXIT_NOT_RUN
     fresh(args.workdir)
     code = vendor(args.workdir / "user")
-    real = SkyvernServer(args.venv.resolve(), args.workdir / "real")
+    venv = chosen_venv(args)
+    real = SkyvernServer(venv.resolve(), args.workdir / "real", version=args.version, allowed_hosts=LOOPBACK_HOSTS)
     runs = [
-        _against("real Skyvern server", installed_version(args.venv), real, python, code, REAL_SERVER_DEVIATIONS),
+        _against("real Skyvern server", installed_version(venv), real, python, code, REAL_SERVER_DEVIATIONS),
         _against(
             "reference server",
             "this repository",
@@ -197,7 +205,7 @@ def run_in_namespace(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m contract_tests.vendored", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="the real server's venv (default: %(default)s)")
+    add_server_options(parser)
     parser.add_argument(
         "--client-venv", type=Path, default=DEFAULT_CLIENT_VENV, help="httpx2 + pydantic only (default: %(default)s)"
     )

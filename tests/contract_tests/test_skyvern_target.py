@@ -4,6 +4,7 @@ st report parser and the doc renderer. No server: the real one runs only under `
 from __future__ import annotations
 
 import base64
+import dataclasses
 import doctest
 import hashlib
 import hmac
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 import contract_tests.skyvern
-from contract_tests.skyvern import cli, coverage, keys, network, plain_st, server
+from contract_tests.skyvern import cli, coverage, keys, network, paths, plain_st, server
 from contract_tests.skyvern.doc import RunInfo, render_doc
 from contract_tests.skyvern.plain_st import StFinding, StRun
 
@@ -257,7 +258,7 @@ def _summary() -> dict[str, Any]:
         "not_verifiable": [
             {"field": "webhook_url", "detail": "no delivery seen", "setting": "sink", "count": 2, "tests": ["t1"]}
         ],
-        "gone": ["auth/old"],
+        "gone": [{"key": "auth/old", "tests_ran": True, "why": "not seen though its tests ran (t)"}],
         "not_run": [{"test": "t2", "area": "lifecycle", "reason": "time budget spent"}],
         "errors": [],
     }
@@ -373,3 +374,79 @@ def test_st_findings_that_are_no_violation_say_why() -> None:
     assert "nullable header x-max-steps-override" in coverage.not_a_violation(null_header)
     crash = plain_st.StFinding("POST /v1/run/workflows", "ST101", "Server error", "", "", "ServerError", "500")
     assert coverage.not_a_violation(crash) == ""
+
+
+PARSERS = ["contract_tests.skyvern.cli", "contract_tests.fidelity.cli", "contract_tests.vendored.cli"]
+
+
+@pytest.mark.parametrize("module", PARSERS)
+@pytest.mark.parametrize(
+    ("argv", "version", "venv"),
+    [
+        ([], "1.0.56", paths.ROOT / "build" / "skyvern-server" / "1.0.56"),
+        (["--version", "1.0.40"], "1.0.40", paths.ROOT / "build" / "skyvern-server" / "1.0.40"),
+        (["--version", "1.0.40", "--venv", "/opt/sky"], "1.0.40", Path("/opt/sky")),
+    ],
+)
+def test_each_command_picks_the_server_version_and_its_venv(
+    module: str, argv: list[str], version: str, venv: Path
+) -> None:
+    args = importlib.import_module(module)._parser().parse_args(argv)
+    assert (args.version, paths.chosen_venv(args)) == (version, venv)
+
+
+@pytest.mark.parametrize("module", PARSERS)
+@pytest.mark.parametrize("bad", ["", "../1.0.56", "1.0.56/x", "latest"])
+def test_a_version_that_is_no_version_is_refused(module: str, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        importlib.import_module(module)._parser().parse_args(["--version", bad])
+    assert "not a skyvern version" in capsys.readouterr().err
+
+
+def test_main_passes_the_version_into_the_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.delenv(network.NAMESPACE_MARKER, raising=False)
+    monkeypatch.setattr(network, "namespace_refusal", lambda: None)
+    monkeypatch.setattr(os, "execvpe", lambda file, argv, env: calls.append(argv))
+    cli.main(["--version", "1.0.40", "--no-st"])
+    assert calls[0][-5:] == ["-m", "contract_tests.skyvern", "--version", "1.0.40", "--no-st"]
+
+
+def _fake_venv(root: Path, version: str) -> Path:
+    """A venv that holds only an interpreter stand-in and skyvern's metadata."""
+    (root / "bin").mkdir(parents=True)
+    (root / "bin" / "python").write_text("", encoding="utf-8")
+    dist = root / "lib" / "python3.11" / "site-packages" / f"skyvern-{version}.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: skyvern\nVersion: {version}\n", encoding="utf-8")
+    return root
+
+
+def test_start_refuses_a_venv_of_another_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(subprocess, "Popen", _never)
+    venv = _fake_venv(tmp_path / "venv", "1.0.40")
+    assert server.SkyvernServer(venv, tmp_path / "run").package_version == "1.0.40"
+    with pytest.raises(server.ServerError, match=r"holds skyvern 1\.0\.40, not 1\.0\.56"):
+        server.SkyvernServer(venv, tmp_path / "run", version="1.0.56").start()
+
+
+def test_server_runs_as_shipped_unless_told_to_allow_loopback_hosts(tmp_path: Path) -> None:
+    # 1.0.40 refuses a loopback webhook_url (400 "The host in your url is blocked") unless ALLOWED_HOSTS names it: the
+    # suite runs it as shipped, the vendored client's run allows its webhook receiver.
+    assert "ALLOWED_HOSTS" not in server.SkyvernServer(tmp_path / "venv", tmp_path / "run").environment()
+    told = server.SkyvernServer(tmp_path / "venv", tmp_path / "run", allowed_hosts=server.LOOPBACK_HOSTS)
+    assert {"127.0.0.1", "localhost"} <= set(json.loads(told.environment()["ALLOWED_HOSTS"]))
+
+
+def test_doc_names_the_version_it_ran_against() -> None:
+    info = dataclasses.replace(
+        _info(),
+        command="make contract-skyvern SKYVERN_VERSION=1.0.40",
+        skyvern_package="1.0.40",
+        server_version='{"version": "1.0.40"}',
+    )
+    doc = render_doc(_summary(), _st_run(), info, [KEY])
+    assert "# The contract suite against the real Skyvern server 1.0.40" in doc
+    assert "`make contract-skyvern SKYVERN_VERSION=1.0.40`" in doc
+    assert "contract_tests/baselines/skyvern-1.0.40.json" in doc
+    assert "1.0.56" not in doc.split("| tools |")[0]
