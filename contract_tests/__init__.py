@@ -9,6 +9,9 @@ Run with `python -m contract_tests` (`make contract`); `CONTRACT_PROFILE` picks 
 - `test_*.py` properties: Hypothesis over requests built from the spec (`spec`, `strategies`; fixed values at the edges
   of JSON Schema from `edges` and `wrong_types`), sent through `api` (or the generated client, `client`), walked by
   `flows` and judged by the named checks in `checks`, `echo_checks` and `lifecycle_checks`;
+- `test_webhooks.py`: the webhooks area: runs that name a `webhook_url` at the sink are delivered when they end,
+  signed as the spec's `x-signature` says and carrying the run as `get_run` answers it, and a run that names none is
+  delivered nowhere (`webhook_checks`; the test reads what the sink received with `sink.fetch_received`);
 - `repro` records every exchange and renders a failing example's chain as curl commands;
 - `kill_matrix` proves the suite against every fault the reference server can inject (`make kill-matrix`).
 

@@ -6,18 +6,20 @@ reproduction shows; `test_client.py` drives the generated client separately.
 Example:
     >>> paths = {"get_run": "/v1/runs/{run_id}"}
     >>> api = Api("http://t", api_key="k", key_header="x-api-key", paths=paths, recorder=Recorder())
-    >>> api.path_of("get_run", "wr_1")
-    '/v1/runs/wr_1'
+    >>> api.path_of("get_run", "wr_1"), api.path_of("get_run", "..")
+    ('/v1/runs/wr_1', '/v1/runs/%2E%2E')
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx2
 
@@ -25,7 +27,7 @@ from contract_tests import observations
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.repro import Exchange, Recorder, now
 
-__all__ = ["Api", "Reply"]
+__all__ = ["Api", "MovedRequestError", "Reply", "path_segment", "routable_segment"]
 
 _NO_BODY: Any = object()
 _ORDINARY_HEADERS = frozenset(
@@ -80,8 +82,12 @@ class Api:
         timeout: float = 10.0,
         known_values: Mapping[str, Any] | None = None,
         minimal_body: Mapping[str, Any] | None = None,
+        sink_url: str = "",
+        admit_run: Callable[[], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.sink_url = sink_url.rstrip("/")
+        """The suite's sink: the only address URL fields carry (`is_sink_url`)."""
         self.known_values: Mapping[str, Any] = dict(known_values or {})
         """Request field values that name resources existing on the target (`CONTRACT_KNOWN_VALUES`)."""
         self.minimal_body = dict(minimal_body or {})
@@ -91,6 +97,8 @@ class Api:
         self.paths = dict(paths)
         self.recorder = recorder
         self.budget = budget
+        self.admit_run = admit_run
+        """Called before every `run_workflow` request (it may start a run): `Context.admit_run`."""
         self.created_runs: list[str] = []
         self._client = httpx2.Client(timeout=timeout)
 
@@ -126,6 +134,8 @@ class Api:
         """
         if self.budget is not None:
             self.budget()
+        if self.admit_run is not None and method == "POST" and self.operation_of(path) == "run_workflow":
+            self.admit_run()
         all_headers: dict[str, str] = {}
         if key is not None:
             all_headers[self.key_header] = self.api_key if key == "" else key
@@ -139,6 +149,7 @@ class Api:
         request = self._client.build_request(
             method, self.base_url + path, headers=all_headers, params=dict(query or {}), content=content
         )
+        self._refuse_moved(method, path, request)
         started = now()
         try:
             response = self._send(request)
@@ -156,6 +167,33 @@ class Api:
         if reply.status >= 500 and self.operation_of(path) == "run_workflow":
             return self.isolate(request, reply)
         return reply
+
+    def _refuse_moved(self, method: str, path: str, request: httpx2.Request) -> None:
+        """Refuse to send a request for an operation whose URL the HTTP client moved: the path it goes to no longer
+        names that operation with the same path parameters (a `.` or `..` segment resolved, say). Its answer would be
+        judged as an operation it never reached.
+
+        Raises:
+            MovedRequestError: the request was moved (a bug in the suite, not a finding).
+        """
+        meant = self._match(path.split("?")[0])
+        if meant is None:
+            return
+        base = httpx2.URL(self.base_url).raw_path.decode("latin-1").rstrip("/")
+        sent = request.url.raw_path.decode("latin-1").split("?")[0]
+        if not sent.startswith(base) or self._match(sent[len(base) :]) != meant:
+            raise MovedRequestError(
+                f"{method} {path} would go to {sent}, which is not {meant[0]} with the same path parameters: "
+                "not sent (a path value the client normalises must be encoded, see path_segment)"
+            )
+
+    def _match(self, path: str) -> tuple[str, tuple[str, ...]] | None:
+        """The operation whose path template matches a path, and its path parameters (decoded); None for none."""
+        for operation_id, template in self.paths.items():
+            found = _pattern(template).fullmatch(path)
+            if found is not None:
+                return operation_id, tuple(unquote(value) for value in found.groups())
+        return None
 
     def _no_answer(self, method: str, path: str, what: str, error: Exception) -> ContractViolation:
         """A request that got no answer: a server-errors violation (kind: dropped connection or timeout)."""
@@ -238,6 +276,8 @@ class Api:
         seen = observations.active()
         if seen is not None and memo in seen.trials:
             return seen.trials[memo]
+        if self.admit_run is not None:
+            self.admit_run()
         attempt = self._client.build_request(method, url, headers=dict(headers), content=content)
         started = now()
         try:
@@ -245,6 +285,9 @@ class Api:
         except httpx2.HTTPError:
             return None
         self.recorder.count()
+        if 200 <= response.status_code < 300:
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                observations.run_started(str(response.json()["run_id"]))
         found = None
         if response.status_code >= 500:
             sent = {k: v for k, v in attempt.headers.items() if k.lower() != "content-length"}
@@ -289,14 +332,66 @@ class Api:
         """Cancel a run."""
         return self.request("POST", self.path_of("cancel_run", run_id), key=key)
 
+    def is_sink_url(self, value: str) -> bool:
+        """Whether a URL is an address of the suite's sink."""
+        return bool(self.sink_url) and (value == self.sink_url or value.startswith(self.sink_url + "/"))
+
     def operation_of(self, path: str) -> str:
         """The operation whose path template matches a path (the path itself when none does)."""
-        for operation_id, template in self.paths.items():
-            if re.fullmatch(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)), path.split("?")[0]):
-                return operation_id
-        return path
+        matched = self._match(path.split("?")[0])
+        return path if matched is None else matched[0]
 
     def path_of(self, operation_id: str, run_id: str | None = None) -> str:
-        """The path of an operation from the spec, with `{run_id}` filled in."""
+        """The path of an operation from the spec, with `{run_id}` filled in as one segment (`path_segment`)."""
         path = self.paths[operation_id]
-        return path if run_id is None else path.replace("{run_id}", quote(run_id, safe=""))
+        return path if run_id is None else path.replace("{run_id}", path_segment(run_id))
+
+
+class MovedRequestError(RuntimeError):
+    """A request the HTTP client would send to another path than the one it was given: a bug in the suite (a path
+    value not encoded as `path_segment` encodes it), never a finding about the target."""
+
+
+@functools.cache
+def _pattern(template: str) -> re.Pattern[str]:
+    """A path template (`/v1/runs/{run_id}`) as a pattern with one group per path parameter (one segment each)."""
+    return re.compile(re.sub(r"\\\{[^}]*\\\}", "([^/]+)", re.escape(template)))
+
+
+def path_segment(value: str) -> str:
+    """A path parameter as one path segment that nothing on the way normalises away: percent-encoded (`/` included),
+    and a segment of dots only (`.`, `..`, which RFC 3986 clients and servers resolve: httpx2 sends `/v1/runs/..` to
+    `/v1`) with each dot as `%2E`.
+
+    Example:
+        >>> path_segment(".."), path_segment("."), path_segment("a/b c"), path_segment("wr_1.2")
+        ('%2E%2E', '%2E', 'a%2Fb%20c', 'wr_1.2')
+
+    Raises:
+        ValueError: for an empty value (an empty segment names nothing: the path would be another operation's).
+    """
+    if not value:
+        raise ValueError("a path parameter cannot be empty")
+    if not value.strip("."):
+        return "%2E" * len(value)
+    return quote(value, safe="")
+
+
+_SLASH = re.compile(r"/|%2[Ff]")
+
+
+def routable_segment(encoded: str) -> str:
+    """A path parameter that is already percent-encoded (as Schemathesis encodes the values it generates), made a
+    segment that reaches its operation whichever client sends it: one that decodes to nothing or to dots only is
+    replaced by as many `_` (Schemathesis sends `..` as `%2E%2E`, but its `requests` transport decodes `%2E` back to
+    `.` before sending, and the segment is then resolved away), and each `/` in one, encoded or not, becomes `_` (many
+    servers decode `%2F` before routing); any other is kept as it is.
+
+    Example:
+        >>> routable_segment("%2E%2E"), routable_segment(""), routable_segment("a%2Fb"), routable_segment("wr_1%20")
+        ('__', '_', 'a_b', 'wr_1%20')
+    """
+    decoded = unquote(encoded)
+    if not decoded.strip("."):
+        return "_" * max(1, len(decoded))
+    return _SLASH.sub("_", encoded) if "/" in decoded else encoded

@@ -26,8 +26,8 @@ __all__ = ["JUDGED_BY", "Area", "ContractViolation", "area_judged_by"]
 class Area(enum.StrEnum):
     """A part of the contract; the summary groups findings by these, in this order.
 
-    The first eight are where findings are filed; the last two are the Schemathesis layer, judged as areas of their
-    own (their findings are filed under the first eight).
+    The first nine are where findings are filed; the last two are the Schemathesis layer, judged as areas of their
+    own (their findings are filed under the first nine).
     """
 
     STATUS_ENUM = "status enum"
@@ -38,6 +38,7 @@ class Area(enum.StrEnum):
     RESPONSE_SCHEMA = "response schema"
     REQUEST_VALIDATION = "request validation"
     SERVER_ERRORS = "server errors"
+    WEBHOOKS = "webhooks"
     SCHEMATHESIS = "schemathesis"
     STATEFUL = "stateful run"
 
@@ -51,6 +52,7 @@ JUDGED_BY: dict[str, Area] = {
     "test_client.py": Area.RESPONSE_SCHEMA,
     "test_request_validation.py": Area.REQUEST_VALIDATION,
     "test_server_errors.py": Area.SERVER_ERRORS,
+    "test_webhooks.py": Area.WEBHOOKS,
     "test_schemathesis.py::test_operation": Area.SCHEMATHESIS,
     "test_schemathesis.py::TestStateful": Area.STATEFUL,
 }

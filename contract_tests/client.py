@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 
@@ -19,6 +20,7 @@ from contract_tests.areas import Area, ContractViolation
 from contract_tests.checks import pointer
 from contract_tests.context import Context
 from contract_tests.repro import Exchange, now
+from contract_tests.spec import Spec
 
 __all__ = ["recording_client", "violation_of"]
 
@@ -29,7 +31,11 @@ _STARTED = "contract_started"
 def recording_client(context: Context) -> Iterator[skyvern_client.SkyvernClient]:
     """A strict `SkyvernClient` (unknown enum values are errors) without retries, whose requests are recorded."""
 
+    run_path = urlsplit(context.base_url).path.rstrip("/") + Spec.load().operation("run_workflow")[0]
+
     def on_request(request: httpx2.Request) -> None:
+        if request.method == "POST" and request.url.path == run_path:
+            context.admit_run()  # it may start a run: within the test's share of the run cap only
         request.extensions[_STARTED] = now()
 
     def on_response(response: httpx2.Response) -> None:

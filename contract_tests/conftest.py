@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +17,6 @@ from contract_tests.spec import Spec
 from contract_tests.strategies import Requests
 
 _CONTEXT = current()
-_CLEANUP_SECONDS = 10.0
 _PROFILE = _CONTEXT.profile
 
 settings.register_profile(
@@ -54,8 +52,8 @@ def spec() -> Spec:
 
 @pytest.fixture(scope="session")
 def api(context: Context, spec: Spec) -> Iterator[Api]:
-    """Recording HTTP access to the target; at the end, cancels the runs it created that may still be going (for at
-    most `_CLEANUP_SECONDS`: on a slow target most of them have long finished)."""
+    """Recording HTTP access to the target (the runs it starts are canceled by the runner at the end of the run,
+    `contract_tests.cleanup`)."""
     paths = {operation_id: spec.operation(operation_id)[0] for operation_id in spec.operation_ids()}
     client = Api(
         context.base_url,
@@ -67,14 +65,10 @@ def api(context: Context, spec: Spec) -> Iterator[Api]:
         timeout=context.profile.request_timeout,
         known_values=context.known_values,
         minimal_body={"workflow_id": context.workflow_id},
+        sink_url=context.sink_url,
+        admit_run=context.admit_run,
     )
     yield client
-    deadline = time.monotonic() + _CLEANUP_SECONDS
-    for run_id in reversed(client.created_runs[-200:]):  # the newest are the likeliest to be still going
-        if time.monotonic() > deadline:
-            break
-        with contextlib.suppress(Exception):
-            client.request("POST", client.path_of("cancel_run", run_id))
     client.close()
 
 

@@ -102,6 +102,12 @@ class Context:
         replay_hint: how to get the target back for replaying a reproduction (for a target the runner started).
         workers: processes running tests at once (pytest-xdist; 1: in the runner's process).
         started: wall-clock start of the run (`time.time()`: the same clock in every worker).
+        webhook_wait: seconds to wait for a webhook delivery after a run's end (`CONTRACT_WEBHOOK_WAIT`; 0: what the
+            spec documents, see `webhook_checks.delivery_wait`).
+        webhook_secret: the signing secret of webhooks whose `x-signature` key is `secret` (`CONTRACT_WEBHOOK_SECRET`;
+            empty: their signature is not verifiable).
+        max_runs: how many runs the suite may start (`CONTRACT_MAX_RUNS`; None: no cap), shared out among the tests
+            before the run (`contract_tests.plan`).
         recorder: every exchange of this process goes through it (it also counts them against the budget).
     """
 
@@ -117,7 +123,18 @@ class Context:
     replay_hint: str = ""
     workers: int = 1
     started: float = field(default_factory=time.time)
+    webhook_wait: float = 0.0
+    webhook_secret: str = ""
+    max_runs: int | None = None
     recorder: Recorder = field(default_factory=Recorder)
+
+    def admit_run(self) -> None:
+        """Called before a request that may start a run: end the calling test when it has started the runs its share
+        of the run cap allows (`BudgetSpent` when it completed an example, else a skip). Tests that mean to start no
+        run, and every test when there is no cap, are never held back."""
+        seen = observations.active()
+        if seen is not None and seen.run_allowance is not None and len(seen.runs) >= seen.run_allowance:
+            _out_of_budget(f"its share of the run cap spent ({seen.run_allowance} of {self.max_runs} runs)")
 
     def check_budget(self) -> None:
         """End the calling test when the run's request budget (this process's share) or time budget is spent: it
@@ -132,10 +149,8 @@ class Context:
 
     def to_env(self) -> str:
         """The context as JSON, for the workers' environment (`CONTRACT_RUN_CONTEXT`)."""
-        data = {
-            name: getattr(self, name)
-            for name in ("base_url", "api_key", "workflow_id", "sink_url", "replay_hint", "workers", "started")
-        }
+        names = ("base_url", "api_key", "workflow_id", "sink_url", "replay_hint", "workers", "started")
+        data = {name: getattr(self, name) for name in (*names, "webhook_wait", "webhook_secret", "max_runs")}
         data.update(
             profile=asdict(self.profile),
             reports=str(self.reports),
@@ -205,12 +220,13 @@ def profile_from_env(environ: Mapping[str, str] = os.environ) -> Profile:
     profile = PROFILES[name]
     return replace(
         profile,
-        max_seconds=_seconds(environ, "CONTRACT_MAX_SECONDS", profile.max_seconds),
-        test_seconds=_seconds(environ, "CONTRACT_TEST_SECONDS", profile.test_seconds),
+        max_seconds=seconds_setting(environ, "CONTRACT_MAX_SECONDS", profile.max_seconds),
+        test_seconds=seconds_setting(environ, "CONTRACT_TEST_SECONDS", profile.test_seconds),
     )
 
 
-def _seconds(environ: Mapping[str, str], variable: str, default: float) -> float:
+def seconds_setting(environ: Mapping[str, str], variable: str, default: float) -> float:
+    """A setting in seconds: `default` when unset, else a positive number (else a `ConfigurationError`)."""
     raw = environ.get(variable)
     if not raw:
         return default

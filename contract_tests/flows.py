@@ -2,7 +2,9 @@
 
 Every reply goes through `checks.response_conforms`; run bodies also through `checks.nullable_keys_present` and a
 strict parse with the generated client's models (`skyvern_client.strict_parsing()`), so any test that touches a run
-also guards the status enum, the response schema and the nullable fields.
+also guards the status enum, the response schema and the nullable fields; and through the lifecycle's timestamp checks
+(`lifecycle_checks.timestamps_ordered`, and `created_at_unchanged` against the first answer this process saw for the
+run), so it guards those too.
 """
 
 from __future__ import annotations
@@ -16,18 +18,18 @@ import pydantic
 from contract_tests import checks, coverage, echo_checks, lifecycle_checks
 from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation
-from contract_tests.observations import report, soft, unverifiable
+from contract_tests.observations import active, report, soft, unverifiable
 from contract_tests.spec import Spec
 from skyvern_client import models, strict_parsing
 
 __all__ = [
     "cancel",
-    "invented_references",
+    "chosen_by_the_suite",
     "learned_unverifiable",
+    "leave_out_candidates",
     "names_unknown_resource",
-    "note_made_up",
+    "note_refused",
     "read_run",
-    "retry_without_invented",
     "send_run",
     "start_run",
     "strict_parse",
@@ -75,8 +77,8 @@ def strict_parse(
 
 def _run_body(spec: Spec, body: Any, operation_id: str) -> dict[str, Any]:
     """A run as the properties use it: an object with a `run_id` (else nothing more can be judged: raised), its
-    nullable keys and its strict parse judged softly. The strict parse runs only on a body the schema accepts: on
-    any other the schema check has already named each problem."""
+    nullable keys, its strict parse and its timestamps judged softly. The strict parse runs only on a body the schema
+    accepts: on any other the schema check has already named each problem."""
     if not isinstance(body, dict) or not isinstance(body.get("run_id"), str) or "status" not in body:
         raise ContractViolation(
             Area.RESPONSE_SCHEMA,
@@ -91,17 +93,34 @@ def _run_body(spec: Spec, body: Any, operation_id: str) -> dict[str, Any]:
         checks.nullable_keys_present(spec, body, operation_id)
         if valid:
             strict_parse(body, operation_id)
+    _judge_times(body, operation_id)
     return body
 
 
-_learned_unverifiable: set[str] = set()
-"""Request fields this process found to name resources it cannot invent on this target: left out from then on."""
+_first_created_at: dict[str, Any] = {}
+"""Each run's `created_at` as the first answer this process saw showed it (its POST's, mostly), by run id."""
 
 
-def invented_references(known: Mapping[str, Any], spec: Spec, body: Mapping[str, Any]) -> list[str]:
-    """The fields of a request body that name a server-side resource (`Spec.reference_fields`) with a value the
-    suite made up (not one of the target's `known` values, `CONTRACT_KNOWN_VALUES`)."""
-    return [name for name in _references(spec) if body.get(name) is not None and known.get(name) != body[name]]
+def _judge_times(run: dict[str, Any], operation_id: str) -> None:
+    """A run's timestamps on this answer: in their order, and `created_at` as first seen (each reported softly)."""
+    lifecycle_checks.timestamps_ordered(run, operation_id)
+    if lifecycle_checks.instant(run.get("created_at")) is None:
+        return  # none, or not a timestamp: the response schema's finding
+    first = _first_created_at.setdefault(run["run_id"], run["created_at"])
+    with soft():
+        lifecycle_checks.created_at_unchanged(first, run.get("created_at"), operation_id)
+
+
+def chosen_by_the_suite(api: Api, spec: Spec, body: Mapping[str, Any]) -> list[str]:
+    """The fields of a request body whose values the suite chose for its own sake, not the spec: an id it made up
+    (a `Spec.reference_fields` value other than the target's `CONTRACT_KNOWN_VALUES` one) and the address of its
+    loopback sink (every URL field's value). A target may rightly refuse either: a made-up id names nothing there,
+    and many servers refuse loopback hosts in URLs."""
+    references = [
+        name for name in _references(spec) if body.get(name) is not None and api.known_values.get(name) != body[name]
+    ]
+    sinks = [name for name in _url_fields(spec) if isinstance(body.get(name), str) and api.is_sink_url(body[name])]
+    return references + sinks
 
 
 @functools.cache
@@ -110,70 +129,95 @@ def _references(spec: Spec) -> tuple[str, ...]:
     return tuple(spec.reference_fields(_REQUEST))
 
 
+@functools.cache
+def _url_fields(spec: Spec) -> tuple[str, ...]:
+    """`Spec.url_fields` of the request, resolved once."""
+    return tuple(spec.url_fields(_REQUEST))
+
+
 def names_unknown_resource(spec: Spec, status: int) -> bool:
-    """Whether a status is what the spec documents for a request naming something that does not exist: a
-    documented 4xx of `run_workflow` other than auth (403) and validation (422)."""
+    """Whether a status is what the spec documents for a well-formed request the target cannot run (a resource it
+    names does not exist, a URL it will not call): a documented 4xx of `run_workflow` other than auth (403) and
+    validation (422)."""
     return 400 <= status < 500 and status not in (403, 422) and status in spec.documented_statuses("run_workflow")
 
 
+def leave_out_candidates(
+    api: Api, spec: Spec, body: Mapping[str, Any], status: int, text: str
+) -> list[tuple[str, ...]]:
+    """After `status` (and `text`) answered a schema-valid `body`: the sets of suite-chosen fields to leave out, in the
+    order to try, to learn whether the refusal was of the suite's own values (worked out from the request and the
+    reply, not from a list of messages): those whose value the reply quotes, the sink addresses, the made-up ids,
+    all of them. Empty when the refusal is not the documented "cannot be run" one or the body has none."""
+    chosen = chosen_by_the_suite(api, spec, body)
+    if not chosen or not names_unknown_resource(spec, status):
+        return []
+    quoted = tuple(name for name in chosen if str(body[name]) in text)
+    sinks = tuple(name for name in chosen if name in _url_fields(spec))
+    made_up = tuple(name for name in chosen if name not in sinks)
+    candidates: list[tuple[str, ...]] = []
+    for candidate in (quoted, sinks, made_up, tuple(chosen)):
+        if candidate and candidate not in candidates:
+            candidates.append(candidate)
+    return candidates
+
+
 def learned_unverifiable() -> frozenset[str]:
-    """The fields found so far (in this process) to name resources the suite cannot make up here."""
-    return frozenset(_learned_unverifiable)
+    """The fields the running test found to carry values the target refuses (left out of its later requests;
+    learned per test, so that what a test sends does not depend on which tests ran before it in this process)."""
+    seen = active()
+    return frozenset(name for item in seen.unverifiable for name in item.fields) if seen is not None else frozenset()
 
 
-def note_made_up(names: Sequence[str], body: Mapping[str, Any], status: int, text: str) -> None:
-    """Learn that these fields name resources the suite cannot make up here, and note them as not verifiable (with
-    the setting that makes them verifiable): a valid `body` with made-up values in them was refused with `status`
-    (and `text`), and accepted without them."""
-    _learned_unverifiable.update(names)
+def note_refused(api: Api, spec: Spec, names: Sequence[str], body: Mapping[str, Any], status: int, text: str) -> None:
+    """Note that the target refuses the suite's own values in these fields (a valid `body` with them answered
+    `status` and `text`, and was accepted without them): not verifiable on this target, with the setting that would
+    make them verifiable."""
+    sinks = [name for name in names if name in _url_fields(spec)]
+    made_up = [name for name in names if name not in sinks]
     values = ", ".join(f"{name}={body[name]!r}" for name in names)
+    settings = []
+    if made_up:
+        settings.append(
+            "CONTRACT_KNOWN_VALUES='{" + ", ".join(f'"{name}": "<an id that exists there>"' for name in made_up) + "}'"
+        )
+    if sinks:
+        settings.append("CONTRACT_SINK_URL=<an address of the suite's sink that the target accepts, with its port>")
     unverifiable(
         names,
-        f"a valid request with {values} (made up by the suite) answered {status}: {text[:200]}; "
-        "without it, it was accepted",
-        "CONTRACT_KNOWN_VALUES='{" + ", ".join(f'"{name}": "<an id that exists there>"' for name in names) + "}'",
+        f"a valid request with {values} (chosen by the suite: "
+        + ("made-up ids" if not sinks else "its loopback sink" if not made_up else "made-up ids, its loopback sink")
+        + f") answered {status}: {text[:200]}; without them, it was accepted",
+        " and ".join(settings),
     )
 
 
 def without_unverifiable(api: Api, body: Mapping[str, Any]) -> dict[str, Any]:
-    """The body without the fields this process found it cannot make up values for (see `send_run`)."""
-    return {k: v for k, v in body.items() if k not in _learned_unverifiable or api.known_values.get(k) == v}
-
-
-def retry_without_invented(api: Api, spec: Spec, body: Mapping[str, Any], refusal: ContractViolation) -> dict[str, Any]:
-    """For a caller that cannot use `send_run` (the generated client): after a valid request was refused, the body
-    to send again without its made-up ids; the refusal itself is raised when the request had none or the refusal is
-    not the documented "does not exist" one. The caller's retry being accepted is what `note_made_up` needs: this
-    notes them at once, the retry's outcome being judged as any call's."""
-    invented = invented_references(api.known_values, spec, body)
-    status = int(refusal.kind) if refusal.kind.isdigit() else 0
-    if not invented or refusal.check != "client_call_succeeds" or not names_unknown_resource(spec, status):
-        raise refusal
-    note_made_up(invented, body, status, refusal.detail)
-    return {k: v for k, v in body.items() if k not in invented}
+    """The body without the fields the running test found the target refuses the suite's values of (see `send_run`)."""
+    learned = learned_unverifiable()
+    return {k: v for k, v in body.items() if k not in learned or api.known_values.get(k) == v}
 
 
 def send_run(
     api: Api, spec: Spec, body: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
 ) -> tuple[dict[str, Any], Reply]:
-    """POST a schema-valid request; when the target refuses it because a made-up id names nothing there, send it
-    again without the made-up ids and note the field(s) as not verifiable on this target.
+    """POST a schema-valid request; when the target refuses it with the documented "cannot be run" 4xx and the body
+    carries values the suite chose for itself, send it again without them (`leave_out_candidates`, in turn): the
+    first retry accepted shows which, and those fields are noted as not verifiable on this target.
 
     Returns:
-        The body that was judged last (the retry's, when there was one) and its reply.
+        The body that was judged last (the accepted retry's, when there was one) and its reply.
     """
     sent = without_unverifiable(api, body)
     reply = api.run_workflow(sent, headers=headers)
-    invented = invented_references(api.known_values, spec, sent)
-    if not invented or not names_unknown_resource(spec, reply.status):
-        return sent, reply
-    retry = {k: v for k, v in sent.items() if k not in invented}
-    second = api.run_workflow(retry, headers=headers)
-    if not 200 <= second.status < 300:
-        return sent, reply
     text = reply.content.decode("utf-8", "replace")
-    note_made_up([name for name in invented if str(sent[name]) in text] or invented, sent, reply.status, text)
-    return retry, second
+    for names in leave_out_candidates(api, spec, sent, reply.status, text):
+        retry = {k: v for k, v in sent.items() if k not in names}
+        second = api.run_workflow(retry, headers=headers)
+        if 200 <= second.status < 300:
+            note_refused(api, spec, names, sent, reply.status, text)
+            return retry, second
+    return sent, reply
 
 
 def start_run(

@@ -176,6 +176,12 @@ def render(verdict: Verdict, tables: Sequence[Table], facts: Sequence[str]) -> s
     if verdict.not_run:
         items = "".join(f"<li>{escape(t.test)} ({t.area}): {t.state}: {escape(t.reason)}</li>" for t in verdict.not_run)
         extra.append(f"<h2>Tests that did not run</h2><ul>{items}</ul>")
+    if verdict.cut_short:
+        items = "".join(
+            f"<li>{escape(t.test)} ({t.area}): {t.examples} example(s): {escape(t.reason or 'cut short')}</li>"
+            for t in verdict.cut_short
+        )
+        extra.append(f"<h2>Tests cut short (their remaining cases were not judged)</h2><ul>{items}</ul>")
     if verdict.errors:
         items = "".join(f"<li>{escape(error)}</li>" for error in verdict.errors)
         extra.append(f"<h2>Errors of the run (not contract findings)</h2><ul>{items}</ul>")

@@ -37,8 +37,10 @@ EXPECTED: Mapping[str, Area] = {
     "accept_invalid_proxy": Area.PROXY_OPTIONS,
     "cancel_body": Area.RESPONSE_SCHEMA,
     "cancel_terminal": Area.LIFECYCLE,
+    "created_at_moves": Area.LIFECYCLE,
     "drop_nullable_key": Area.NULLABLE_FIELDS,
     "drop_required_key": Area.RESPONSE_SCHEMA,
+    "finished_before_started": Area.LIFECYCLE,
     "ignore_auth": Area.AUTH,
     "lax_proxy_location": Area.PROXY_OPTIONS,
     "lax_types": Area.REQUEST_VALIDATION,
@@ -46,6 +48,7 @@ EXPECTED: Mapping[str, Area] = {
     "no_persist": Area.LIFECYCLE,
     "null_500": Area.SERVER_ERRORS,
     "reject_valid_proxy": Area.PROXY_OPTIONS,
+    "run_id_reused": Area.LIFECYCLE,
     "run_request_as_parsed": Area.NULLABLE_FIELDS,
     "run_request_mangled": Area.NULLABLE_FIELDS,
     "status_401": Area.AUTH,
@@ -53,6 +56,8 @@ EXPECTED: Mapping[str, Area] = {
     "status_regresses": Area.LIFECYCLE,
     "title_from_workflow": Area.NULLABLE_FIELDS,
     "validation_shape": Area.RESPONSE_SCHEMA,
+    "webhook_bad_signature": Area.WEBHOOKS,
+    "webhook_never_sent": Area.WEBHOOKS,
     "wrong_content_type": Area.RESPONSE_SCHEMA,
 }
 """The contract area each fault breaks: where the suite must file it."""

@@ -35,6 +35,7 @@ __all__ = [
     "finish",
     "pace",
     "report",
+    "run_started",
     "soft",
     "unverifiable",
 ]
@@ -77,8 +78,11 @@ class Observations:
         unverifiable: requests it could not judge here.
         examples: examples completed (a violation ends an example, and still counts).
         truncated: whether the allowance ended the test before its last example.
+        cut: why it was ended early (`BudgetSpent`'s message), when it was.
         requests: requests it sent.
         trials: what each isolation trial of a 5xx answered (`Api.isolate`): the 5xx exchange, or None.
+        runs: the ids of the runs it started (every accepted `run_workflow` request it sent, whatever its intent).
+        run_allowance: how many runs it may start (its share of the run cap; None: no limit).
     """
 
     test: str
@@ -89,8 +93,11 @@ class Observations:
     unverifiable: list[Unverifiable] = field(default_factory=list)
     examples: int = 0
     truncated: bool = False
+    cut: str = ""
     requests: int = 0
     trials: dict[tuple[str, str, str, bytes], Exchange | None] = field(default_factory=dict)
+    runs: list[str] = field(default_factory=list)
+    run_allowance: int | None = None
 
 
 _active: list[Observations] = []
@@ -105,6 +112,13 @@ def begin(test: str, *, chain: Callable[[], Sequence[Exchange]], allowance: floa
 def finish() -> Observations:
     """Stop recording and hand back the record."""
     return _active.pop()
+
+
+def run_started(run_id: str) -> None:
+    """Note a run the running test started (nothing is recorded outside a test)."""
+    seen = active()
+    if seen is not None and run_id not in seen.runs:
+        seen.runs.append(run_id)
 
 
 def active() -> Observations | None:

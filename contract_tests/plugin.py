@@ -18,12 +18,14 @@ from typing import Any, TypeVar
 
 import pytest
 
-from contract_tests import baseline, coverage, html_report, matrix, observations
+from contract_tests import baseline, coverage, html_report, matrix, observations, plan
 from contract_tests.areas import Area, area_judged_by
+from contract_tests.cleanup import Leftovers, cancel_leftovers
 from contract_tests.context import Context
 from contract_tests.findings import Finding, not_verifiable, root_causes
 from contract_tests.findings import findings_of as _findings_of
-from contract_tests.repro import render_script
+from contract_tests.lifecycle_checks import is_terminal
+from contract_tests.repro import Exchange, render_script
 from contract_tests.spec import Spec
 from contract_tests.verdict import Gone, TestOutcome, Verdict, gone_causes
 
@@ -33,6 +35,7 @@ SUMMARY_MD = "contract-summary.md"
 SUMMARY_JSON = "contract-summary.json"
 REPORT_HTML = html_report.REPORT_HTML
 _T = TypeVar("_T")
+_RUN_OPERATION = "run_workflow"
 _RECORD = pytest.StashKey[observations.Observations]()
 _FINDINGS = pytest.StashKey[list[Finding]]()
 _COVERAGE = pytest.StashKey[coverage.Coverage]()
@@ -57,12 +60,18 @@ class TestRecording:
 
     def __init__(self, context: Context) -> None:
         self.context = context
-        if coverage.saw_exchange not in context.recorder.listeners:
-            context.recorder.listeners.append(coverage.saw_exchange)
+        self.allowed: dict[str, int | None] = {}
+        for listener in (coverage.saw_exchange, saw_run):
+            if listener not in context.recorder.listeners:
+                context.recorder.listeners.append(listener)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """Interleave the areas (see `interleaved`), in every process alike."""
+        """Interleave the areas (see `interleaved`) and share out the run cap (`plan.allowances`), in every process
+        alike."""
         items[:] = interleaved(items, lambda item: area_judged_by(item.nodeid))
+        costs = {item.nodeid: plan.cost_of(item, self.context.profile) for item in items}
+        declared = {nodeid: cost for nodeid, cost in costs.items() if cost is not None}
+        self.allowed = plan.allowances(declared, self.context.max_runs)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Skip a test that would start after the run's request or time budget is spent (it counts as not run)."""
@@ -71,15 +80,17 @@ class TestRecording:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         recorder = self.context.recorder
-        item.stash[_RECORD] = observations.begin(
+        seen = item.stash[_RECORD] = observations.begin(
             item.nodeid, chain=recorder.chain, allowance=self.context.profile.test_seconds
         )
+        # A test that declares no cost starts no run under a cap (a unit test keeps every test declared).
+        seen.run_allowance = self.allowed.get(item.nodeid, None if self.context.max_runs is None else 0)
         coverage.begin()
         requests = recorder.total
         try:
             yield
-        except observations.BudgetSpent:
-            pass
+        except observations.BudgetSpent as spent:
+            seen.cut = str(spent)
         finally:
             seen = observations.finish()
             seen.requests = recorder.total - requests
@@ -101,7 +112,9 @@ class TestRecording:
             record.update(
                 examples=seen.examples,
                 truncated=seen.truncated,
+                cut=seen.cut,
                 requests=seen.requests,
+                runs=list(seen.runs),
                 findings=[finding.to_json() for finding in item.stash.get(_FINDINGS, [])],
                 coverage=item.stash.get(_COVERAGE, coverage.Coverage()).to_json(),
                 unverifiable=[
@@ -115,7 +128,12 @@ class TestRecording:
                     for u in seen.unverifiable
                 ],
             )
-        if report.failed and call.excinfo is not None and not isinstance(call.excinfo.value, ContractFailure):
+        if call.excinfo is not None and isinstance(call.excinfo.value, observations.BudgetSpent):
+            report.outcome = "passed"  # cut short by a budget (a unittest-style test lets it through): not an error
+            if seen is not None:
+                seen.truncated, seen.cut = True, str(call.excinfo.value)
+                record.update(truncated=True, cut=seen.cut)
+        elif report.failed and call.excinfo is not None and not isinstance(call.excinfo.value, ContractFailure):
             record["error"] = f"{call.excinfo.typename}: {str(call.excinfo.value).strip().splitlines()[0][:300]}"
         if report.skipped and isinstance(report.longrepr, tuple):
             record["reason"] = str(report.longrepr[2])
@@ -140,6 +158,14 @@ def interleaved(items: Sequence[_T], area_of: Callable[[_T], Area | None]) -> li
         queues.setdefault(area_of(item), []).append(item)
     lanes = [queues[area] for area in order if area in queues]
     return [lane[turn] for turn in range(max(map(len, lanes), default=0)) for lane in lanes if turn < len(lane)]
+
+
+def saw_run(exchange: Exchange) -> None:
+    """A recorder listener: an accepted `run_workflow` request started a run of the running test."""
+    if exchange.method == "POST" and exchange.status is not None and 200 <= exchange.status < 300:
+        run_id = exchange.run_id()
+        if run_id is not None and coverage.operation_of(exchange.method, exchange.url) == _RUN_OPERATION:
+            observations.run_started(run_id)
 
 
 def _reproduction(chain: Any, secrets: set[str]) -> str:
@@ -173,6 +199,8 @@ class ContractPlugin:
         self.unverifiable: list[dict[str, Any]] = []
         self.errors: list[str] = []
         self.requests = 0
+        self.started_runs: dict[str, None] = {}
+        self.leftovers: Leftovers | None = None
         self.coverage = coverage.Coverage()
         self.started = time.monotonic()
 
@@ -200,6 +228,7 @@ class ContractPlugin:
                 self.errors.append(f"{report.nodeid} ({report.when}) failed: {_last_line(report)}")
             return
         self.requests += int(record.get("requests", 0))
+        self.started_runs.update(dict.fromkeys(record.get("runs", [])))
         self.findings += [Finding.from_json(data) for data in record.get("findings", [])]
         self.unverifiable += record.get("unverifiable", [])
         self.coverage.merge(coverage.Coverage.from_json(record.get("coverage", [])))
@@ -210,9 +239,9 @@ class ContractPlugin:
             outcome = TestOutcome(report.nodeid, area, "broken", record["error"], examples)
             self.errors.append(f"{report.nodeid} ({report.when}): {record['error']}")
         elif report.failed:
-            outcome = TestOutcome(report.nodeid, area, "failed", "", examples, truncated)
+            outcome = TestOutcome(report.nodeid, area, "failed", record.get("cut", ""), examples, truncated)
         else:
-            outcome = TestOutcome(report.nodeid, area, "judged", "", examples, truncated)
+            outcome = TestOutcome(report.nodeid, area, "judged", record.get("cut", ""), examples, truncated)
         self.outcomes[report.nodeid] = outcome
 
     def verdict(self) -> Verdict:
@@ -238,6 +267,19 @@ class ContractPlugin:
             selected=self.selected,
         )
 
+    def clean_up(self) -> Leftovers:
+        """Cancel every run the tests started that is still going (see `contract_tests.cleanup`)."""
+        spec = Spec.load()
+        self.leftovers = cancel_leftovers(
+            self.context.base_url,
+            headers={spec.api_key_header(): self.context.api_key},
+            paths={name: spec.operation(name)[0] for name in ("get_run", "cancel_run")},
+            run_ids=list(self.started_runs),
+            terminal=[status for status in spec.enum("RunStatus") if is_terminal(status)],
+            timeout=self.context.profile.request_timeout,
+        )
+        return self.leftovers
+
     def _facts(self, verdict: Verdict) -> list[str]:
         profile = self.context.profile
         seed = f", seed {self.seed}" if self.seed is not None else ""
@@ -248,6 +290,9 @@ class ContractPlugin:
             f"{ran}/{len(verdict.tests)} tests run, {self.requests} requests, {elapsed:.1f} s, "
             f"exit status {verdict.exit_status} ({verdict.word})"
         ]
+        cap = "no run cap" if self.context.max_runs is None else f"run cap {self.context.max_runs}"
+        if self.leftovers is not None:
+            lines[0] += f"; {self.leftovers.describe()} ({cap})"
         if self.context.replay_hint and verdict.exit_status:
             lines += ["", self.context.replay_hint]
         if verdict.exit_status and not profile.derandomize and self.seed is not None:
@@ -267,6 +312,8 @@ class ContractPlugin:
             "workers": self.workers,
             "requests": self.requests,
             "seconds": round(time.monotonic() - self.started, 1),
+            "max_runs": self.context.max_runs,
+            "runs": self.leftovers.to_json() if self.leftovers is not None else None,
             "coverage": self.coverage.to_json(),
         }
 

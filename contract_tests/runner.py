@@ -31,8 +31,16 @@ from typing import Any
 
 import pytest
 
-from contract_tests import baseline
-from contract_tests.context import ENV_VAR, ConfigurationError, Context, profile_from_env, set_current
+from contract_tests import baseline, plan
+from contract_tests.context import (
+    ENV_VAR,
+    ConfigurationError,
+    Context,
+    Profile,
+    profile_from_env,
+    seconds_setting,
+    set_current,
+)
 from contract_tests.plugin import REPORT_HTML, SUMMARY_MD, ContractPlugin
 from contract_tests.sink import Sink
 from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer, TargetError
@@ -45,6 +53,9 @@ ROOT = PACKAGE.parent
 JUNIT = "contract-junit.xml"
 _PROFILE_TIMEOUTS = {"ci": 120, "dev": 600, "deep": 0}  # pytest-timeout seconds per test (0: none)
 _REMOTE_WORKERS = 4
+DEFAULT_REMOTE_MAX_RUNS = 50
+"""The run cap of a target that is not on loopback (each run there may start a paid browser session)."""
+_LOOPBACK = ("127.", "localhost", "[::1]")
 _MAX_WORKERS = 16
 SUITE_INI = PACKAGE / "suite.ini"
 
@@ -77,6 +88,17 @@ SETTINGS = (
     Setting("CONTRACT_SEED", "--seed", "the Hypothesis seed (default: the profile's)", "N"),
     Setting("CONTRACT_MAX_SECONDS", "--max-seconds", "the run's time budget (default: the profile's)", "SECONDS"),
     Setting("CONTRACT_TEST_SECONDS", "--test-seconds", "each test's share of it (default: the profile's)", "SECONDS"),
+    Setting(
+        "CONTRACT_MAX_RUNS",
+        "--max-runs",
+        f"runs the suite may start, or none (default: no cap on loopback, {DEFAULT_REMOTE_MAX_RUNS} elsewhere)",
+        "N",
+    ),
+    Setting(
+        "CONTRACT_SINK_URL", "--sink-url", "the sink's address in URL fields, if the target refuses loopback", "URL"
+    ),
+    Setting("CONTRACT_WEBHOOK_WAIT", "--webhook-wait", "wait for a webhook delivery (default: the spec's)", "SECONDS"),
+    Setting("CONTRACT_WEBHOOK_SECRET", None, "webhook signing secret (a spec's x-signature key `secret`)"),
 )
 """What `make contract` reads from the environment, each with the flag that overrides it."""
 
@@ -120,6 +142,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="root causes listed in this file are known: they do not fail the run (default: $CONTRACT_BASELINE)",
     )
     parser.add_argument("--write-baseline", type=Path, metavar="FILE", help="record this run's root causes in FILE")
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="print the requests and runs each area would need (and what the run cap allows), sending nothing",
+    )
     return parser
 
 
@@ -167,6 +194,20 @@ def _workers(environ: Mapping[str, str], remote: bool) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= _MAX_WORKERS:
         raise ConfigurationError(f"CONTRACT_WORKERS={raw!r}: expected a whole number from 1 to {_MAX_WORKERS}")
     return int(raw)
+
+
+def _max_runs(environ: Mapping[str, str], base_url: str) -> int | None:
+    """The run cap: `CONTRACT_MAX_RUNS` (a whole number, or `none`), else none on loopback and
+    `DEFAULT_REMOTE_MAX_RUNS` elsewhere."""
+    raw = (environ.get("CONTRACT_MAX_RUNS") or "").strip().lower()
+    if raw == "none":
+        return None
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise ConfigurationError(f"CONTRACT_MAX_RUNS={raw!r}: expected a whole number from 1, or none")
+        return int(raw)
+    host = base_url.split("://", 1)[-1]
+    return None if host.startswith(_LOOPBACK) else DEFAULT_REMOTE_MAX_RUNS
 
 
 def _seed(environ: Mapping[str, str], derandomize: bool, fixed: int) -> int:
@@ -237,6 +278,7 @@ def run(
     known: Path | None = None,
     write_baseline: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    plan_only: bool = False,
 ) -> tuple[int, Verdict | None]:
     """Run the suite once.
 
@@ -248,20 +290,24 @@ def run(
         known: a baseline file: the root causes it lists do not fail the run.
         write_baseline: record this run's root causes in this file.
         environ: the `CONTRACT_*` settings (default: the process environment).
+        plan_only: print the plan (`contract_tests.plan`) and send nothing.
 
     Returns:
         The exit status and the verdict (None when the run could not start).
     """
     environ = dict(os.environ if environ is None else environ)
     profile = profile_from_env(environ)
+    webhook_wait = seconds_setting(environ, "CONTRACT_WEBHOOK_WAIT", 0.0)
     seed = _seed(environ, profile.derandomize, profile.seed)
     remote = bool(environ.get("CONTRACT_BASE_URL"))
     workers = _workers(environ, remote)
     null_only, known_values = _fields(environ)
     known_causes = baseline.load(known) if known is not None else None
     reports.mkdir(parents=True, exist_ok=True)
+    if plan_only:
+        return _plan(environ, profile, seed, keyword, null_only, known_values)
     server: ReferenceServer | None = None
-    with Sink() as sink:
+    with Sink(environ.get("CONTRACT_SINK_URL", "")) as sink:
         try:
             if remote:
                 if faults:
@@ -289,6 +335,9 @@ def run(
                 reports=reports,
                 replay_hint=hint,
                 workers=workers,
+                webhook_wait=webhook_wait,
+                webhook_secret=environ.get("CONTRACT_WEBHOOK_SECRET", ""),
+                max_runs=_max_runs(environ, base_url),
             )
             set_current(context)
             os.environ[ENV_VAR] = context.to_env()
@@ -296,6 +345,7 @@ def run(
                 context, target=target, seed=seed, workers=workers, known=known_causes, selected=bool(keyword)
             )
             code = pytest.main(_pytest_args(reports, seed, profile.name, keyword, quiet, workers), plugins=[plugin])
+            plugin.clean_up()
             verdict = plugin.verdict()
             if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
                 verdict.errors.append(f"pytest ended with {pytest.ExitCode(code).name}")
@@ -312,6 +362,38 @@ def run(
             if server is not None:
                 server.stop()
     return verdict.exit_status, verdict
+
+
+def _plan(
+    environ: Mapping[str, str],
+    profile: Profile,
+    seed: int,
+    keyword: str | None,
+    null_only: frozenset[str],
+    known_values: dict[str, Any],
+) -> tuple[int, None]:
+    """Collect the suite against the configured target (nothing is started, nothing sent) and print its plan."""
+    base_url = environ.get("CONTRACT_BASE_URL") or "http://127.0.0.1:0"
+    context = Context(
+        base_url=base_url,
+        api_key=environ.get("CONTRACT_API_KEY") or "-",
+        workflow_id=environ.get("CONTRACT_WORKFLOW_ID") or "-",
+        sink_url=environ.get("CONTRACT_SINK_URL") or "http://127.0.0.1:0",
+        profile=profile,
+        reports=Path("."),
+        null_only_fields=null_only,
+        known_values=known_values,
+        max_runs=_max_runs(environ, base_url),
+    )
+    set_current(context)
+    os.environ[ENV_VAR] = context.to_env()
+    try:
+        args = [*_pytest_args(Path("."), seed, profile.name, keyword, True, 1), "--collect-only", "-qq"]
+        code = pytest.main([a for a in args if not a.startswith("--junitxml")], plugins=[plan.PlanPrinter(context)])
+    finally:
+        os.environ.pop(ENV_VAR, None)
+        set_current(None)
+    return (EXIT_OK if code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) else EXIT_ERROR), None
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "skyvern-contract") -> int:
@@ -333,6 +415,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "skyvern-contract") -> i
             known=args.baseline,
             write_baseline=args.write_baseline,
             environ=environ,
+            plan_only=args.plan,
         )
     except ConfigurationError as error:
         print(f"contract suite: {error}", file=sys.stderr)

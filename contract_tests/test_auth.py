@@ -17,6 +17,7 @@ _FORBIDDEN = 403
 _WRONG_KEY = "contract-suite-wrong-key"
 
 
+@pytest.mark.cost(requests=3, runs=1)
 @pytest.mark.parametrize("key", [None, _WRONG_KEY], ids=["missing key", "wrong key"])
 @pytest.mark.parametrize("operation_id", ["run_workflow", "get_run", "cancel_run"])
 def test_bad_key_is_forbidden(

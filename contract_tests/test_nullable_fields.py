@@ -42,6 +42,7 @@ def _minimal_object(field: str) -> dict[str, Any]:
     return {}
 
 
+@pytest.mark.cost(requests=1, runs=1, examples=3)
 @pytest.mark.parametrize("name", NULLABLE)
 def test_nullable_request_field_states(api: Api, spec: Spec, bodies: Requests, example: Example, name: str) -> None:
     """Omitted, null, or a value: each accepted and echoed as sent."""
@@ -59,6 +60,7 @@ def test_nullable_request_field_states(api: Api, spec: Spec, bodies: Requests, e
     prop()
 
 
+@pytest.mark.cost(requests=1)
 @pytest.mark.parametrize("path", NOT_NULLABLE, ids=".".join)
 def test_non_nullable_field_rejects_null(
     api: Api, spec: Spec, bodies: Requests, example: Example, path: tuple[str, ...]
@@ -72,6 +74,7 @@ def test_non_nullable_field_rejects_null(
         checks.response_conforms(spec, "run_workflow", reply)
 
 
+@pytest.mark.cost(requests=1, runs=1)
 def test_nullable_response_fields_parse_when_null(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
     """A real run with every nullable field set to null still parses (strictly) with the generated model, and a
     real run sends every nullable field (checked in `flows`)."""

@@ -70,6 +70,7 @@ def invalid_proxy_values(spec: Spec) -> st.SearchStrategy[Any]:
     return st.one_of(wrong_names, others, *broken)
 
 
+@pytest.mark.cost(requests=1, runs=1)
 @pytest.mark.parametrize("name", NAMES)
 def test_every_proxy_name_is_accepted_and_echoed(
     api: Api, spec: Spec, bodies: Requests, example: Example, name: str
@@ -79,6 +80,7 @@ def test_every_proxy_name_is_accepted_and_echoed(
         flows.start_run(api, spec, {**bodies.minimal(), FIELD: name}, area=Area.PROXY_OPTIONS)
 
 
+@pytest.mark.cost(requests=1, runs=1, examples="property")
 def test_valid_geotargets_are_accepted_and_echoed(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
     """Arbitrary valid GeoTargets: 2xx, echoed (country and subdivision up to case)."""
 
@@ -90,6 +92,7 @@ def test_valid_geotargets_are_accepted_and_echoed(api: Api, spec: Spec, bodies: 
     prop()
 
 
+@pytest.mark.cost(requests=1, examples="property")
 def test_invalid_proxy_values_are_rejected(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
     """Names outside the enum, wrong types, broken GeoTargets: 422."""
 
@@ -106,6 +109,7 @@ def test_invalid_proxy_values_are_rejected(api: Api, spec: Spec, bodies: Request
     prop()
 
 
+@pytest.mark.cost(requests=1, runs=1)
 def test_omitted_proxy_means_the_default(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
     """Left out, `proxy_location` is echoed absent or as the spec's default (checked by `echo_checks.echoed`)."""
     with example():

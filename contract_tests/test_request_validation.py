@@ -20,12 +20,19 @@ Cost (profile-independent, no Hypothesis): about 75 positive and 89 negative req
 accepted run when the session ends. To stay under 250, a field gets at most `MAX_EDGES` edge values: the first
 `ALWAYS_EDGES` of `edge_values` (bounds and the most telling), then the rest rotated by the field's position, so that
 each edge kind is sent for some field of its type.
+
+Sizes: a few fixed bodies well above 16 KiB (`LARGE_BODIES`: 40 to 150 KiB, raw UTF-8 of 2 to 4 bytes a character
+in one) put large values where the spec bounds nothing (`title`, `totp_identifier`, the `extra_http_headers` map), each
+accepted and echoed; one as large with a wrongly typed field is a 422. None may be a 5xx or an undocumented status
+(a 413 included). Not `parameters`: the spec leaves it open, but targets drop the parameters the workflow does not
+declare (the live service, and the reference server on its reads), and the values of those it declares are the
+workflow's to type.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -114,6 +121,7 @@ def _what(path: tuple[str, ...], edge: EdgeValue) -> str:
     return f"{'.'.join(path)} = {text} ({edge.label})"
 
 
+@pytest.mark.cost(requests=1, runs=1, examples=4)
 @pytest.mark.parametrize("path", EDGE_PATHS, ids=".".join)
 def test_edge_values_are_accepted_and_echoed(
     api: Api, spec: Spec, bodies: Requests, example: Example, path: tuple[str, ...]
@@ -134,6 +142,7 @@ def test_edge_values_are_accepted_and_echoed(
             echo_checks.echoed(spec, json.loads(content), run.get("run_request") if isinstance(run, dict) else run)
 
 
+@pytest.mark.cost(requests=1, examples=4)
 @pytest.mark.parametrize("path", list(FIELDS), ids=".".join)
 def test_wrong_types_are_rejected(
     api: Api, spec: Spec, bodies: Requests, example: Example, path: tuple[str, ...]
@@ -148,3 +157,70 @@ def test_wrong_types_are_rejected(
             location, kind = classify.invalid_cause(spec, json.loads(content))
             checks.rejected(reply, _area(path, wrong.value), _what(path, wrong), location=location, kind=kind)
             checks.response_conforms(spec, OPERATION, reply)
+
+
+_KIB = 1024
+_LONG_TITLE = "0123456789abcdef" * (64 * _KIB // 16)
+_WIDE_TITLE = "\u00e9\u20ac\U0001f600" * 8000  # 2, 3 and 4 bytes in UTF-8: 72,000 bytes
+_LONG_TOTP = "totp-identifier/" * (48 * _KIB // 16)
+_MANY_HEADERS = {f"x-contract-{index:03d}": "v" * 144 for index in range(256)}  # 160 bytes each: 40 KiB
+LARGE_BODIES: Mapping[str, Mapping[str, Any]] = {
+    "title of 64 KiB": {"title": _LONG_TITLE},
+    "title of 24,000 characters of 2 to 4 bytes": {"title": _WIDE_TITLE},
+    "totp_identifier of 48 KiB": {"totp_identifier": _LONG_TOTP},
+    "extra_http_headers of 256 headers, 40 KiB": {"extra_http_headers": _MANY_HEADERS},
+    "all of them, 150 KiB": {"title": _LONG_TITLE, "totp_identifier": _LONG_TOTP, "extra_http_headers": _MANY_HEADERS},
+}
+"""Large valid values of fields the spec does not bound, each added to the minimal body (sent as raw UTF-8)."""
+LARGE_INVALID: Mapping[str, Mapping[str, Any]] = {
+    "title as an array of 4,096 strings, 56 KiB": {"title": ["x" * 10] * 4096}
+}
+"""Large values the spec does not admit: a 422, as for a small one."""
+LARGE = 16 * _KIB
+"""What "large" means: each body is above it, encoded."""
+
+
+def _large(spec: Spec, case: str, body: Mapping[str, Any], *, valid: bool) -> bytes:
+    """A large case's body as raw UTF-8; a case that is not large, or not as valid as it claims under the spec (the
+    spec bounded a field since), is a bug in the suite, raised as such."""
+    content = json.dumps(body, ensure_ascii=False).encode()
+    cause = classify.invalid_cause(spec, body)
+    if len(content) <= LARGE or (cause == ("", "")) != valid:
+        verdict = "valid" if cause == ("", "") else f"invalid at {cause[0]} ({cause[1]})"
+        raise AssertionError(f"suite bug: {case!r} is {len(content)} bytes, and the spec finds it {verdict}")
+    return content
+
+
+@pytest.mark.cost(requests=1, runs=1)
+@pytest.mark.parametrize("case", list(LARGE_BODIES))
+def test_large_bodies_are_accepted_and_echoed(
+    api: Api, spec: Spec, bodies: Requests, example: Example, case: str
+) -> None:
+    """A valid body well above 16 KiB: 2xx (not a 413, not a 5xx), a conforming run, `run_request` echoing it."""
+    fields = LARGE_BODIES[case]
+    null_only = sorted(bodies.null_only & fields.keys())
+    if null_only:
+        observations.unverifiable(
+            null_only, f"{case} is not sent: it is only sent null", "no CONTRACT_NULL_ONLY_FIELDS"
+        )
+        return
+    body = {**bodies.minimal(), **fields}
+    content = _large(spec, case, body, valid=True)
+    with example():
+        reply = api.run_workflow(content=content)
+        checks.accepted(reply, Area.REQUEST_VALIDATION, f"{case} ({len(content)} bytes)")
+        run = checks.response_conforms(spec, OPERATION, reply)
+        echo_checks.echoed(spec, body, run.get("run_request") if isinstance(run, dict) else run)
+
+
+@pytest.mark.cost(requests=1)
+@pytest.mark.parametrize("case", list(LARGE_INVALID))
+def test_large_invalid_bodies_are_rejected(api: Api, spec: Spec, bodies: Requests, example: Example, case: str) -> None:
+    """A body well above 16 KiB with a field of the wrong type: 422 (not a 413, not a 5xx)."""
+    body = {**bodies.minimal(), **LARGE_INVALID[case]}
+    content = _large(spec, case, body, valid=False)
+    with example():
+        reply = api.run_workflow(content=content)
+        location, kind = classify.invalid_cause(spec, body)
+        checks.rejected(reply, Area.REQUEST_VALIDATION, f"{case} ({len(content)} bytes)", location=location, kind=kind)
+        checks.response_conforms(spec, OPERATION, reply)

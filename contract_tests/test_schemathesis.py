@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import httpx2
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
@@ -21,7 +22,7 @@ from schemathesis.config import HealthCheck as SchemathesisHealthCheck
 from schemathesis.core.failures import FailureGroup
 
 from contract_tests import checks, classify, coverage, flows, lifecycle_checks, observations
-from contract_tests.api import Api, Reply
+from contract_tests.api import Api, Reply, routable_segment
 from contract_tests.areas import Area, ContractViolation
 from contract_tests.context import current
 from contract_tests.findings import STRIP_ATTRIBUTE
@@ -57,6 +58,9 @@ ISOLATOR = Api(
     recorder=CONTEXT.recorder,
     timeout=CONTEXT.profile.request_timeout,
     minimal_body={"workflow_id": CONTEXT.workflow_id},
+    sink_url=CONTEXT.sink_url,
+    known_values=KNOWN,
+    admit_run=CONTEXT.admit_run,
 )
 """Narrows a 5xx of a Schemathesis case down to the one field that causes it (`Api.isolate`)."""
 
@@ -87,7 +91,13 @@ def map_case(ctx: Any, case: Any) -> Any:
 
 
 def prepare(case: Any) -> Any:
-    """Keep URL fields on the sink; give positive cases the target's workflow; drop null headers."""
+    """Keep URL fields on the sink; give positive cases the target's workflow; drop null headers; make every path
+    parameter a segment that reaches its operation (`api.routable_segment`: Schemathesis encodes `..` as `%2E%2E`,
+    which its `requests` transport decodes back, so that the request would go to another path)."""
+    if case.path_parameters:
+        for name, value in case.path_parameters.items():
+            if isinstance(value, str):
+                case.path_parameters[name] = routable_segment(value)
     body = case.body
     if isinstance(body, dict):
         for name in URL_FIELDS:
@@ -204,22 +214,32 @@ def builtin_failures(validate: Any) -> list[BaseException]:
 
 
 def send(case: Any) -> Any:
-    """Send a prepared case and record the exchange. A positive `run_workflow` case that names a made-up resource
-    and gets the documented 4xx for it is sent again without it (see `flows.send_run`)."""
+    """Send a prepared case and record the exchange. A positive `run_workflow` case that carries values the suite
+    chose for itself (made-up ids, its sink's address) and gets the documented "cannot be run" 4xx is sent again
+    without them (see `flows.send_run`)."""
+    _admit(case)
     response = case.call(headers=AUTH)
     CONTEXT.recorder.add(_exchange(response))
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     body = case.body if positive and isinstance(case.body, dict) else {}
-    invented = flows.invented_references(KNOWN, SPEC, body)
-    if invented and flows.names_unknown_resource(SPEC, response.status_code):
-        first, sent = response, dict(body)
-        for name in invented:
-            body.pop(name)
+    text = response.content.decode("utf-8", "replace")
+    sent, first = dict(body), response
+    for names in flows.leave_out_candidates(ISOLATOR, SPEC, sent, first.status_code, text):
+        case.body = {k: v for k, v in sent.items() if k not in names}
         response = case.call(headers=AUTH)
         CONTEXT.recorder.add(_exchange(response))
         if 200 <= response.status_code < 300:
-            flows.note_made_up(invented, sent, first.status_code, first.content.decode("utf-8", "replace"))
+            flows.note_refused(ISOLATOR, SPEC, names, sent, first.status_code, text)
+            return response
+    if sent and case.body != sent:
+        case.body, response = sent, first  # no retry was accepted: the first answer is the one judged
     return response
+
+
+def _admit(case: Any) -> None:
+    """A `run_workflow` request may start a run: within the test's share of the run cap only."""
+    if case.operation.definition.raw.get("operationId") == RUN_OPERATION and case.method.upper() == "POST":
+        CONTEXT.admit_run()
 
 
 def _count_example() -> None:
@@ -228,6 +248,7 @@ def _count_example() -> None:
         seen.examples += 1
 
 
+@pytest.mark.cost(requests=1, runs=1, examples="operation")
 @schema.parametrize()
 def test_operation(case: Any) -> None:
     """Every operation: examples, coverage and fuzzing, positive and negative."""
@@ -251,6 +272,7 @@ class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
 
     def call(self, case: Any, **kwargs: Any) -> Any:
         CONTEXT.check_budget()
+        _admit(case)
         ensure_safe(prepare(case))
         response = super().call(case, **kwargs)
         CONTEXT.recorder.add(_exchange(response))
@@ -290,3 +312,4 @@ TestStateful.settings = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+TestStateful.pytestmark = [pytest.mark.cost(requests=1, runs=1, examples="stateful")]

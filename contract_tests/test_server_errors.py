@@ -39,8 +39,9 @@ MALFORMED_BODIES: Mapping[str, tuple[bytes, Mapping[str, str]]] = {
 }
 """Bodies no schema admits; each must be a documented 4xx (which one is the target's choice)."""
 
-UNKNOWN_RUN_IDS = ["wr_0", "wr_" + "9" * 40, "run id with spaces", "..", "%00", "\u00e9t\u00e9", "x" * 1000]
-"""Run ids no target made: a 404 (or another documented 4xx), never a 5xx."""
+UNKNOWN_RUN_IDS = ["wr_0", "wr_" + "9" * 40, "run id with spaces", "..", ".", "%00", "\u00e9t\u00e9", "x" * 1000]
+"""Run ids no target made: a 404 (or another documented 4xx), never a 5xx. Each is sent as one path segment
+(`api.path_segment`: `..` as `%2E%2E`, so that no client or proxy resolves it to another path)."""
 
 
 def _refused(spec: Spec, operation_id: str, reply: Any, what: str, location: str) -> None:
@@ -58,6 +59,7 @@ def _refused(spec: Spec, operation_id: str, reply: Any, what: str, location: str
     checks.response_conforms(spec, operation_id, reply)
 
 
+@pytest.mark.cost(requests=1)
 @pytest.mark.parametrize("case", list(MALFORMED_BODIES))
 def test_malformed_body_is_refused(api: Api, spec: Spec, example: Example, case: str) -> None:
     """A body no schema admits: a documented 4xx, not a 5xx."""
@@ -80,6 +82,7 @@ def _header_cases(spec: Spec) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.cost(requests=1)
 @pytest.mark.parametrize(("header", "value"), _header_cases(SPEC))
 def test_header_of_the_wrong_type_is_refused(
     api: Api, spec: Spec, bodies: Requests, example: Example, header: str, value: str
@@ -90,6 +93,7 @@ def test_header_of_the_wrong_type_is_refused(
         _refused(spec, RUN, reply, f"header {header}: {value!r}", f"header:{header}")
 
 
+@pytest.mark.cost(requests=1, examples=len(UNKNOWN_RUN_IDS))
 @pytest.mark.parametrize("operation_id", ["get_run", "cancel_run"])
 def test_unknown_run_is_not_found(api: Api, spec: Spec, example: Example, operation_id: str) -> None:
     """Run ids no target made, odd ones included: a documented 4xx, not a 5xx."""

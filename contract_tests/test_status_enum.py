@@ -19,6 +19,7 @@ from skyvern_client import models
 _POLL_INTERVAL = 0.1
 
 
+@pytest.mark.cost(requests=0)
 def test_strict_parsing_rejects_unknown_status(spec: Spec) -> None:
     """Self-check (no request): the strict parse the suite relies on does reject a status outside the enum."""
     outside = "-".join(spec.enum("RunStatus")) + "-not-a-status"
@@ -28,6 +29,7 @@ def test_strict_parsing_rejects_unknown_status(spec: Spec) -> None:
         adapter.validate_python(outside)
 
 
+@pytest.mark.cost(requests=40, runs=1)
 def test_every_status_of_a_run_parses_strictly(
     api: Api, spec: Spec, bodies: Requests, context: Context, example: Example
 ) -> None:

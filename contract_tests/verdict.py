@@ -193,6 +193,12 @@ class Verdict:
         return [t for t in self.tests if not t.executed]
 
     @property
+    def cut_short(self) -> list[TestOutcome]:
+        """Tests that ran but stopped before their last example (a budget or the run cap): the rest of their cases
+        were not judged."""
+        return [t for t in self.tests if t.executed and t.truncated]
+
+    @property
     def exit_status(self) -> int:
         """See the module docstring: violations first, then errors, then incompleteness."""
         if self.new_causes:
@@ -246,6 +252,7 @@ class Verdict:
             "not_run": [
                 {"test": t.test, "area": str(t.area), "state": t.state, "reason": t.reason} for t in self.not_run
             ],
+            "cut_short": [{"test": t.test, "area": str(t.area), "reason": t.reason} for t in self.cut_short],
             "errors": list(self.errors),
         }
         return json.dumps(document, indent=2, ensure_ascii=False)
@@ -282,6 +289,12 @@ class Verdict:
         if self.not_run:
             lines += ["## tests that did not run", ""]
             lines += [f"- {t.test} ({t.area}): {t.state}: {t.reason}" for t in self.not_run]
+            lines.append("")
+        if self.cut_short:
+            lines += ["## tests cut short (their remaining cases were not judged)", ""]
+            lines += [
+                f"- {t.test} ({t.area}): {t.examples} example(s): {t.reason or 'cut short'}" for t in self.cut_short
+            ]
             lines.append("")
         if self.errors:
             lines += ["## errors of the run (not contract findings)", ""]

@@ -49,7 +49,7 @@ class Service:
             self.store,
             lambda record, now: served_run(record, now, self.faults),
             self.now,
-            api_key=config.api_key,
+            api_key=self.faults.webhook_key(config.api_key),
             timeout=config.webhook_timeout,
             retry_seconds=config.scaled(config.webhook_retry_seconds),
             tick=min(0.25, max(0.01, config.scaled(1.0))),
@@ -125,6 +125,9 @@ class Service:
         record = new_record(
             self.config, workflow, body, stored, now=self.now(), max_steps=max_steps, user_agent=user_agent
         )
+        webhook_state = self.faults.webhook_state(record.webhook_state)
+        if webhook_state != record.webhook_state:
+            record = replace(record, webhook_state=webhook_state)
         record = self.faults.insert(self.store, record)
         return self.run_response(replace(record, request=echo), record.created_at)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,17 @@ class CancelTerminal(Fault):
             store.save_lifecycle(replace(record, schedule=replace(record.schedule, outcome=CANCELED), canceled_at=now))
 
 
+class CreatedAtMoves(Fault):
+    name = "created_at_moves"
+    description = "every read reports `created_at` one second earlier than the answer to the run's POST did (it must never change)"
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        created = body.get("created_at")
+        if read and isinstance(created, str):
+            moved = datetime.fromisoformat(created) - timedelta(seconds=1)
+            body["created_at"] = moved.isoformat().replace("+00:00", "Z")
+
+
 class DropNullableKey(Fault):
     name = "drop_nullable_key"
     description = "responses leave out `failure_reason` when it is null instead of sending `null`"
@@ -79,6 +91,15 @@ class DropRequiredKey(Fault):
 
     def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
         body.pop("modified_at", None)
+
+
+class FinishedBeforeStarted(Fault):
+    name = "finished_before_started"
+    description = "reads of a finished run swap its `started_at` and `finished_at`: it finished before it started"
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        if read and body.get("started_at") is not None and body.get("finished_at") is not None:
+            body["started_at"], body["finished_at"] = body["finished_at"], body["started_at"]
 
 
 class IgnoreAuth(Fault):
@@ -155,6 +176,19 @@ class RejectValidProxy(Fault):
         return replace(read, errors=[*read.errors, {**error, "input": proxy}])
 
 
+class RunIdReused(Fault):
+    name = "run_id_reused"
+    description = "every POST answers with the `run_id` of the server's first run (each run must have an id of its own): a read of that id shows the first run"
+
+    def __init__(self) -> None:
+        self.first: str | None = None
+
+    def shape_run(self, body: dict[str, Any], *, read: bool) -> None:
+        if not read:
+            self.first = self.first or body["run_id"]
+            body["run_id"] = self.first
+
+
 class RunRequestAsParsed(Fault):
     name = "run_request_as_parsed"
     description = '`run_request` is 1.0.56\'s parse of the request, not its echo: `run_with` normalised (`""` reads `"agent"`), `max_screenshot_scrolls` clamped (`-1` reads `0`), every field and its own extras present; a read has `parameters` `{}` when none were sent'
@@ -227,6 +261,22 @@ class ValidationShape(Fault):
 
     def error_detail(self, status: int, detail: Any) -> Any:
         return "Validation failed" if status == 422 else detail
+
+
+class WebhookBadSignature(Fault):
+    name = "webhook_bad_signature"
+    description = "webhook deliveries are signed with another key than the API key the spec's `x-signature` names"
+
+    def webhook_key(self, key: str) -> str:
+        return "not-" + key
+
+
+class WebhookNeverSent(Fault):
+    name = "webhook_never_sent"
+    description = "a run that named a `webhook_url` is never delivered there when it ends"
+
+    def webhook_state(self, state: str | None) -> str | None:
+        return None
 
 
 class WrongContentType(Fault):
@@ -335,6 +385,18 @@ class FaultSet:
         for fault in self._on["error_detail"]:
             detail = fault.error_detail(status, detail)
         return detail
+
+    def webhook_key(self, key: str) -> str:
+        """The key webhook deliveries are signed with (faithfully the API key)."""
+        for fault in self._on["webhook_key"]:
+            key = fault.webhook_key(key)
+        return key
+
+    def webhook_state(self, state: str | None) -> str | None:
+        """A new run's webhook state (faithfully `pending` for an allowlisted URL)."""
+        for fault in self._on["webhook_state"]:
+            state = fault.webhook_state(state)
+        return state
 
     def insert(self, store: Store, record: RunRecord) -> RunRecord:
         """Store a new run; returns it as stored."""

@@ -86,6 +86,14 @@ class Fault:
         """The `detail` of an error answer."""
         return detail
 
+    def webhook_key(self, key: str) -> str:
+        """The key webhook deliveries are signed with, given the faithful one (the API key)."""
+        return key
+
+    def webhook_state(self, state: str | None) -> str | None:
+        """A new run's webhook state (`pending`: deliver when it ends; None: no webhook), given the faithful one."""
+        return state
+
     def insert(self, store: Store, record: RunRecord) -> RunRecord:
         """Store a new run."""
         return store.insert(record)

@@ -28,9 +28,10 @@ REPRESENTATIVE = [
     "ignore_auth",
     "validation_shape",
     "null_500",
+    "webhook_bad_signature",
 ]
-"""One fault per area (status enum, proxy options, nullable fields, auth, response schema, server errors); lifecycle
-is covered through CONTRACT_BASE_URL below."""
+"""One fault per area (status enum, proxy options, nullable fields, auth, response schema, server errors, webhooks);
+lifecycle is covered through CONTRACT_BASE_URL below."""
 BUDGET_SECONDS = 120
 
 

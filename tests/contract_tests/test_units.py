@@ -7,6 +7,7 @@ import doctest
 import importlib
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,15 @@ from contract_tests import (
     baseline,
     checks,
     classify,
+    cleanup,
     echo_checks,
     findings,
     flows,
     lifecycle_checks,
     observations,
+    plan,
     repro,
+    runner,
 )
 from contract_tests.api import Api, Reply
 from contract_tests.areas import Area, ContractViolation, area_judged_by
@@ -66,6 +70,8 @@ def _reply(status: int, body: Any, content_type: str = "application/json") -> Re
         "verdict",
         "baseline",
         "plugin",
+        "plan",
+        "cleanup",
     ],
 )
 def test_docstring_examples(module: str) -> None:
@@ -155,8 +161,11 @@ def test_lifecycle_order() -> None:
         lifecycle_checks.terminal_is_final("failed", "canceled")
     lifecycle_checks.canceled_after_cancel("running", "canceled")
     lifecycle_checks.canceled_after_cancel("completed", "completed")
+    lifecycle_checks.canceled_after_cancel("running", "completed")  # it ended on its own before the cancel arrived
     with pytest.raises(ContractViolation):
         lifecycle_checks.canceled_after_cancel("queued", "running")
+    with pytest.raises(ContractViolation):
+        lifecycle_checks.canceled_after_cancel("completed", "canceled")
     assert set(lifecycle_checks.LIFECYCLE_ORDER) < set(SPEC.enum("RunStatus"))
 
 
@@ -230,6 +239,7 @@ ALL_AREAS = [
     "contract_tests/test_client.py::a",
     "contract_tests/test_request_validation.py::a",
     "contract_tests/test_server_errors.py::a",
+    "contract_tests/test_webhooks.py::a",
     "contract_tests/test_schemathesis.py::test_operation[POST /v1/run/workflows]",
     "contract_tests/test_schemathesis.py::TestStateful::runTest",
 ]
@@ -396,3 +406,81 @@ def test_a_server_error_of_the_smallest_request_has_no_trigger() -> None:
     with pytest.raises(ContractViolation) as crash:
         checks.no_server_error(reply, "run_workflow")
     assert crash.value.key == "no_server_error|run_workflow|500"
+
+
+def _blocks_loopback(request: httpx2.Request) -> httpx2.Response:
+    """Refuses loopback hosts in URL fields with the documented 400 (Skyvern 1.0.40's setting), accepts made-up ids."""
+    body = json.loads(request.content)
+    if any("127.0.0.1" in str(body.get(name)) for name in ("webhook_url", "totp_url")):
+        return httpx2.Response(400, json={"detail": "The host in your url is blocked"})
+    return httpx2.Response(200, json={"run_id": "wr_1", "status": "created", "run_request": body})
+
+
+def test_the_sink_address_refused_is_not_verifiable_and_the_made_up_id_beside_it_is_not_blamed() -> None:
+    api = _mock_api(_blocks_loopback)
+    api.sink_url = SINK
+    body = {"workflow_id": "w", "webhook_url": f"{SINK}/x", "browser_profile_id": "bp_made_up"}
+    seen = observations.begin("t", chain=list)
+    try:
+        sent, reply = flows.send_run(api, SPEC, body)
+        again, _ = flows.send_run(api, SPEC, body)  # learned for the rest of the test: not sent again
+    finally:
+        observations.finish()
+    assert (reply.status, sent) == (200, {"workflow_id": "w", "browser_profile_id": "bp_made_up"})
+    assert again == sent
+    assert [(u.fields, "CONTRACT_SINK_URL" in u.setting) for u in seen.unverifiable] == [(("webhook_url",), True)]
+    assert flows.learned_unverifiable() == frozenset()  # outside a test nothing is learned
+
+
+def test_the_run_cap_defaults_to_none_on_loopback_and_a_conservative_cap_elsewhere() -> None:
+    assert runner._max_runs({}, "http://127.0.0.1:8787") is None
+    assert runner._max_runs({}, "https://staging.example.com") == runner.DEFAULT_REMOTE_MAX_RUNS
+    assert runner._max_runs({"CONTRACT_MAX_RUNS": "20"}, "http://127.0.0.1:8787") == 20
+    assert runner._max_runs({"CONTRACT_MAX_RUNS": "none"}, "https://staging.example.com") is None
+    with pytest.raises(ConfigurationError, match="CONTRACT_MAX_RUNS"):
+        runner._max_runs({"CONTRACT_MAX_RUNS": "0"}, "http://127.0.0.1:8787")
+
+
+def test_a_capped_share_is_spent_by_started_runs_only() -> None:
+    allowed = plan.allowances({"a": plan.Cost(1, 1, 5), "b": plan.Cost(1, 0, 9), "c": plan.Cost(1, 2, 1)}, 3)
+    assert allowed == {"a": 2, "b": None, "c": 1}  # equal shares, none above its need; b starts none
+    assert sum(v or 0 for v in plan.allowances({str(i): plan.Cost(1, 1, 7) for i in range(10)}, 20).values()) == 20
+
+
+def test_leftover_runs_are_canceled_and_counted() -> None:
+    statuses = {"wr_1": "running", "wr_2": "completed", "wr_3": "queued"}
+    canceled: list[str] = []
+
+    def target(request: httpx2.Request) -> httpx2.Response:
+        run_id = request.url.path.split("/")[3]
+        if request.method == "POST":
+            canceled.append(run_id)
+            return httpx2.Response(200, json=None)
+        return httpx2.Response(200, json={"run_id": run_id, "status": statuses[run_id]})
+
+    transport = httpx2.MockTransport(target)
+    original = httpx2.Client.__init__
+
+    def with_mock(self: httpx2.Client, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **{**kwargs, "transport": transport})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx2.Client, "__init__", with_mock)
+        leftovers = cleanup.cancel_leftovers(
+            "http://target",
+            headers={"x-api-key": "k"},
+            paths={"get_run": "/v1/runs/{run_id}", "cancel_run": "/v1/runs/{run_id}/cancel"},
+            run_ids=list(statuses),
+            terminal={"completed", "canceled"},
+            timeout=1.0,
+        )
+    assert (leftovers.started, leftovers.canceled, sorted(canceled)) == (3, 2, ["wr_1", "wr_3"])
+
+
+def test_every_contract_test_declares_its_cost() -> None:
+    """`--plan` (which sends nothing) counts every test: each carries the `cost` marker the run cap is shared by."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "contract_tests", "--plan"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "| total |" in shown
+    assert "without a cost marker" not in shown, shown

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROXY_ERROR = {"type": "enum", "loc": ["body", "proxy_location"], "msg": "Input should be ...", "input": "x"}
 AI_FALLBACK_ERROR = {"type": "bool_type", "loc": ["body", "ai_fallback"], "msg": "...", "input": "yes"}
 STAMP = "2026-01-01T00:00:00Z"
+EARLIER = "2025-12-31T23:59:59Z"
 
 
 def run(**overrides: Any) -> dict[str, Any]:
@@ -93,8 +94,20 @@ CASES: dict[str, tuple[Probe, Any, Any]] = {
     ),
     "cancel_body": (lambda f, _: f.cancel_answer(), None, {"canceled": True}),
     "cancel_terminal": (_cancel_a_terminal_run, "completed", "canceled"),
+    "created_at_moves": (
+        lambda f, _: (f.shape_run(run(), read=True)["created_at"], f.shape_run(run(), read=False)["created_at"]),
+        (STAMP, STAMP),
+        (EARLIER, STAMP),
+    ),
     "drop_nullable_key": (lambda f, _: "failure_reason" in f.shape_run(run(), read=True), True, False),
     "drop_required_key": (lambda f, _: "modified_at" in f.shape_run(run(), read=False), True, False),
+    "finished_before_started": (
+        lambda f, _: (lambda b: b["started_at"] <= b["finished_at"])(
+            f.shape_run(run(status="completed", started_at=EARLIER, finished_at=STAMP), read=True)
+        ),
+        True,
+        False,
+    ),
     "ignore_auth": (
         lambda f, _: (f.auth_status(authorized=False), f.auth_status(authorized=True)),
         (403, None),
@@ -117,6 +130,11 @@ CASES: dict[str, tuple[Probe, Any, Any]] = {
     "naive_timestamps": (lambda f, _: f.shape_run(run(), read=True)["created_at"], STAMP, "2026-01-01T00:00:00"),
     "no_persist": (_persist, (1, True), (0, False)),
     "null_500": (_on_request, "served", "raises"),
+    "run_id_reused": (
+        lambda f, _: [f.shape_run(run(run_id=run_id), read=False)["run_id"] for run_id in ("wr_1", "wr_2")],
+        ["wr_1", "wr_2"],
+        ["wr_1", "wr_1"],
+    ),
     "reject_valid_proxy": (
         lambda f, _: [
             e["type"] for e in f.read_body({"workflow_id": "w", "proxy_location": "RESIDENTIAL_BR"}, []).errors
@@ -151,6 +169,8 @@ CASES: dict[str, tuple[Probe, Any, Any]] = {
         ([PROXY_ERROR], "Run not found: wr_1"),
         ("Validation failed", "Run not found: wr_1"),
     ),
+    "webhook_bad_signature": (lambda f, _: f.webhook_key("key"), "key", "not-key"),
+    "webhook_never_sent": (lambda f, _: f.webhook_state("pending"), "pending", None),
     "wrong_content_type": (
         lambda f, _: f.content_type("application/json"),
         "application/json",
@@ -179,8 +199,12 @@ def test_a_fault_that_is_on_does_what_it_says(fault: str, store: Store) -> None:
 @pytest.mark.parametrize("fault", sorted(CASES))
 def test_the_other_faults_leave_a_faults_point_alone(fault: str, store: Store) -> None:
     # Every other fault on at once: this fault's point still answers as a faithful server does, except where two
-    # faults break the same point (the auth status; `run_request` on a read).
-    shared = [{"ignore_auth", "status_401"}, {"run_request_as_parsed", "run_request_mangled"}]
+    # faults break the same point (the auth status; `run_request` on a read; `created_at` on a read).
+    shared = [
+        {"ignore_auth", "status_401"},
+        {"run_request_as_parsed", "run_request_mangled"},
+        {"created_at_moves", "naive_timestamps"},
+    ]
     others = set(FAULTS) - {fault} - set().union(*(group for group in shared if fault in group))
     probe, off, _ = CASES[fault]
     assert probe(FaultSet(others), store) == off

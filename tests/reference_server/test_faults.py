@@ -7,9 +7,12 @@ run with every built-in check. The contract suite keeps the full matrix; this on
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,7 @@ from reference_server.faults import (
 )
 from reference_server.threaded import ThreadedServer, serve_in_thread
 from reference_server.workflows import load_workflows
-from tests.reference_server.support import DEMO, FAILS, SLOW, SPEC, TERMINAL, Target, conforms
+from tests.reference_server.support import DEMO, FAILS, SLOW, SPEC, TERMINAL, Target, conforms, serve_receiver
 from tests.reference_server.test_contract import load_schema, steer
 
 RESPONSE_KEYS = frozenset(SPEC["components"]["schemas"]["WorkflowRunResponse"]["properties"])
@@ -122,9 +125,11 @@ class Probe:
     def all(self) -> list[str]:
         with self.client:
             self.create_get_cancel()
+            self.distinct_ids()
             self.terminal_is_final()
             self.auth()
             self.validation()
+            self.webhook()
         return self.failures
 
     def create_get_cancel(self) -> None:
@@ -154,6 +159,10 @@ class Probe:
         if after is not None:
             self.check("canceled", after["status"] == "canceled", after["status"])
 
+    def distinct_ids(self) -> None:
+        ids = [self.run_body("create", self.client.post("/v1/run/workflows", json={"workflow_id": DEMO})) for _ in "ab"]
+        self.check("distinct run ids", len({body["run_id"] for body in ids if body is not None}) == len(ids), ids)
+
     def terminal_is_final(self) -> None:
         created = self.run_body("create", self.client.post("/v1/run/workflows", json={"workflow_id": FAILS}))
         if created is None:
@@ -161,6 +170,9 @@ class Probe:
         final = self.wait_terminal(created["run_id"])
         if final is None:
             return
+        started, finished = final["started_at"], final["finished_at"]
+        ordered = started is None or datetime.fromisoformat(started) <= datetime.fromisoformat(finished)
+        self.check("finished after started", ordered, final)
         self.client.post(f"/v1/runs/{created['run_id']}/cancel")
         for _ in range(4):
             again = self.run_body("reread", self.client.get(f"/v1/runs/{created['run_id']}"))
@@ -191,6 +203,20 @@ class Probe:
                     conforms(response.json(), "HTTPValidationError")
                 except (ValueError, jsonschema.ValidationError) as error:
                     self.check("422 shape", False, error)
+
+    def webhook(self) -> None:
+        """A canceled run that named a webhook URL is delivered there, signed with the API key."""
+        with serve_receiver() as receiver:
+            request = {"workflow_id": SLOW, "webhook_url": f"{receiver.url}/probe"}
+            created = self.run_body("create", self.client.post("/v1/run/workflows", json=request))
+            if created is None:
+                return
+            self.client.post(f"/v1/runs/{created['run_id']}/cancel")
+            found = receiver.wait_for("/probe", 1, timeout=3.0)
+            if not self.check("webhook delivered", bool(found), "no delivery within 3 s"):
+                return
+            expected = hmac.new(self.server.api_key.encode(), found[0].body, hashlib.sha256).hexdigest()
+            self.check("webhook signed", found[0].headers.get("x-skyvern-signature") == expected, found[0].headers)
 
 
 def schemathesis_failures(server: Target, max_examples: int = 10) -> tuple[list[str], int]:
