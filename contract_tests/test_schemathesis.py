@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx2
@@ -213,21 +214,25 @@ def builtin_failures(validate: Any) -> list[BaseException]:
     return []
 
 
-def send(case: Any) -> Any:
-    """Send a prepared case and record the exchange. A positive `run_workflow` case that carries values the suite
-    chose for itself (made-up ids, its sink's address) and gets the documented "cannot be run" 4xx is sent again
-    without them (see `flows.send_run`)."""
-    _admit(case)
-    response = case.call(headers=AUTH)
-    CONTEXT.recorder.add(_exchange(response))
+def send(case: Any, call: Callable[[], Any] | None = None) -> Any:
+    """Send a prepared case (with `call`, the stateful run's own way; default `case.call`) and record each exchange.
+    A positive `run_workflow` case that carries values the suite chose for itself (made-up ids, its sink's address)
+    and gets the documented "cannot be run" 4xx is sent again without them (see `flows.send_run`)."""
+
+    def once() -> Any:
+        _admit(case)
+        response = call() if call is not None else case.call(headers=AUTH)
+        CONTEXT.recorder.add(_exchange(response))
+        return response
+
+    response = once()
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     body = case.body if positive and isinstance(case.body, dict) else {}
     text = response.content.decode("utf-8", "replace")
     sent, first = dict(body), response
     for names in flows.leave_out_candidates(ISOLATOR, SPEC, sent, first.status_code, text):
         case.body = {k: v for k, v in sent.items() if k not in names}
-        response = case.call(headers=AUTH)
-        CONTEXT.recorder.add(_exchange(response))
+        response = once()
         if 200 <= response.status_code < 300:
             flows.note_refused(ISOLATOR, SPEC, names, sent, first.status_code, text)
             return response
@@ -272,11 +277,8 @@ class RunLifecycleMachine(schema.as_state_machine()):  # type: ignore[misc]
 
     def call(self, case: Any, **kwargs: Any) -> Any:
         CONTEXT.check_budget()
-        _admit(case)
         ensure_safe(prepare(case))
-        response = super().call(case, **kwargs)
-        CONTEXT.recorder.add(_exchange(response))
-        return response
+        return send(case, lambda: super(RunLifecycleMachine, self).call(case, **kwargs))
 
     def get_call_kwargs(self, case: Any) -> dict[str, Any]:
         return {"headers": AUTH}
