@@ -179,6 +179,10 @@ contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyve
 	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(SKYVERN_SERVER_ARGS) \
 		--write-baseline $(SKYVERN_BASELINE)
 
+.PHONY: bench-real-target
+bench-real-target: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the suite vs the real server, quiet and with both cores busy (root, ~10 min); writes docs/benchmarks-real-target.md
+	SKYVERN_VERSION=$(SKYVERN_VERSION) BENCH_ONLY=real-target $(PY) -m bench
+
 # The reference server beside the real Skyvern server, request by request, in the same private network namespace.
 .PHONY: fidelity
 fidelity: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the stand-in vs the real Skyvern server, one request matrix (root, offline); writes docs/fidelity.md

@@ -4,6 +4,8 @@ Environment:
     BENCH_QUICK=1: 3 runs per figure, synthetic specs of 10 and 100 operations only, no GitHub spec, shorter wrk
         runs and fewer client calls (a few minutes; for checking the harness, not for quoting).
     BENCH_ONLY=generation,client,contract,server: run only these sections (the others are left out of the doc).
+        `real-target` (never part of a full run: it needs root and the real server's venv) runs the contract suite
+        against the real Skyvern server, quiet and with both cores busy.
     BENCH_OUT=path: where to write the document (default `docs/benchmarks.md` for a full run, and
         `docs/benchmarks-<sections>.md` for a BENCH_ONLY run, so that a partial run never replaces the full one).
 """
@@ -23,6 +25,7 @@ from bench.contract import run_contract
 from bench.generation import run_generation, spec_cases, tools_for
 from bench.github_import import run_github_imports
 from bench.notes import notes
+from bench.real_target import run_real_target
 from bench.regeneration import run_regeneration
 from bench.report import Report, render
 from bench.server import run_wrk_series
@@ -30,6 +33,8 @@ from bench.stats import BenchError, machine, run_timed
 from bench.tools import find_tools
 
 SECTIONS = ("generation", "client", "contract", "server")
+OPT_IN = ("real-target",)
+"""Sections only `BENCH_ONLY` runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +55,10 @@ class Plan:
 def plan_from_env(environ: dict[str, str]) -> Plan:
     quick = environ.get("BENCH_QUICK", "") not in ("", "0")
     only = tuple(s.strip() for s in environ.get("BENCH_ONLY", "").split(",") if s.strip()) or SECTIONS
-    unknown = set(only) - set(SECTIONS)
+    unknown = set(only) - set(SECTIONS) - set(OPT_IN)
     if unknown:
-        raise BenchError(f"BENCH_ONLY: unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+        choices = ", ".join((*SECTIONS, *OPT_IN))
+        raise BenchError(f"BENCH_ONLY: unknown section(s) {sorted(unknown)}; choose from {choices}")
     if quick:
         return Plan(True, 3, (10, 100), False, 2_000, {"run_workflow": 300, "get_run": 100}, (1, 8, 32), 1, only)
     return Plan(
@@ -73,7 +79,12 @@ def main() -> int:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
         plan = plan_from_env(dict(os.environ))
-        tools = find_tools(root, github=plan.github and bool({"generation", "client"} & set(plan.sections)))
+        needs_tools = bool(set(plan.sections) - set(OPT_IN))  # the opt-in sections need none of the compared tools
+        tools = (
+            find_tools(root, github=plan.github and bool({"generation", "client"} & set(plan.sections)))
+            if needs_tools
+            else None
+        )
     except BenchError as error:
         log(f"bench: {error}")
         return 2
@@ -84,7 +95,7 @@ def main() -> int:
     )
     scratch = root / "build" / "bench"
     try:
-        if "generation" in plan.sections:
+        if tools is not None and "generation" in plan.sections:
             log("generation ...")
             cases = spec_cases(root, scratch, plan.sizes, tools.github_spec)
             report.tools = tools_for(tools)
@@ -100,17 +111,20 @@ def main() -> int:
                 regenerated.append(("GitHub's spec", tools.github_spec))
             for label, path in regenerated:
                 report.regeneration.append(run_regeneration(label, path, tools.python, plan.runs, root, log))
-        if "client" in plan.sections:
+        if tools is not None and "client" in plan.sections:
             log("client ...")
             report.client = run_client(tools, root, plan.runs, plan.calls, plan.sdk_calls, log)
             report.imports = run_imports(tools, root, plan.runs)
             if plan.github:
                 log("importing GitHub's client ...")
                 report.github_imports = run_github_imports(tools, root, plan.runs)
-        if "contract" in plan.sections:
+        if tools is not None and "contract" in plan.sections:
             log("contract ...")
             report.contract = run_contract(tools, root, plan.runs, log)
-        if "server" in plan.sections:
+        if "real-target" in plan.sections:
+            log("real target ...")
+            report.real_target = run_real_target(Path(sys.executable), root, 1 if plan.quick else 2, log)
+        if tools is not None and "server" in plan.sections:
             log("server ...")
             report.server = run_wrk_series(
                 tools, root / "spec" / "openapi.yaml", plan.connections, plan.runs, plan.duration, log

@@ -17,6 +17,7 @@ from bench.generation import (
     Tool,
 )
 from bench.github_import import github_import_goals, render_github_imports
+from bench.real_target import RealTargetResult, render_real_target
 from bench.regeneration import CHECK, COLD, WARM, RegenerationResult
 from bench.server import ServerResult
 from bench.stats import median_min_max as _mmm
@@ -53,6 +54,7 @@ class Report:
     github_imports: ImportResult | None = None
     contract: ContractResult | None = None
     server: ServerResult | None = None
+    real_target: RealTargetResult | None = None
     connections: Sequence[int] = ()
     duration: int = 0
     skipped: list[str] = field(default_factory=list)
@@ -435,4 +437,5 @@ def render(report: Report, notes: Sequence[str]) -> str:
         lines += ["Not measured in this run: " + "; ".join(report.skipped) + ".", ""]
     lines += list(notes)
     lines += _generation(report) + _client(report) + _contract(report) + _server(report)
+    lines += render_real_target(report.real_target)
     return "\n".join(lines).rstrip() + "\n"

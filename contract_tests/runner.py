@@ -86,7 +86,7 @@ SETTINGS = (
     Setting("CONTRACT_TARGET_NAME", "--target-name", "the remote target's name in the reports", "NAME"),
     Setting("CONTRACT_PROFILE", "--profile", "ci (default: fixed seed, quick), dev (random seed) or deep", "NAME"),
     Setting("CONTRACT_SEED", "--seed", "the Hypothesis seed (default: the profile's)", "N"),
-    Setting("CONTRACT_MAX_SECONDS", "--max-seconds", "the run's time budget (default: the profile's)", "SECONDS"),
+    Setting("CONTRACT_MAX_SECONDS", "--max-seconds", "the run's safety time limit (default: the profile's)", "SECONDS"),
     Setting("CONTRACT_TEST_SECONDS", "--test-seconds", "each test's share of it (default: the profile's)", "SECONDS"),
     Setting(
         "CONTRACT_MAX_RUNS",
