@@ -6,8 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
-.PHONY: install generate check-generated golden smoke-github lint format typecheck test test-install contract \
+.PHONY: help install generate check-generated golden smoke-github lint format typecheck test test-install contract \
 	contract-baseline kill-matrix serve bench bench-tools corpus clean chromium report-browser
+.DEFAULT_GOAL := help
+
+help: ## list the targets with what each does and costs (this; `make` alone)
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' \
+		| awk -F '\t' '{ printf "  %-26s %s\n", $$1, $$2 }'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +20,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --group dev -e .
 	touch $@
 
-install: $(STAMP) ## create .venv and install every dependency group
+install: $(STAMP) ## create .venv and install every dependency group (~2-3 min the first time)
 
-generate: $(STAMP) ## regenerate generated/$(PACKAGE) from spec/openapi.yaml
+generate: $(STAMP) ## regenerate generated/skyvern_client from spec/openapi.yaml (seconds)
 	$(PY) -m codegen generate
 
 check-generated: $(STAMP) ## fail when generated/ is not what the spec produces (expected files from the cache when unchanged)
@@ -41,15 +46,15 @@ smoke-github: $(STAMP) $(GITHUB_SPEC) ## generate, import and type-check a clien
 		print(len([m for m in dir(c) if not m.startswith('_')]), 'methods')"
 	cd build/github && ../../$(PY) -m mypy --strict --no-incremental github_client
 
-lint: $(STAMP) ## ruff lint + format check (generated code included)
+lint: $(STAMP) ## ruff lint + format check (generated code included; seconds)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-format: $(STAMP)
+format: $(STAMP) ## ruff fix + format, in place (seconds)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-typecheck: $(STAMP) ## mypy --strict over everything, generated code included
+typecheck: $(STAMP) ## mypy --strict over everything, generated code included (~1 min cold)
 	$(PY) -m mypy codegen reference_server contract_tests bench tests generated
 
 # Headless Chromium for the HTML report's browser test: Debian's package, installed as root with apt; elsewhere
@@ -60,7 +65,7 @@ chromium: ## install headless Chromium where this machine allows it (root + apt)
 			&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "no chromium (needs root and apt): tests/contract_tests/test_report_browser.py will skip"
 
-test: $(STAMP) chromium ## the whole offline suite, plus the contract suite's ci profile
+test: $(STAMP) chromium ## the whole offline suite, plus the contract suite's ci profile (~6 min on 2 cores)
 	$(PY) -m pytest
 
 report-browser: $(STAMP) chromium ## a failing run's HTML report checked in headless Chromium; reports/contract-report.png
@@ -69,14 +74,14 @@ report-browser: $(STAMP) chromium ## a failing run's HTML report checked in head
 test-install: $(STAMP) ## build the wheel, install it with [server,contract] into a fresh venv, serve, judge, run tests/example_user_project (~3 min)
 	$(PY) -m pytest -m install tests/test_packaging.py
 
-contract: $(STAMP) ## fuzz a target (default: a fresh reference server) against the spec; CONTRACT_PROFILE=ci|dev|deep
+contract: $(STAMP) ## fuzz a target (default: a fresh reference server, ~15 s) against the spec; CONTRACT_PROFILE=ci|dev|deep
 	$(VENV)/bin/skyvern-contract
 
 CONTRACT_BASELINE_FILE ?= contract-baseline.json
-contract-baseline: $(STAMP) ## run as `make contract` does and record its root causes in $(CONTRACT_BASELINE_FILE)
+contract-baseline: $(STAMP) ## run as `make contract` does and record its root causes in contract-baseline.json (CONTRACT_BASELINE_FILE)
 	$(VENV)/bin/skyvern-contract --write-baseline $(CONTRACT_BASELINE_FILE)
 
-kill-matrix: $(STAMP) ## every reference-server fault must fail the contract suite in its area (checks docs/kill-matrix.md)
+kill-matrix: $(STAMP) ## every reference-server fault must fail the contract suite in its area (checks docs/kill-matrix.md; ~8 min)
 	$(PY) -m contract_tests.kill_matrix --check
 
 serve: $(STAMP) ## run the reference server on 127.0.0.1:8787
@@ -168,14 +173,14 @@ $(CLIENT_VENV)/.installed: pyproject.toml
 	$(CLIENT_VENV)/bin/pip install --quiet --disable-pip-version-check $(CLIENT_PINS)
 	touch $@
 
-contract-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the suite + plain st vs the real Skyvern server (root, offline), then client-skyvern; writes docs/real-target.md
+contract-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the suite + plain st vs the real Skyvern server (root, offline; ~8 min, 1.3 GB once), then client-skyvern; writes docs/real-target.md
 	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(SKYVERN_SERVER_ARGS) $(SKYVERN_BASELINE_ARGS); \
 		suite=$$?; $(PY) -m contract_tests.vendored $(SKYVERN_SERVER_ARGS) || exit $$?; exit $$suite
 
 client-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the vendored client (httpx2 + pydantic only) vs the real and the reference server (root, offline); writes docs/vendored-client.md
 	$(PY) -m contract_tests.vendored $(SKYVERN_SERVER_ARGS)
 
-contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyvern, recording its root causes as the known ones in $(SKYVERN_BASELINE)
+contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyvern, recording its root causes in contract_tests/baselines/skyvern-<version>.json
 	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(SKYVERN_SERVER_ARGS) \
 		--write-baseline $(SKYVERN_BASELINE)
 
@@ -185,8 +190,8 @@ bench-real-target: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the suite vs the real ser
 
 # The reference server beside the real Skyvern server, request by request, in the same private network namespace.
 .PHONY: fidelity
-fidelity: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the stand-in vs the real Skyvern server, one request matrix (root, offline); writes docs/fidelity.md
+fidelity: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the stand-in vs the real Skyvern server, one request matrix (root, offline; a few min); writes docs/fidelity.md
 	$(PY) -m contract_tests.fidelity $(SKYVERN_SERVER_ARGS)
 
-clean:
+clean: ## remove .venv, build/, reports/ and the tools' caches
 	rm -rf $(VENV) build reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -4,6 +4,7 @@ the real server's version, its venv under `build/skyvern-server/<version>` and i
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -104,3 +105,13 @@ def test_a_version_that_is_no_version_removes_and_installs_nothing() -> None:
     assert done.returncode != 0
     assert f"not a skyvern version: '{version}'" in done.stdout
     assert "rm -rf" not in done.stdout
+
+
+def test_make_alone_lists_every_described_target() -> None:
+    shown = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT)], capture_output=True, text=True, check=True
+    ).stdout
+    described = re.findall(r"^([a-z][a-z-]*):.*## ", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE)
+    assert len(described) > 20
+    assert [line.split()[0] for line in shown.splitlines()] == described
+    assert "$(" not in shown  # each description says it in words, not in make variables
