@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from reference_server.faults import FaultSet
 
 __all__ = [
-    "MAX_SCREENSHOT_SCROLLS",
     "parse_request",
     "request_errors",
     "run_bytes",
@@ -37,7 +36,6 @@ __all__ = [
     "timestamp",
 ]
 
-MAX_SCREENSHOT_SCROLLS = 1000
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 

@@ -116,7 +116,7 @@ class LaxProxyLocation(Fault):
     raw_echo = True
 
     def read_body(self, sent: Any, read: ReadBody) -> ReadBody:
-        from reference_server.lenient import read_proxy_location
+        from reference_server.lenient import read_proxy_location  # pydantic, jsonschema: loaded only when used
 
         return read_proxy_location(sent, read)
 

@@ -32,7 +32,6 @@ from typing import Any
 
 import pydantic
 
-from reference_server.bodies import MAX_SCREENSHOT_SCROLLS
 from reference_server.hooks import ReadBody, errors_without
 from reference_server.validation import MAX_URL_LENGTH
 
@@ -49,6 +48,9 @@ __all__ = [
     "read_lax_types",
     "read_proxy_location",
 ]
+
+MAX_SCREENSHOT_SCROLLS = 1000
+"""The largest `max_screenshot_scrolls` 1.0.56 keeps: a larger value is read as this."""
 
 EXTRA_PROXY_NAMES = frozenset({"RESIDENTIAL_KR", "RESIDENTIAL_SA"})
 """The proxy names 1.0.56 knows beyond the seed's 26."""
