@@ -34,6 +34,7 @@ class RealTargetResult:
     requests: dict[str, Sample] = field(default_factory=dict)
     causes: list[int] = field(default_factory=list)
     same_keys: list[bool] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
     command: str = ""
     skipped: str = ""
     version: str = DEFAULT_VERSION
@@ -58,12 +59,13 @@ def run_real_target(python: Path, root: Path, runs: int, log: Callable[[str], No
     if os.geteuid() != 0 or not (venv / "bin" / "python").exists():
         result.skipped = f"needs root and {venv.relative_to(root)} (`make contract-skyvern` installs it)"
         return result
+    kept = root / "build" / "bench" / "real-target"  # each run's reports stay here, for a look at any difference
     with tempfile.TemporaryDirectory(prefix="bench-real-") as scratch_name:
         scratch = Path(scratch_name)
         for round_ in range(runs):
             keys: dict[str, set[str]] = {}
             for load in ("quiet", "busy"):
-                work = scratch / f"{load}-{round_}"
+                work = kept / f"{load}-{round_}"
                 argv = [str(python), "-m", "contract_tests.skyvern", "--version", result.version, "--no-st"]
                 argv += ["--workdir", str(work), "--doc", str(scratch / "doc.md")]
                 result.command = result.command or shell_line([*argv[:-4], "--workdir", "DIR", "--doc", "FILE"])
@@ -81,6 +83,12 @@ def run_real_target(python: Path, root: Path, runs: int, log: Callable[[str], No
                 keys[load] = {cause["key"] for cause in summary["root_causes"]}
             result.causes.append(len(keys["quiet"]))
             result.same_keys.append(keys["quiet"] == keys["busy"])
+            result.differences += [
+                f"round {round_ + 1}, quiet only: `{key}`" for key in sorted(keys["quiet"] - keys["busy"])
+            ]
+            result.differences += [
+                f"round {round_ + 1}, busy only: `{key}`" for key in sorted(keys["busy"] - keys["quiet"])
+            ]
             log(
                 f"  real target round {round_ + 1}/{runs}: quiet {result.seconds['quiet'].values[-1]:.0f} s, busy "
                 f"{result.seconds['busy'].values[-1]:.0f} s, same root causes: {result.same_keys[-1]}"
@@ -113,6 +121,7 @@ def render_real_target(result: RealTargetResult | None) -> list[str]:
         "",
         f"Same root-cause keys quiet and busy: {same} of {len(result.same_keys)} round(s) "
         f"({', '.join(map(str, result.causes))} root causes).",
+        *(f"- {difference}" for difference in result.differences),
         "",
         "```",
         result.command,

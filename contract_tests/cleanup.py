@@ -3,7 +3,9 @@ leaves nothing running (and nothing spending) behind.
 
 The controller calls `cancel_leftovers` after the tests with the ids of every run any test started (the records
 carry them: `observations.Observations.runs`). Each run is read; one that is not in a terminal status is canceled.
-Nothing here is judged: the tests have done that.
+The reads are handed back (`Leftovers.reads`): the controller judges what must hold on every read of every run
+(`lifecycle_checks.timestamps_ordered`) over all of them, so that a defect a server shows on some runs only is
+found whichever runs the tests happened to read.
 
 Example:
     >>> leftovers = Leftovers(started=40, canceled=12, unknown=1)
@@ -16,11 +18,13 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx2
+
+from contract_tests.repro import Exchange, now
 
 __all__ = ["Leftovers", "cancel_leftovers"]
 
@@ -35,11 +39,13 @@ class Leftovers:
         started: runs the suite started.
         canceled: those still going at the end, canceled now.
         unknown: those that could not be read or canceled (a timeout, an error answer).
+        reads: each run's read (its exchange) and body, for the checks of every read.
     """
 
     started: int
     canceled: int
     unknown: int = 0
+    reads: list[tuple[Exchange, Any]] = field(default_factory=list, repr=False)
 
     def describe(self) -> str:
         """One line for the summary."""
@@ -48,7 +54,7 @@ class Leftovers:
 
     def to_json(self) -> dict[str, int]:
         """The summary's form of it."""
-        return asdict(self)
+        return {"started": self.started, "canceled": self.canceled, "unknown": self.unknown}
 
 
 def cancel_leftovers(
@@ -71,14 +77,27 @@ def cancel_leftovers(
         timeout: seconds per request.
     """
     with httpx2.Client(base_url=base_url.rstrip("/"), headers=dict(headers), timeout=timeout) as client:
+        reads: dict[str, tuple[Exchange, Any]] = {}
 
         def settle(run_id: str) -> str:
             """`canceled`, `ended` or `unknown`."""
             quoted = quote(run_id, safe="")
             try:
+                started = now()
                 reply = client.get(paths["get_run"].replace("{run_id}", quoted))
-                status = _status(reply)
-                if status in terminal:
+                body = _body(reply)
+                request = reply.request
+                exchange = Exchange(
+                    request.method,
+                    str(request.url),
+                    dict(request.headers),
+                    None,
+                    reply.status_code,
+                    reply.content,
+                    started,
+                )
+                reads[run_id] = (exchange, body)
+                if isinstance(body, dict) and body.get("status") in terminal:
                     return "ended"
                 answer = client.post(paths["cancel_run"].replace("{run_id}", quoted))
             except httpx2.HTTPError:
@@ -87,12 +106,12 @@ def cancel_leftovers(
 
         with ThreadPoolExecutor(_THREADS) as pool:
             outcomes = list(pool.map(settle, run_ids))
-    return Leftovers(len(run_ids), outcomes.count("canceled"), outcomes.count("unknown"))
+    in_order = [reads[run_id] for run_id in run_ids if run_id in reads]
+    return Leftovers(len(run_ids), outcomes.count("canceled"), outcomes.count("unknown"), in_order)
 
 
-def _status(reply: httpx2.Response) -> Any:
+def _body(reply: httpx2.Response) -> Any:
     try:
-        body = json.loads(reply.content)
+        return json.loads(reply.content)
     except ValueError:
         return None
-    return body.get("status") if isinstance(body, dict) else None

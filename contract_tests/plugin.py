@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import replace
@@ -24,7 +25,7 @@ from contract_tests.cleanup import Leftovers, cancel_leftovers
 from contract_tests.context import Context
 from contract_tests.findings import Finding, not_verifiable, root_causes
 from contract_tests.findings import findings_of as _findings_of
-from contract_tests.lifecycle_checks import is_terminal
+from contract_tests.lifecycle_checks import is_terminal, timestamps_ordered
 from contract_tests.repro import Exchange, render_script
 from contract_tests.spec import Spec
 from contract_tests.verdict import Gone, TestOutcome, Verdict, gone_causes
@@ -36,6 +37,8 @@ SUMMARY_JSON = "contract-summary.json"
 REPORT_HTML = html_report.REPORT_HTML
 _T = TypeVar("_T")
 _RUN_OPERATION = "run_workflow"
+END_OF_RUN = "(the end of the run: every run it started, read once more)"
+"""Where the controller's own judgement of those last reads is filed (as the test that saw it)."""
 _RECORD = pytest.StashKey[observations.Observations]()
 _FINDINGS = pytest.StashKey[list[Finding]]()
 _COVERAGE = pytest.StashKey[coverage.Coverage]()
@@ -268,7 +271,8 @@ class ContractPlugin:
         )
 
     def clean_up(self) -> Leftovers:
-        """Cancel every run the tests started that is still going (see `contract_tests.cleanup`)."""
+        """Cancel every run the tests started that is still going (see `contract_tests.cleanup`), and judge what
+        must hold on every read over those last reads of every run (`END_OF_RUN`)."""
         spec = Spec.load()
         self.leftovers = cancel_leftovers(
             self.context.base_url,
@@ -278,6 +282,15 @@ class ContractPlugin:
             terminal=[status for status in spec.enum("RunStatus") if is_terminal(status)],
             timeout=self.context.profile.request_timeout,
         )
+        for exchange, body in self.leftovers.reads:
+            if not isinstance(body, dict) or exchange.status != 200:
+                continue  # a run that cannot be read back is the lifecycle tests' to judge
+            seen = observations.begin(END_OF_RUN, chain=functools.partial(list, [exchange]))
+            try:
+                timestamps_ordered(body, "get_run")
+            finally:
+                observations.finish()
+            self.findings += _findings_of(seen, {self.context.api_key})
         return self.leftovers
 
     def _facts(self, verdict: Verdict) -> list[str]:
