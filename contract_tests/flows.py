@@ -10,8 +10,8 @@ run), so it guards those too.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, TypeVar
 
 import pydantic
 
@@ -30,12 +30,14 @@ __all__ = [
     "names_unknown_resource",
     "note_refused",
     "read_run",
+    "retry_without_chosen",
     "send_run",
     "start_run",
     "strict_parse",
     "without_unverifiable",
 ]
 
+_T = TypeVar("_T")
 _CREATED = "created"
 _REQUEST = "WorkflowRunRequest"
 
@@ -198,6 +200,31 @@ def without_unverifiable(api: Api, body: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in learned or api.known_values.get(k) == v}
 
 
+def retry_without_chosen(
+    api: Api,
+    spec: Spec,
+    body: Mapping[str, Any],
+    status: int,
+    text: str,
+    attempt: Callable[[dict[str, Any], tuple[str, ...]], _T | None],
+) -> tuple[dict[str, Any], _T] | None:
+    """After `status` (and `text`) refused a schema-valid `body`: send it again without the suite's own values, in
+    the order `leave_out_candidates` gives, through `attempt` (the retry body and the fields left out; None when
+    refused again). The first accepted retry shows which fields the target refuses: they are noted as not
+    verifiable on this target (`note_refused`).
+
+    Returns:
+        The accepted retry's body and what `attempt` answered, or None when no retry was accepted.
+    """
+    for names in leave_out_candidates(api, spec, body, status, text):
+        retry = {k: v for k, v in body.items() if k not in names}
+        answer = attempt(retry, names)
+        if answer is not None:
+            note_refused(api, spec, names, body, status, text)
+            return retry, answer
+    return None
+
+
 def send_run(
     api: Api, spec: Spec, body: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
 ) -> tuple[dict[str, Any], Reply]:
@@ -210,14 +237,14 @@ def send_run(
     """
     sent = without_unverifiable(api, body)
     reply = api.run_workflow(sent, headers=headers)
-    text = reply.content.decode("utf-8", "replace")
-    for names in leave_out_candidates(api, spec, sent, reply.status, text):
-        retry = {k: v for k, v in sent.items() if k not in names}
+
+    def accepted(retry: dict[str, Any], names: tuple[str, ...]) -> Reply | None:
         second = api.run_workflow(retry, headers=headers)
-        if 200 <= second.status < 300:
-            note_refused(api, spec, names, sent, reply.status, text)
-            return retry, second
-    return sent, reply
+        return second if 200 <= second.status < 300 else None
+
+    text = reply.content.decode("utf-8", "replace")
+    found = retry_without_chosen(api, spec, sent, reply.status, text, accepted)
+    return found if found is not None else (sent, reply)
 
 
 def start_run(

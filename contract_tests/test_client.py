@@ -67,19 +67,21 @@ def _start(
     try:
         return body, _call(api, spec, "run_workflow", client.run_workflow, **body)
     except ContractViolation as refusal:
-        status = _refused_with(refusal)
-        for names in flows.leave_out_candidates(api, spec, body, status, refusal.detail):
-            retry = {k: v for k, v in body.items() if k not in names}
+        status, detail = _refused_with(refusal), refusal.detail
+
+        def accepted(retry: dict[str, Any], names: tuple[str, ...]) -> Any:
             try:
-                run = _call(api, spec, "run_workflow", client.run_workflow, **retry)
+                return _call(api, spec, "run_workflow", client.run_workflow, **retry)
             except ContractViolation as again:
                 if _refused_with(again):
-                    continue  # refused again: not (only) those fields
-                flows.note_refused(api, spec, names, body, status, refusal.detail)
+                    return None  # refused again: not (only) those fields
+                flows.note_refused(api, spec, names, body, status, detail)
                 raise  # accepted, with another problem: the retry's own finding
-            flows.note_refused(api, spec, names, body, status, refusal.detail)
-            return retry, run
-        raise
+
+        found = flows.retry_without_chosen(api, spec, body, status, detail, accepted)
+        if found is None:
+            raise
+        return found
 
 
 def _refused_with(violation: ContractViolation) -> int:

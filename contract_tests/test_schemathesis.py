@@ -229,15 +229,18 @@ def send(case: Any, call: Callable[[], Any] | None = None) -> Any:
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     body = case.body if positive and isinstance(case.body, dict) else {}
     text = response.content.decode("utf-8", "replace")
-    sent, first = dict(body), response
-    for names in flows.leave_out_candidates(ISOLATOR, SPEC, sent, first.status_code, text):
-        case.body = {k: v for k, v in sent.items() if k not in names}
-        response = once()
-        if 200 <= response.status_code < 300:
-            flows.note_refused(ISOLATOR, SPEC, names, sent, first.status_code, text)
-            return response
+    sent = dict(body)
+
+    def accepted(retry: dict[str, Any], names: tuple[str, ...]) -> Any:
+        case.body = retry
+        answer = once()
+        return answer if 200 <= answer.status_code < 300 else None
+
+    found = flows.retry_without_chosen(ISOLATOR, SPEC, sent, response.status_code, text, accepted)
+    if found is not None:
+        return found[1]
     if sent and case.body != sent:
-        case.body, response = sent, first  # no retry was accepted: the first answer is the one judged
+        case.body = sent  # no retry was accepted: the first answer is the one judged
     return response
 
 
