@@ -18,10 +18,11 @@ import random
 from pathlib import Path
 from typing import Any
 
+from codegen.openapi import METHODS
+
 __all__ = ["OPERATIONS_PER_RESOURCE", "make_spec", "operation_count", "write_spec"]
 
 OPERATIONS_PER_RESOURCE = 5
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _WORDS = (
     "account", "agent", "alert", "artifact", "asset", "batch", "browser", "budget", "cache", "campaign", "channel",
     "check", "cluster", "comment", "contact", "credential", "dataset", "deployment", "device", "document", "domain",
@@ -214,19 +215,19 @@ def make_spec(operations: int, seed: int = 0) -> dict[str, Any]:
 def _trim(paths: dict[str, Any], extra: int) -> None:
     """Drop `extra` operations from the last path items (never a whole resource's schemas: they stay referenced)."""
     for path in reversed(list(paths)):
-        for method in reversed(_METHODS):
+        for method in reversed(METHODS):
             if extra <= 0:
                 return
             if method in paths[path]:
                 del paths[path][method]
                 extra -= 1
-        if not any(method in paths[path] for method in _METHODS):
+        if not any(method in paths[path] for method in METHODS):
             del paths[path]
 
 
 def operation_count(spec: dict[str, Any]) -> int:
     """How many operations the spec's paths declare."""
-    return sum(1 for item in spec.get("paths", {}).values() for method in _METHODS if method in item)
+    return sum(1 for item in spec.get("paths", {}).values() for method in METHODS if method in item)
 
 
 def write_spec(operations: int, folder: Path, seed: int = 0) -> Path:

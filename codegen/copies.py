@@ -6,7 +6,7 @@ name. datamodel-code-generator would parse and render each copy, and `assemble` 
 the first and merge it into that class. Instead, in the spec a part is given, each later copy is a *stub*: the
 copy's own keywords (description, title, examples, nullable: what the field that holds it renders) and one
 property that names the original. The part's module then says which class each stub became, and its references
-are given the class of the original (`codegen.partition.assemble`).
+are given the class of the original (`codegen.assemble`).
 
 A copy is an object schema that renders as a class of its own properties, reached from a component schema through
 properties (and an array property's `items`) only, with no `default`; it and its original have the same property
@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from codegen.partition import ParsedPart, Part, part_json, pointed_into, rename, renders_as_own_class, sub_spec
+from codegen.assemble import ParsedPart
+from codegen.partition import Part, part_json, pointed_into, rename, renders_as_own_class, sub_spec
 from codegen.split import Definition
 
 SchemaPath = tuple[str, ...]

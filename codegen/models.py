@@ -23,21 +23,12 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from codegen.assemble import AssemblyError, ParsedPart, assemble, parse_part
 from codegen.batch import batch_gc, start_worker
 from codegen.cache import Cache, make_key, versions
 from codegen.copies import find_copies, job_json, original_classes, part_spec, without_stubs
 from codegen.errors import Diagnostic
-from codegen.partition import (
-    PART_SIZE,
-    PARTITION_THRESHOLD,
-    AssemblyError,
-    ParsedPart,
-    Part,
-    assemble,
-    parse_part,
-    part_json,
-    partition,
-)
+from codegen.partition import PART_SIZE, PARTITION_THRESHOLD, Part, part_json, partition
 from codegen.sanitize import sanitize
 from codegen.view import SpecView
 

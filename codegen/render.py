@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import ast
 import itertools
-import os
-import tempfile
 import textwrap
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-import jinja2
-
 from codegen.fmt import LINE_LENGTH
 from codegen.ir import Api, Import, Operation, Waiter
 from codegen.ir.nodes import Webhook
+from codegen.templating import environment, isort_order
 
-TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME = Path(__file__).parent / "runtime"
 RUNTIME_FILES = (
     "_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_tolerance.py", "_types.py",
@@ -34,29 +30,7 @@ _KEY_TEXT = {
     "api-key": "the API key the client sends: deliveries are signed with it.",
     "secret": "the webhook signing secret configured for this API.",
 }
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (keyed by the template's checksum), so a stale one is never used."""
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "codegen-templates"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder)  # noqa: SIM115 - only a writability probe
-        probe.close()
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
-
-
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    bytecode_cache=_bytecode_cache(),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    autoescape=False,
-)
+_ENV = environment()
 
 
 def header(spec_name: str, sha256: str) -> str:
@@ -77,7 +51,7 @@ def import_block(imports: Iterable[Import]) -> str:
     for _, section in itertools.groupby(ordered, key=lambda i: i.section):
         lines = []
         for (module, is_from), group in itertools.groupby(section, key=lambda i: (i.module, bool(i.name))):
-            names = sorted((i.name for i in group), key=_isort_order)
+            names = sorted((i.name for i in group), key=isort_order)
             line = f"from {module} import {', '.join(names)}" if is_from else f"import {module}"
             if len(line) > int(LINE_LENGTH):
                 line = f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
@@ -225,7 +199,6 @@ _ENV.filters.update(
     call_arguments=call_arguments,
     docstring=docstring,
     import_block=import_block,
-    pyrepr=repr,
     webhook_docstring=webhook_docstring,
     forwarded_arguments=forwarded_arguments,
     poll_arguments=poll_arguments,
@@ -242,11 +215,6 @@ def module_all(module: str) -> tuple[str, ...]:
     raise LookupError(f"{module} has no __all__")
 
 
-def _isort_order(name: str) -> tuple[int, str]:
-    """The order of names as ruff's isort and RUF022 want it: CONSTANTS, then Classes, then the rest."""
-    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
-
-
 def exports(api: Api) -> list[Import]:
     """What the package's `__init__` imports, and so lists in `__all__`: the IR's and the public runtime's names."""
     found = {module: list(names) for module, names in api.exports.items()}
@@ -259,7 +227,7 @@ def exports(api: Api) -> list[Import]:
 def render_client(api: Api, head: str) -> dict[str, str]:
     """`_client.py` and `__init__.py` of the package, and `webhooks.py` when the spec has webhooks."""
     imports = exports(api)
-    names = sorted((imported.name for imported in imports), key=_isort_order)
+    names = sorted((imported.name for imported in imports), key=isort_order)
     hooks = {"webhooks.py": _ENV.get_template("webhooks.py.jinja").render(api=api, header=head)} if api.webhooks else {}
     return {
         **hooks,
@@ -268,12 +236,6 @@ def render_client(api: Api, head: str) -> dict[str, str]:
             api=api, header=head, imports=imports, names=names
         ),
     }
-
-
-def render_models_init(head: str, modules: dict[str, list[str]]) -> str:
-    """`models/__init__.py` of a split models package: module -> the names defined in it."""
-    names = sorted((name for members in modules.values() for name in members), key=_isort_order)
-    return _ENV.get_template("models_init.py.jinja").render(header=head, modules=modules, names=names)
 
 
 def runtime_for(api: Api) -> tuple[str, ...]:

@@ -25,9 +25,9 @@ from pydantic_core import core_schema
 from codegen.errors import Diagnostic, warning
 from codegen.load import DATA_KEYS, NAME_MAPS
 from codegen.naming import pascal
+from codegen.openapi import SCHEMA_REF
 from codegen.pointer import escape
 
-_SCHEMAS = "#/components/schemas/"
 _NAME_MAPS = NAME_MAPS | {"schemas", "$defs", "definitions"}
 """Keys whose value maps names to schemas (`load`'s, and the maps of whole schemas): a property may be called
 `pattern` or `default`."""
@@ -61,7 +61,7 @@ class Sanitized:
 def sanitize(data: Mapping[str, Any]) -> Sanitized:
     schemas = data.get("components", {}).get("schemas", {})
     names = _flat_names(schemas if isinstance(schemas, dict) else {})
-    renamed = {_SCHEMAS + escape(old): _SCHEMAS + escape(new) for old, new in names.items() if old != new}
+    renamed = {SCHEMA_REF + escape(old): SCHEMA_REF + escape(new) for old, new in names.items() if old != new}
     notes: list[Diagnostic] = []
     walked = _Walker(renamed, notes).node(data, "#", "")
     return Sanitized(rename_schemas(walked, names) if renamed else walked, names, notes)
@@ -162,10 +162,10 @@ class _Walker:
         return _null_branch_as_type(result)
 
     def _ref(self, ref: str) -> str:
-        if not ref.startswith(_SCHEMAS):
+        if not ref.startswith(SCHEMA_REF):
             return ref
-        head, slash, rest = ref[len(_SCHEMAS) :].partition("/")
-        new = self.renamed.get(_SCHEMAS + head)
+        head, slash, rest = ref[len(SCHEMA_REF) :].partition("/")
+        new = self.renamed.get(SCHEMA_REF + head)
         return new + slash + rest if new else ref
 
     def _pattern_properties(self, result: dict[str, Any], where: str) -> None:

@@ -23,12 +23,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from codegen.naming import snake
-from codegen.render import render_models_init
+from codegen.templating import environment, isort_order
 
 SPLIT_THRESHOLD = 150
 """Definitions above which `models.py` becomes a package: ~1.5-2.5 ms of import per class, so the one module
 stays below ~0.3 s (every golden case and `spec/openapi.yaml` are far below it)."""
 _PARENT_RUNTIME = re.compile(r"^from \.(_\w+) import ", re.MULTILINE)
+_ENV = environment()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,12 @@ def split_models(source: str, header: str, threshold: int = SPLIT_THRESHOLD) -> 
         files[f"models/{module}.py"] = f"{head}{mentioned}\n\n{code}"
     files["models/__init__.py"] = render_models_init(header, {m: sorted(names) for m, names in sorted(modules.items())})
     return files
+
+
+def render_models_init(head: str, modules: dict[str, list[str]]) -> str:
+    """`models/__init__.py` of a split models package: module -> the names defined in it."""
+    names = sorted((name for members in modules.values() for name in members), key=isort_order)
+    return _ENV.get_template("models_init.py.jinja").render(header=head, modules=modules, names=names)
 
 
 _remembered: list[tuple[str, tuple[str, list[Definition]]]] = []

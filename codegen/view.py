@@ -15,8 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from codegen.load import Spec
+from codegen.openapi import METHODS, is_json
 from codegen.pointer import deref, pointer
-from codegen.validate import METHODS
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class Media:
 
     @property
     def is_json(self) -> bool:
-        return self.name == "application/json" or self.name.endswith("+json")
+        return is_json(self.name)
 
 
 @dataclass(frozen=True, slots=True)

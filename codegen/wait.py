@@ -27,13 +27,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from codegen.errors import Diagnostic, error
+from codegen.openapi import METHODS, SCHEMA_REF, is_json
 from codegen.pointer import deref, join, pointer, unescape
 
 X_WAIT = "x-wait"
 KEYS = ("poll", "parameters", "state", "final", "name")
 BODY_EXPRESSION = "$response.body#"
 Scalar = str | int | float | bool
-_COMPONENT_SCHEMA = "#/components/schemas/"
 _MODEL_ATTRIBUTES = frozenset(dir(BaseModel))
 _MAX_DEPTH = 16
 
@@ -162,8 +162,6 @@ def _check(spec: dict[str, Any], start: _Located, by_id: Mapping[str, _Located])
 
 
 def _operations(spec: dict[str, Any]) -> list[_Located]:
-    from codegen.validate import METHODS  # validate imports this module
-
     paths = spec.get("paths")
     found = []
     for path, item in paths.items() if isinstance(paths, dict) else ():
@@ -197,14 +195,14 @@ def _body_model(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, An
     content = response.get("content") if isinstance(response, dict) else None
     media = (
         next(
-            (value for name, value in content.items() if name == "application/json" or str(name).endswith("+json")),
+            (value for name, value in content.items() if is_json(str(name))),
             None,
         )
         if isinstance(content, dict)
         else None
     )
     schema = media.get("schema") if isinstance(media, dict) else None
-    if isinstance(schema, dict) and str(schema.get("$ref", "")).startswith(_COMPONENT_SCHEMA):
+    if isinstance(schema, dict) and str(schema.get("$ref", "")).startswith(SCHEMA_REF):
         return schema
     return None
 

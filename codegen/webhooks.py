@@ -1,4 +1,4 @@
-"""The spec's `webhooks` (OpenAPI 3.1): their checks (a part of `validate`) and their IR (a part of `ir.build`).
+"""The spec's `webhooks` (OpenAPI 3.1) and their `x-signature` extension, checked (a part of `validate`).
 
 A webhook is a request the API sends to the user: an operation under `webhooks/<key>/<method>` whose request body
 is the payload. This repository's `x-signature` extension on that operation says how a delivery is signed:
@@ -18,38 +18,28 @@ constant time, then parses the payload) or, for a webhook without `x-signature`,
 warning says nothing is verified). Its payload is the JSON body's schema: a `$ref` to a component schema names the
 model; an inline schema has no model (datamodel-code-generator reads `components/schemas` only), so it is parsed as
 the plain type the IR maps it to, with a warning. A 3.0 spec has no `webhooks`: one there is ignored, with a
-warning, and the package is what it would be without it.
+warning, and the package is what it would be without it. `ir.webhooks` makes their IR of what this module checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
+from codegen.checks import check_operation
 from codegen.errors import Diagnostic, error, warning
-from codegen.ir.nodes import Import, KeyKind, SignatureScheme, Webhook
-from codegen.ir.typemap import ANY, TypeMapper
-from codegen.naming import doc_text, first_line, snake, unique
+from codegen.openapi import METHODS, is_json
 from codegen.pointer import deref, join, pointer
-from codegen.validate import METHODS, check_operation
-from codegen.view import OperationView, SpecView
 
 EXTENSION = "x-signature"
 ALGORITHMS = {"hmac-sha256": "sha256", "hmac-sha512": "sha512"}
 """`algorithm` -> the hash the runtime's HMAC uses (`runtime/_webhooks.DIGESTS`)."""
 ENCODINGS = ("hex", "base64")
-KEYS: tuple[KeyKind, ...] = ("api-key", "secret")
+KEYS = ("api-key", "secret")
+"""The values of `key`, `ir.nodes.KeyKind`'s."""
 SIGNED = ("body",)
 _FIELDS = frozenset({"algorithm", "encoding", "header", "prefix", "signed", "key", "timestamp-header", "description"})
 _REQUIRED = ("algorithm", "encoding", "header")
-WEBHOOK_IMPORTS = (Import("__future__", "annotations"), Import("._webhooks", "parse_payload"))
-"""What `webhooks.py.jinja` uses whatever the spec: keep it in step with the template."""
-SIGNED_IMPORTS = (
-    Import("collections.abc", "Mapping"),
-    Import("._webhooks", "SignatureScheme"),
-    Import("._webhooks", "verify_signature"),
-)
-"""What it uses for a webhook with `x-signature`."""
 
 
 def validate_webhooks(spec: dict[str, Any]) -> list[Diagnostic]:
@@ -86,7 +76,7 @@ def _check_webhook(spec: Mapping[str, Any], operation: dict[str, Any], where: st
     if body is None:
         found.append(error(join(where, "requestBody"), "a webhook needs a request body: its payload"))
     elif isinstance(content, dict):  # without one, `check_operation` has said so
-        json_media = [name for name in content if name == "application/json" or str(name).endswith("+json")]
+        json_media = [name for name in content if is_json(str(name))]
         media = content.get(json_media[0]) if json_media else None
         if not json_media:
             kinds = ", ".join(sorted(map(str, content))) or "none"
@@ -122,60 +112,3 @@ def _declares_header(spec: Mapping[str, Any], operation: dict[str, Any], name: s
     params = operation.get("parameters")
     declared = (deref(spec, param) for param in params) if isinstance(params, list) else ()
     return any(isinstance(p, dict) and p.get("in") == "header" and str(p.get("name", "")).lower() == name.lower() for p in declared)  # fmt: skip
-
-
-def build_webhooks(
-    view: SpecView, mapper: TypeMapper, notes: list[Diagnostic]
-) -> tuple[tuple[Webhook, ...], tuple[Import, ...]]:
-    """The `Webhook` of each webhook of `view` (in spec order) and what `webhooks.py` imports; warnings to `notes`."""
-    if not view.webhooks:
-        return (), ()
-    taken: set[str] = set()
-    methods_of: dict[str, int] = {}
-    for webhook in view.webhooks:
-        methods_of[webhook.path] = methods_of.get(webhook.path, 0) + 1
-    found = tuple(_webhook(mapper, webhook, methods_of[webhook.path] > 1, notes, taken) for webhook in view.webhooks)
-    uses = {imported for webhook in found for imported in webhook.payload.imports}
-    if any(webhook.signature is not None for webhook in found):
-        uses.update(SIGNED_IMPORTS)
-    return found, tuple(sorted({*WEBHOOK_IMPORTS, *uses}))
-
-
-def _webhook(mapper: TypeMapper, op: OperationView, several: bool, notes: list[Diagnostic], taken: set[str]) -> Webhook:
-    operation = op.operation
-    base = snake(operation.get("operationId") or (f"{op.path}_{op.method}" if several else op.path))
-    if not base.endswith("webhook"):
-        base += "_webhook"
-    raw_scheme = operation.get(EXTENSION)
-    signature = _scheme(cast(dict[str, Any], raw_scheme)) if isinstance(raw_scheme, dict) else None
-    if signature is None:
-        notes.append(warning(op.where, f"no {EXTENSION}: parse_{base} checks no signature (anyone can send it)"))
-    name = unique(("verify_" if signature is not None else "parse_") + base, taken)
-    media = op.request_body.json if op.request_body is not None else None
-    assert media is not None, "validate_webhooks requires a JSON payload"
-    payload = mapper.hint(media.schema, for_input=False)
-    inline = not (isinstance(media.schema, dict) and "$ref" in media.schema)
-    if inline and ANY.imports <= payload.imports:
-        where = join(op.where, "requestBody", "content", media.name, "schema")
-        notes.append(warning(where, f"an inline payload schema has no model (models are made of components/schemas): parsed as {payload.hint}, its fields untyped; move it to components/schemas for a model"))  # fmt: skip
-    return Webhook(
-        name=name,
-        key=op.path,
-        method=op.method.upper(),
-        summary=first_line(operation.get("summary")),
-        description=doc_text(str(operation.get("description") or "").split("\n\n", 1)[0]),
-        payload=payload,
-        signature=signature,
-    )
-
-
-def _scheme(raw: dict[str, Any]) -> SignatureScheme:
-    """The scheme of an `x-signature` that `validate_webhooks` found no error in."""
-    return SignatureScheme(
-        digest=ALGORITHMS[raw["algorithm"]],
-        encoding=str(raw["encoding"]),
-        header=str(raw["header"]).lower(),
-        prefix=str(raw.get("prefix", "")),
-        key=cast(KeyKind, raw.get("key", "api-key")),
-        timestamp_header=str(raw["timestamp-header"]).lower() if raw.get("timestamp-header") else None,
-    )

@@ -1,15 +1,15 @@
 """The `Api` of a resolved spec: one `Operation` per operation, with names, signatures and types decided (and one
-`Webhook` per webhook, by `codegen.webhooks`)."""
+`Webhook` per webhook, by `ir.webhooks`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
-from codegen import webhooks
 from codegen.errors import CodegenError, Diagnostic, warning
 from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef, Waiter
 from codegen.ir.typemap import ANY, NONE, TypeMapper
+from codegen.ir.webhooks import build_webhooks
 from codegen.naming import CLIENT_ATTRIBUTES, RESERVED, doc_text, first_line, pascal, snake, unique
 from codegen.pointer import join, pointer
 from codegen.view import OperationView, SpecView
@@ -68,7 +68,7 @@ def build(
     waiters = _waiters(view, operations, notes, used_names)
     auth_header, auth_prefix = _auth(view, notes)
     uses = {imported for op in operations for hint in op.types for imported in hint.imports}
-    hooks, hook_imports = webhooks.build_webhooks(view, mapper, notes)
+    hooks, hook_imports = build_webhooks(view, mapper, notes)
     if waiters:
         uses.update(WAIT_IMPORTS)
     api = Api(

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from codegen.ir.nodes import Import, TypeRef
+from codegen.openapi import SCHEMA_REF
 from codegen.pointer import parts
 from codegen.view import SpecView
 
@@ -17,7 +18,6 @@ LITERAL = Import("typing", "Literal")
 STR = TypeRef("str")
 _PRIMITIVES = {"string": STR, "integer": TypeRef("int"), "number": TypeRef("float"), "boolean": TypeRef("bool")}
 _MAX_DEPTH = 12
-_COMPONENT_SCHEMA = "#/components/schemas/"
 
 
 def union(options: Iterable[TypeRef]) -> TypeRef:
@@ -107,7 +107,7 @@ class TypeMapper:
 
     def _ref(self, ref: str, *, for_input: bool, depth: int) -> TypeRef:
         target = self.view.target(ref)
-        name = self.model_names.get(parts(ref)[-1]) if ref.startswith(_COMPONENT_SCHEMA) else None
+        name = self.model_names.get(parts(ref)[-1]) if ref.startswith(SCHEMA_REF) else None
         is_union = isinstance(target, dict) and ("anyOf" in target or "oneOf" in target) and "properties" not in target
         if name is None or is_union:  # a union's root model would make callers wrap values: name its members
             return self.hint(target, for_input=for_input, depth=depth + 1)

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal, TypeAlias, TypeVar
+from typing import Final, Literal, TypeAlias
 
 import httpx2
 
 __all__ = ["NOT_GIVEN", "NotGiven", "Timeout"]
-
-_T = TypeVar("_T")
 
 
 class NotGiven:

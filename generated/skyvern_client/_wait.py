@@ -62,7 +62,7 @@ class WaitTimeoutError(APIError, Generic[T]):
 
     Example:
         >>> try:
-        ...     run = client.run_workflow_and_wait(workflow_id="wpid_123", wait_timeout=600)
+        ...     job = client.start_job_and_wait(name="nightly-export", wait_timeout=600)
         ... except WaitTimeoutError as error:
         ...     print(error.last_state, error.last_response)
     """

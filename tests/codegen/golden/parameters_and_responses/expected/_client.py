@@ -35,7 +35,10 @@ class FilesClient(SyncAPIClient):
         base_url: defaults to `$FILES_BASE_URL`, else `https://files.example.com/eu`.
         timeout: seconds (or an `httpx2.Timeout`) for each request; per call, `timeout=`.
         max_retries: resends of a failed request that is safe to resend (see `_retry`).
-        strict: reject enum values the spec does not list instead of keeping them.
+        strict: parse each response body a method returns exactly as the spec says: a string enum value it does not
+            list, or a `date-time` without a UTC offset, raises `APIResponseValidationError` instead of being kept
+            and reported (`APIResponse.deviations`, see `_tolerance`). Error bodies (`APIStatusError.body`) are
+            parsed tolerantly either way.
         default_headers: sent with every request.
         http_client: an `httpx2.Client` to use (its owner closes it).
 
@@ -172,7 +175,10 @@ class AsyncFilesClient(AsyncAPIClient):
         base_url: defaults to `$FILES_BASE_URL`, else `https://files.example.com/eu`.
         timeout: seconds (or an `httpx2.Timeout`) for each request; per call, `timeout=`.
         max_retries: resends of a failed request that is safe to resend (see `_retry`).
-        strict: reject enum values the spec does not list instead of keeping them.
+        strict: parse each response body a method returns exactly as the spec says: a string enum value it does not
+            list, or a `date-time` without a UTC offset, raises `APIResponseValidationError` instead of being kept
+            and reported (`APIResponse.deviations`, see `_tolerance`). Error bodies (`APIStatusError.body`) are
+            parsed tolerantly either way.
         default_headers: sent with every request.
         http_client: an `httpx2.AsyncClient` to use (its owner closes it).
 

@@ -1,0 +1,21 @@
+"""The OpenAPI vocabulary `codegen/` reads specs with, each word defined once: a leaf that imports nothing.
+
+Example:
+    >>> "post" in METHODS, SCHEMA_REF + "Pet", is_json("application/problem+json")
+    (True, '#/components/schemas/Pet', True)
+"""
+
+from __future__ import annotations
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+"""The operations a path item (or a webhook) may hold, in the order the generator visits them."""
+PARAMETER_LOCATIONS = frozenset({"query", "header", "path", "cookie"})
+JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
+"""The values of a JSON Schema `type`."""
+SCHEMA_REF = "#/components/schemas/"
+"""What a `$ref` to a component schema (a model) starts with."""
+
+
+def is_json(media_type: str) -> bool:
+    """Whether a media type is JSON: `application/json` or a `+json` one (`application/problem+json`)."""
+    return media_type == "application/json" or media_type.endswith("+json")
