@@ -1,5 +1,6 @@
 """Regeneration with the generator's cache: a cold run, a run after one schema changes, and a check of an unchanged
-spec, taken in turns in one round so that each ratio compares runs made side by side.
+spec; beside them, loading the spec into the generator's view and `codegen diff` of the spec against itself with that
+schema changed; taken in turns in one round so that each ratio compares runs made side by side.
 
 Each round starts from an empty cache folder (`CODEGEN_CACHE_DIR`): the cold generation fills it, the spec with one
 schema changed is then generated with it (its untouched parts are hits), and `codegen check` compares that package
@@ -22,11 +23,14 @@ import yaml
 from bench.stats import Sample, run_timed, shell_line
 from codegen.partition import partition
 
-__all__ = ["RegenerationResult", "changed_schema", "run_regeneration"]
+__all__ = ["CHECK", "COLD", "DIFF", "LOAD", "WARM", "RegenerationResult", "changed_schema", "run_regeneration"]
 
 COLD = "cold generation"
 WARM = "generation after one schema changed"
 CHECK = "check, unchanged spec"
+LOAD = "load the spec (the generator's view)"
+DIFF = "`codegen diff`, one schema changed"
+_LOAD = "import sys; from pathlib import Path; from codegen.diff import view_of; view_of(Path(sys.argv[1]))"
 
 
 @dataclass(slots=True)
@@ -84,6 +88,8 @@ def run_regeneration(
                 (COLD, codegen("generate", spec, scratch / "cold")),
                 (WARM, codegen("generate", changed_spec, scratch / "warm")),
                 (CHECK, [arg for arg in codegen("check", changed_spec, scratch / "warm") if arg != "-q"]),
+                (LOAD, [str(python), "-c", _LOAD, str(spec)]),
+                (DIFF, [str(python), "-m", "codegen", "diff", str(spec), str(changed_spec), "--format", "json"]),
             )
             for name, argv in steps:
                 shown = shell_line(argv, env).replace(str(scratch), "$SCRATCH")

@@ -1,4 +1,7 @@
-"""`python -m codegen generate|check`: options from the command line, defaults from `[tool.codegen]`."""
+"""`python -m codegen generate|check|diff`: options from the command line, defaults from `[tool.codegen]`.
+
+`diff OLD NEW` compares two specs (`codegen.diff.command`); `generate` also says what changed in the spec since the
+package was last generated from it (the copy kept beside the package)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from codegen.diff import command as spec_diff
 from codegen.errors import CodegenError, Level
-from codegen.pipeline import Options, check, write
+from codegen.pipeline import Options, check, spec_copy, write
 
 
 def _defaults(start: Path) -> dict[str, Any]:
@@ -25,7 +29,9 @@ def _defaults(start: Path) -> dict[str, Any]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     defaults = _defaults(Path.cwd())
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    parser.add_argument("command", choices=["generate", "check"], help="write the package, or diff against it")
+    parser.add_argument(
+        "command", choices=["generate", "check", "diff"], help="write the package, or diff against it; `diff OLD NEW`"
+    )
     parser.add_argument("--spec", type=Path, default=defaults.get("spec"), help="OpenAPI 3.0/3.1 file (YAML/JSON)")
     parser.add_argument("--out", type=Path, default=defaults.get("out", "generated"), help="folder of the package")
     parser.add_argument("--package", default=defaults.get("package"), help="Python package name")
@@ -50,7 +56,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["diff"]:
+        return spec_diff.main(arguments[1:])
+    args = parse_args(arguments)
     options = Options(
         Path(args.spec), Path(args.out), args.package, args.client_name, args.env_prefix, args.jobs, not args.no_cache
     )
@@ -65,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"{options.out / options.package} is up to date with {options.spec}")
             return 0
+        copy = spec_copy(options)
+        previous = copy.read_bytes() if copy.is_file() else None
         notes = write(options)
     except CodegenError as exc:
         for diagnostic in exc.diagnostics:
@@ -77,4 +88,6 @@ def main(argv: list[str] | None = None) -> int:
             print(diagnostic, file=sys.stderr)
     elapsed = time.perf_counter() - started
     print(f"wrote {options.out / options.package} from {options.spec} in {elapsed:.2f}s ({len(notes)} warnings)")
+    if previous is not None:
+        print(spec_diff.since(previous, copy.name, options.spec))
     return 0

@@ -184,8 +184,15 @@ def _read_tree(folder: Path) -> dict[str, str]:
     }
 
 
+def spec_copy(options: Options) -> Path:
+    """Where the spec a package was generated from is kept, beside the package (`generated/skyvern_client.openapi.yaml`),
+    so that the next `generate` can say what changed since (`codegen.diff`)."""
+    return options.out / f"{options.package}.openapi{options.spec.suffix or '.yaml'}"
+
+
 def write(options: Options) -> list[Diagnostic]:
-    """Generate into `out/<package>`, replacing it only once the new package is complete."""
+    """Generate into `out/<package>`, replacing it only once the new package is complete; keep a copy of the spec
+    beside it (`spec_copy`)."""
     options.out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{options.package}-", dir=options.out))
     try:
@@ -200,18 +207,22 @@ def write(options: Options) -> list[Diagnostic]:
             if backup.exists():
                 backup.rename(target)
             raise
+        spec_copy(options).write_bytes(options.spec.read_bytes())
         return notes
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
 def check(options: Options) -> list[str]:
-    """What differs between `out/<package>` and what the spec produces, as readable lines (empty: up to date).
+    """What differs between `out/<package>` (and the spec's copy beside it) and what the spec produces, as readable
+    lines (empty: up to date).
 
     The expected files come from the cache when the spec, the options and the generator are unchanged; the files on
     disk are always read and compared, so an edit under `out/<package>` is still found."""
     files, _ = expected_files(options)
-    return diff_files(options.out / options.package, files)
+    copy = spec_copy(options)
+    stale = [] if copy.is_file() and copy.read_bytes() == options.spec.read_bytes() else [f"changed: {copy} (not a copy of {options.spec})"]  # fmt: skip
+    return diff_files(options.out / options.package, files) + stale
 
 
 def diff_files(current: Path, want: Mapping[str, str], context_lines: int = 12) -> list[str]:

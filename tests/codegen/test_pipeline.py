@@ -96,7 +96,8 @@ def test_failed_generation_keeps_the_previous_package(tmp_path: Path) -> None:
     broken.write_text(SPEC.read_text().replace('$ref: "#/components/schemas/FileInfo"', '$ref: "#/nope"'))
     assert main(["generate", "--spec", str(broken), "--out", str(out), "--package", "skyvern_client"]) == 2
     assert tree_bytes(out / "skyvern_client") == before
-    assert [p.name for p in out.iterdir()] == ["skyvern_client"]
+    assert sorted(p.name for p in out.iterdir()) == ["skyvern_client", "skyvern_client.openapi.yaml"]
+    assert (out / "skyvern_client.openapi.yaml").read_bytes() == SPEC.read_bytes()  # still the spec it came from
 
 
 def _runtime_closure(*roots: str) -> set[str]:
