@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PACKAGE := skyvern_client
 
-.PHONY: help install generate check-generated golden smoke-github lint format typecheck test test-install contract \
+.PHONY: help install generate spec-diff check-generated golden smoke-github lint format typecheck test test-install contract \
 	contract-baseline kill-matrix serve bench bench-tools corpus clean chromium report-browser
 .DEFAULT_GOAL := help
 
@@ -24,6 +24,11 @@ install: $(STAMP) ## create .venv and install every dependency group (~2-3 min t
 
 generate: $(STAMP) ## regenerate generated/skyvern_client from spec/openapi.yaml (seconds)
 	$(PY) -m codegen generate
+
+SPEC_DIFF_OLD ?= generated/$(PACKAGE).openapi.yaml
+SPEC_DIFF_NEW ?= spec/openapi.yaml
+spec-diff: $(STAMP) ## what changed between two specs for a client's user (default: since the last `make generate`; SPEC_DIFF_OLD=, SPEC_DIFF_NEW=; exit 1 on breaking)
+	$(PY) -m codegen diff $(SPEC_DIFF_OLD) $(SPEC_DIFF_NEW)
 
 check-generated: $(STAMP) ## fail when generated/ is not what the spec produces (expected files from the cache when unchanged)
 	$(PY) -m codegen check
@@ -187,6 +192,16 @@ contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyve
 .PHONY: bench-real-target
 bench-real-target: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the suite vs the real server, quiet and with both cores busy (root, ~10 min); writes docs/benchmarks-real-target.md
 	SKYVERN_VERSION=$(SKYVERN_VERSION) BENCH_ONLY=real-target $(PY) -m bench
+
+# The documents the real servers serve about themselves (/openapi.json), each version against the next and our spec
+# against the newest: writes tests/codegen/served/ (the extracts the tests read) and docs/drift.md.
+DRIFT_VERSIONS := 1.0.40 1.0.48 1.0.56
+.PHONY: drift-skyvern
+drift-skyvern: $(STAMP) ## what each real server version documents vs the next and vs our spec (root; installs 1.0.40, 1.0.48, 1.0.56 once, ~1.3 GB each); writes docs/drift.md
+	@for version in $(DRIFT_VERSIONS); do \
+		$(MAKE) --no-print-directory build/skyvern-server/$$version/.installed-$$version SKYVERN_VERSION=$$version || exit $$?; \
+	done
+	$(PY) -m contract_tests.skyvern.served $(DRIFT_VERSIONS)
 
 # The reference server beside the real Skyvern server, request by request, in the same private network namespace.
 .PHONY: fidelity

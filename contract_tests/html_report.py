@@ -114,7 +114,7 @@ def _matrix(table: Table, by_key: dict[str, int]) -> str:
     )
 
 
-def _cause(number: int, cause: RootCause) -> str:
+def _cause(number: int, cause: RootCause, allowed: str | None = None) -> str:
     example = cause.example
     ident = anchor(cause.key)
     known = {"known": " · known (in the baseline)", "new": " · new (not in the baseline)"}.get(cause.baseline or "", "")
@@ -127,7 +127,9 @@ def _cause(number: int, cause: RootCause) -> str:
         f"</h3><p class=meta>key <code>{escape(cause.key)}</code> · seen {cause.count} time(s){known}"
         + (f" · operations: {escape(', '.join(cause.operations))}" if cause.operations else "")
         + (f" · also seen in: {escape(', '.join(cause.also_seen_in))}" if cause.also_seen_in else "")
-        + f"</p><p class=meta>tests: {escape(tests)}</p><p>{escape(example.detail)}</p>"
+        + f"</p><p class=meta>tests: {escape(tests)}</p>"
+        + (f"<p class=meta>Drift: {escape(allowed)}.</p>" if allowed else "")
+        + f"<p>{escape(example.detail)}</p>"
     ]
     if example.observed:
         parts.append(f"<p class=meta>Observed:</p><pre>{escape(example.observed)}</pre>")
@@ -164,7 +166,9 @@ def render(verdict: Verdict, tables: Sequence[Table], facts: Sequence[str]) -> s
     word = verdict.word
     by_key = {cause.key: number for number, cause in enumerate(verdict.causes, 1)}
     facts_html = "".join(f"<p class=facts>{escape(line)}</p>" for line in facts if line)
-    causes = "".join(_cause(number, cause) for number, cause in enumerate(verdict.causes, 1))
+    causes = "".join(
+        _cause(number, cause, verdict.allowed_by_target(cause)) for number, cause in enumerate(verdict.causes, 1)
+    )
     extra = []
     if verdict.not_verifiable:
         items = "".join(
@@ -182,6 +186,15 @@ def render(verdict: Verdict, tables: Sequence[Table], facts: Sequence[str]) -> s
             for t in verdict.cut_short
         )
         extra.append(f"<h2>Tests cut short (their remaining cases were not judged)</h2><ul>{items}</ul>")
+    if verdict.drift is not None:
+        sections = "".join(
+            f"<h3>{escape(heading)}</h3><ul>{''.join(f'<li>{escape(item)}</li>' for item in items)}</ul>"
+            for heading, items in verdict.drift.sections()
+        )
+        extra.append(
+            f"<h2 id=drift>The target's own OpenAPI document (drift)</h2><p>{escape(verdict.drift.headline())}</p>"
+            + sections
+        )
     if verdict.errors:
         items = "".join(f"<li>{escape(error)}</li>" for error in verdict.errors)
         extra.append(f"<h2>Errors of the run (not contract findings)</h2><ul>{items}</ul>")

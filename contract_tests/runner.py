@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests import baseline, plan
+from contract_tests import baseline, drift, plan
 from contract_tests.context import (
     ENV_VAR,
     ConfigurationError,
@@ -43,6 +43,7 @@ from contract_tests.context import (
 )
 from contract_tests.plugin import REPORT_HTML, SUMMARY_MD, ContractPlugin
 from contract_tests.sink import Sink
+from contract_tests.spec import DEFAULT_SPEC
 from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer, TargetError
 from contract_tests.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, Verdict
 
@@ -97,6 +98,12 @@ SETTINGS = (
     Setting(
         "CONTRACT_SINK_URL", "--sink-url", "the sink's address in URL fields, if the target refuses loopback", "URL"
     ),
+    Setting(
+        "CONTRACT_SERVED_SPEC",
+        "--served-spec",
+        "the target's own OpenAPI document, a path on it or a URL, or none (default: /openapi.json)",
+        "PATH",
+    ),
     Setting("CONTRACT_WEBHOOK_WAIT", "--webhook-wait", "wait for a webhook delivery (default: the spec's)", "SECONDS"),
     Setting("CONTRACT_WEBHOOK_SECRET", None, "webhook signing secret (a spec's x-signature key `secret`)"),
 )
@@ -115,6 +122,8 @@ _EPILOG = "\n".join(
         "  3  incomplete: no violation, but some area was not judged (the summary names it)",
         "",
         "reports: contract-summary.md, contract-summary.json and contract-junit.xml in --reports",
+        "",
+        "`skyvern-contract drift` compares the spec with the target's own document only (--help there).",
     ]
 )
 
@@ -344,9 +353,13 @@ def run(
             plugin = ContractPlugin(
                 context, target=target, seed=seed, workers=workers, known=known_causes, selected=bool(keyword)
             )
+            served, no_drift = drift.for_target(
+                DEFAULT_SPEC, base_url, api_key, environ.get("CONTRACT_SERVED_SPEC", "")
+            )
             code = pytest.main(_pytest_args(reports, seed, profile.name, keyword, quiet, workers), plugins=[plugin])
             plugin.clean_up()
             verdict = plugin.verdict()
+            verdict.drift, verdict.no_drift = served, no_drift
             if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
                 verdict.errors.append(f"pytest ended with {pytest.ExitCode(code).name}")
             plugin.write(reports, verdict)
@@ -403,7 +416,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "skyvern-contract") -> i
         argv: the arguments (default: `sys.argv[1:]`).
         prog: the command's name in `--help`.
     """
-    args = _parser(prog).parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["drift"]:
+        return drift.main(arguments[1:])
+    args = _parser(prog).parse_args(arguments)
     flags = {s.variable: getattr(args, s.flag[2:].replace("-", "_")) for s in SETTINGS if s.flag is not None}
     environ = {**os.environ, **{name: value for name, value in flags.items() if value is not None}}
     try:

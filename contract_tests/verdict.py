@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract_tests.areas import Area
+from contract_tests.drift import Drift
 from contract_tests.findings import NotVerifiable, RootCause
 
 __all__ = ["EXIT_ERROR", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATIONS", "Gone", "TestOutcome", "Verdict"]
@@ -144,6 +145,7 @@ class Verdict:
         gone: baseline root causes this run did not see (with whether their tests ran).
         baseline: whether a baseline was applied.
         selected: whether tests were selected (`-k`): areas without tests are then "not selected", not "not run".
+        drift: the spec against the target's own OpenAPI document (None when it serves none: `no_drift` says why).
     """
 
     causes: list[RootCause]
@@ -153,6 +155,12 @@ class Verdict:
     gone: list[Gone] = field(default_factory=list)
     baseline: bool = False
     selected: bool = False
+    drift: Drift | None = None
+    no_drift: str = ""
+
+    def allowed_by_target(self, cause: RootCause) -> str | None:
+        """Why the target's own document allows a root cause, if it does (it still counts: the spec is the contract)."""
+        return self.drift.explanation(cause.key) if self.drift is not None else None
 
     @property
     def new_causes(self) -> list[RootCause]:
@@ -254,6 +262,7 @@ class Verdict:
             ],
             "cut_short": [{"test": t.test, "area": str(t.area), "reason": t.reason} for t in self.cut_short],
             "errors": list(self.errors),
+            "drift": self.drift.to_json() if self.drift is not None else {"skipped": self.no_drift},
         }
         return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -274,7 +283,7 @@ class Verdict:
                 continue
             lines.append(f"## {area} ({len(mine)} root cause(s))")
             for cause in mine:
-                lines += _cause_lines(cause)
+                lines += _cause_lines(cause, self.allowed_by_target(cause))
             lines.append("")
         if self.not_verifiable:
             lines += ["## not verifiable on this target", ""]
@@ -296,6 +305,8 @@ class Verdict:
                 f"- {t.test} ({t.area}): {t.examples} example(s): {t.reason or 'cut short'}" for t in self.cut_short
             ]
             lines.append("")
+        if self.drift is not None:
+            lines += ["## the target's own OpenAPI document (drift)", "", *self.drift.lines(), ""]
         if self.errors:
             lines += ["## errors of the run (not contract findings)", ""]
             lines += [f"- {error}" for error in self.errors]
@@ -307,7 +318,7 @@ def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
 
-def _cause_lines(cause: RootCause) -> list[str]:
+def _cause_lines(cause: RootCause, allowed: str | None = None) -> list[str]:
     example = cause.example
     mark = {"known": " [known: in the baseline]", "new": " [new: not in the baseline]"}.get(cause.baseline or "", "")
     where = f" at `{example.location}`" if example.location else ""
@@ -318,6 +329,8 @@ def _cause_lines(cause: RootCause) -> list[str]:
         lines.append(f"Operations: {', '.join(cause.operations)}. ")
     if cause.also_seen_in:
         lines.append(f"Also seen in: {', '.join(cause.also_seen_in)}. ")
+    if allowed:
+        lines.append(f"Drift: {allowed}. ")
     lines += [f"Tests: {tests}.", "", _indent(example.detail)]
     if example.observed:
         lines += ["", "Observed:", _indent(example.observed)]

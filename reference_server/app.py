@@ -1,4 +1,5 @@
-"""The ASGI app: `run_workflow`, `get_run` and `cancel_run` as `spec/openapi.yaml` describes them.
+"""The ASGI app: `run_workflow`, `get_run` and `cancel_run` as `spec/openapi.yaml` describes them, and that document
+itself at `/openapi.json` (the real server serves its own there).
 
 Order of checks, as on the live service: routing (404 unknown path, 405 wrong method), then the API key (403),
 then the body's size (413) and syntax (422 / 400), then the schema (422 for body, header and query together), then
@@ -44,7 +45,8 @@ class Service:
         self.config = config
         self.faults = FaultSet(config.faults)
         self.store = Store(config.db_path, durable=config.durable)
-        self.validator = RequestValidator(load_spec(config.spec_path))
+        self.spec = load_spec(config.spec_path)
+        self.validator = RequestValidator(self.spec)
         self.webhooks = Dispatcher(
             self.store,
             lambda record, now: served_run(record, now, self.faults),
@@ -140,6 +142,10 @@ class Service:
         record = self.faults.find(self.store, run_id)
         return self.error(404, f"Run not found: {run_id}") if record is None else record
 
+    async def openapi(self, request: Request) -> Response:
+        """`GET /openapi.json`: the document this server follows, as the real server serves its own (no key needed)."""
+        return json_response(self.spec)
+
     async def get_run(self, request: Request) -> Response:
         """`GET /v1/runs/{run_id}`."""
         record = self.find_run(request)
@@ -182,7 +188,7 @@ def create_app(config: ServerConfig) -> Starlette:
         >>> from pathlib import Path
         >>> app = create_app(ServerConfig(api_key="key", db_path=Path(":memory:")))
         >>> sorted(route.path for route in app.routes)
-        ['/v1/run/workflows', '/v1/runs/{run_id}', '/v1/runs/{run_id}/cancel']
+        ['/openapi.json', '/v1/run/workflows', '/v1/runs/{run_id}', '/v1/runs/{run_id}/cancel']
     """
     service = Service(config)
 
@@ -194,6 +200,7 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/v1/run/workflows", service.run_workflow, methods=["POST"]),
         Route("/v1/runs/{run_id}", service.get_run, methods=["GET"]),
         Route("/v1/runs/{run_id}/cancel", service.cancel_run, methods=["POST"]),
+        Route("/openapi.json", service.openapi, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,

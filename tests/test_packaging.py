@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-SOURCES = ("pyproject.toml", "README.md", "spec", "generated", "reference_server", "contract_tests")
+SOURCES = ("pyproject.toml", "README.md", "spec", "generated", "reference_server", "contract_tests", "codegen")
 """What building the wheel reads (copied, so that the build writes nothing into this checkout)."""
 
 
@@ -139,13 +139,21 @@ def test_the_wheel_serves_judges_and_runs_the_example_project_in_a_fresh_venv(tm
             timeout=600,
         )
         assert judged.returncode == 0, judged.stdout[-3000:] + judged.stderr[-3000:]
-        assert (tmp_path / "reports" / "contract-summary.md").is_file()
+        summary = (tmp_path / "reports" / "contract-summary.md").read_text(encoding="utf-8")
+        assert "## the target's own OpenAPI document (drift)" in summary  # the server serves its document
+        drifted = _run([bin_dir / "skyvern-contract", "drift", "--base-url", ready["url"]], env=env, cwd=tmp_path)
+        assert drifted.returncode == 0, drifted.stderr
+        assert "0 breaks our client, 0 stricter, 0 looser" in drifted.stdout
     finally:
         server.terminate()
         server.wait(10)
         if server.stdout is not None:
             server.stdout.close()
     timings["serve+judge"] = time.monotonic() - start - sum(timings.values())
+
+    spec = ROOT / "spec" / "openapi.yaml"
+    compared = _run([bin_dir / "python", "-m", "codegen", "diff", spec, spec], env=env, cwd=tmp_path)
+    assert compared.returncode == 0, compared.stdout + compared.stderr  # the spec diff needs no generator install
 
     project = shutil.copytree(
         ROOT / "tests" / "example_user_project", tmp_path / "project", ignore=shutil.ignore_patterns("__pycache__")

@@ -9,6 +9,7 @@ import httpx2
 import pytest
 
 from reference_server.process import RunningServer
+from reference_server.validation import load_spec
 from tests.reference_server.support import (
     DEMO,
     FAILS,
@@ -327,3 +328,15 @@ def test_strange_but_valid_strings_are_served(client: httpx2.Client) -> None:
     if response.status_code == 200:
         run_id = response.json()["run_id"]
         assert client.get(f"/v1/runs/{run_id}").status_code == 200
+
+
+# -- its own document -------------------------------------------------------------------------------------------------
+
+
+def test_serves_the_spec_it_follows_at_openapi_json_without_a_key(client: httpx2.Client) -> None:
+    answer = client.get("/openapi.json", headers={"x-api-key": ""})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/json")
+    assert (
+        answer.json() == load_spec()
+    )  # the document the server validates requests with, as the real one serves its own
