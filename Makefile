@@ -87,7 +87,7 @@ contract-baseline: $(STAMP) ## run as `make contract` does and record its root c
 	$(VENV)/bin/skyvern-contract --write-baseline $(CONTRACT_BASELINE_FILE)
 
 kill-matrix: $(STAMP) ## every reference-server fault must fail the contract suite in its area (checks docs/kill-matrix.md; ~8 min)
-	$(PY) -m contract_tests.kill_matrix --check
+	$(PY) -m campaigns.kill_matrix --check
 
 serve: $(STAMP) ## run the reference server on 127.0.0.1:8787
 	$(VENV)/bin/skyvern-reference-server
@@ -191,14 +191,14 @@ $(CLIENT_VENV)/.installed: pyproject.toml
 	touch $@
 
 contract-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the suite + plain st vs the real Skyvern server (root, offline; ~8 min, 1.3 GB once), then client-skyvern; writes docs/real-target.md
-	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(SKYVERN_SERVER_ARGS) $(SKYVERN_BASELINE_ARGS); \
-		suite=$$?; $(PY) -m contract_tests.vendored $(SKYVERN_SERVER_ARGS) || exit $$?; exit $$suite
+	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m campaigns.skyvern $(SKYVERN_SERVER_ARGS) $(SKYVERN_BASELINE_ARGS); \
+		suite=$$?; $(PY) -m campaigns.vendored $(SKYVERN_SERVER_ARGS) || exit $$?; exit $$suite
 
 client-skyvern: $(STAMP) $(SKYVERN_SERVER_STAMP) $(CLIENT_VENV)/.installed ## the vendored client (httpx2 + pydantic only) vs the real and the reference server (root, offline); writes docs/vendored-client.md
-	$(PY) -m contract_tests.vendored $(SKYVERN_SERVER_ARGS)
+	$(PY) -m campaigns.vendored $(SKYVERN_SERVER_ARGS)
 
 contract-skyvern-baseline: $(STAMP) $(SKYVERN_SERVER_STAMP) ## as contract-skyvern, recording its root causes in contract_tests/baselines/skyvern-<version>.json
-	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m contract_tests.skyvern $(SKYVERN_SERVER_ARGS) \
+	CONTRACT_PROFILE=$${CONTRACT_PROFILE:-ci} $(PY) -m campaigns.skyvern $(SKYVERN_SERVER_ARGS) \
 		--write-baseline $(SKYVERN_BASELINE)
 
 .PHONY: bench-real-target
@@ -213,12 +213,12 @@ drift-skyvern: $(STAMP) ## what each real server version documents vs the next a
 	@for version in $(DRIFT_VERSIONS); do \
 		$(MAKE) --no-print-directory build/skyvern-server/$$version/.installed-$$version SKYVERN_VERSION=$$version || exit $$?; \
 	done
-	$(PY) -m contract_tests.skyvern.served $(DRIFT_VERSIONS)
+	$(PY) -m campaigns.skyvern.served $(DRIFT_VERSIONS)
 
 # The reference server beside the real Skyvern server, request by request, in the same private network namespace.
 .PHONY: fidelity
 fidelity: $(STAMP) $(SKYVERN_SERVER_STAMP) ## the stand-in vs the real Skyvern server, one request matrix (root, offline; a few min); writes docs/fidelity.md
-	$(PY) -m contract_tests.fidelity $(SKYVERN_SERVER_ARGS)
+	$(PY) -m campaigns.fidelity $(SKYVERN_SERVER_ARGS)
 
 clean: ## remove .venv, build/, reports/ and the tools' caches
 	rm -rf $(VENV) build reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

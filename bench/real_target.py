@@ -1,7 +1,7 @@
 """The contract suite against the real Skyvern server, on a quiet machine and with both cores busy (`make
 bench-real-target`; needs root and the server's venv, which `make contract-skyvern` installs).
 
-Each round runs `python -m contract_tests.skyvern --no-st` (profile `ci`, the server of `SKYVERN_VERSION`, default
+Each round runs `python -m campaigns.skyvern --no-st` (profile `ci`, the server of `SKYVERN_VERSION`, default
 1.0.56, in a private network namespace) twice: as the machine is, then with one `yes > /dev/null` per core beside it.
 It measures the suite's wall time (its summary's `seconds`: the pytest run, server start-up excluded), the requests
 sent, and whether both runs found the same root-cause keys: the verdict must be a function of the server, not of the
@@ -66,7 +66,7 @@ def run_real_target(python: Path, root: Path, runs: int, log: Callable[[str], No
             keys: dict[str, set[str]] = {}
             for load in ("quiet", "busy"):
                 work = kept / f"{load}-{round_}"
-                argv = [str(python), "-m", "contract_tests.skyvern", "--version", result.version, "--no-st"]
+                argv = [str(python), "-m", "campaigns.skyvern", "--version", result.version, "--no-st"]
                 argv += ["--workdir", str(work), "--doc", str(scratch / "doc.md")]
                 result.command = result.command or shell_line([*argv[:-4], "--workdir", "DIR", "--doc", "FILE"])
                 if load == "busy":
@@ -104,7 +104,7 @@ def render_real_target(result: RealTargetResult | None) -> list[str]:
     if result.skipped:
         return [*lines, f"Not measured: {result.skipped}.", ""]
     lines += [
-        f"`python -m contract_tests.skyvern --no-st` (profile `ci`) against Skyvern {result.version} in a private network",
+        f"`python -m campaigns.skyvern --no-st` (profile `ci`) against Skyvern {result.version} in a private network",
         "namespace; the suite's own wall time (server start-up excluded). Busy: one `yes > /dev/null` per core beside",
         "it. The verdict must not depend on the load: the same root-cause keys in both runs of a round.",
         "",

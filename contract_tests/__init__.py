@@ -13,7 +13,8 @@ Run with `python -m contract_tests` (`make contract`); `CONTRACT_PROFILE` picks 
   signed as the spec's `x-signature` says and carrying the run as `get_run` answers it, and a run that names none is
   delivered nowhere (`webhook_checks`; the test reads what the sink received with `sink.fetch_received`);
 - `repro` records every exchange and renders a failing example's chain as curl commands;
-- `kill_matrix` proves the suite against every fault the reference server can inject (`make kill-matrix`).
+- `campaigns/kill_matrix` (a checkout's tool, not in the wheel) proves the suite against every fault the reference
+  server can inject (`make kill-matrix`).
 
 Nothing imports this package. It uses the generated client's public API; it starts `reference_server` only as a
 subprocess, and reads its fault registry for the kill matrix.

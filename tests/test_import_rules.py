@@ -20,7 +20,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED_PACKAGES = tuple(sorted(p.name for p in (ROOT / "generated").iterdir() if (p / "__init__.py").is_file()))
-FIRST_PARTY = frozenset({"codegen", "reference_server", "contract_tests", "bench", "tests", *GENERATED_PACKAGES})
+FIRST_PARTY = frozenset(
+    {"codegen", "reference_server", "contract_tests", "campaigns", "bench", "tests", *GENERATED_PACKAGES}
+)
 VENDORABLE_THIRD_PARTY = frozenset({"httpx2", "pydantic", "pydantic_core"})
 """What a vendored client may import: its two dependencies (pydantic_core comes with pydantic)."""
 PUBLIC_GENERATED = frozenset(name for package in GENERATED_PACKAGES for name in (package, f"{package}.models"))
@@ -55,7 +57,9 @@ RULES = (
             }
         ),
     ),
-    Rule("bench", frozenset({"bench", "codegen", "reference_server", *PUBLIC_GENERATED})),
+    # the real-server campaigns and the kill matrix: a checkout's tools, never in the wheel
+    Rule("campaigns", frozenset({"campaigns", "contract_tests", "reference_server", "codegen", *PUBLIC_GENERATED})),
+    Rule("bench", frozenset({"bench", "campaigns", "codegen", "reference_server", *PUBLIC_GENERATED})),
     Rule("tests", frozenset(), anything=True),
 )
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import zipfile
 from pathlib import Path
 
 import httpx2
@@ -74,6 +75,9 @@ def test_the_wheel_serves_judges_and_runs_the_example_project_in_a_fresh_venv(tm
     built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", source])
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("skyvern_run_contract-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/", 1)[0] for name in archive.namelist() if "/" in name and ".dist-info" not in name}
+    assert tops == {"codegen", "contract_tests", "reference_server", "skyvern_client"}  # no campaigns, bench, tests
     timings["build"] = time.monotonic() - start
 
     venv = tmp_path / "venv"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests.kill_matrix import CLEAN, EXPECTED, Outcome, run_one
+from campaigns.kill_matrix import CLEAN, EXPECTED, Outcome, run_one
 from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,5 @@
+import sys
+
+from campaigns.vendored.cli import main
+
+sys.exit(main())
