@@ -43,8 +43,8 @@ def test_the_default_version_is_1_0_56_with_its_venv_and_its_baseline() -> None:
     assert "touch build/skyvern-server/1.0.56/.installed-1.0.56" in shown
     baseline = "contract_tests/baselines/skyvern-1.0.56.json"
     assert (ROOT / baseline).exists()
-    assert f"-m contract_tests.skyvern {_server_args('1.0.56')} --baseline {baseline};" in shown
-    assert f"-m contract_tests.vendored {_server_args('1.0.56')} ||" in shown
+    assert f"-m campaigns.skyvern {_server_args('1.0.56')} --baseline {baseline};" in shown
+    assert f"-m campaigns.vendored {_server_args('1.0.56')} ||" in shown
 
 
 def test_skyvern_version_picks_the_venv_and_runs_plainly_without_a_baseline() -> None:
@@ -53,7 +53,7 @@ def test_skyvern_version_picks_the_venv_and_runs_plainly_without_a_baseline() ->
     assert f'"skyvern[local]=={NO_BASELINE}"' in shown
     assert f"touch build/skyvern-server/{NO_BASELINE}/.installed-{NO_BASELINE}" in shown
     assert "--baseline" not in shown
-    assert f"-m contract_tests.skyvern {_server_args(NO_BASELINE)} ;" in shown
+    assert f"-m campaigns.skyvern {_server_args(NO_BASELINE)} ;" in shown
     assert "1.0.56" not in shown
 
 
@@ -62,17 +62,17 @@ def test_skyvern_version_picks_the_venv_and_runs_plainly_without_a_baseline() ->
 )
 def test_contract_baseline_overrides_the_versions_baseline(setting: str, expected: str) -> None:
     shown = _dry_run("contract-skyvern", setting)
-    assert f"-m contract_tests.skyvern {_server_args('1.0.56')} {expected}" in shown
+    assert f"-m campaigns.skyvern {_server_args('1.0.56')} {expected}" in shown
 
 
 @pytest.mark.parametrize(
     ("target", "command"),
     [
-        ("fidelity", f"-m contract_tests.fidelity {_server_args('1.0.40')}"),
-        ("client-skyvern", f"-m contract_tests.vendored {_server_args('1.0.40')}"),
+        ("fidelity", f"-m campaigns.fidelity {_server_args('1.0.40')}"),
+        ("client-skyvern", f"-m campaigns.vendored {_server_args('1.0.40')}"),
         (
             "contract-skyvern-baseline",
-            f"-m contract_tests.skyvern {_server_args('1.0.40')} \\\n\t--write-baseline "
+            f"-m campaigns.skyvern {_server_args('1.0.40')} \\\n\t--write-baseline "
             "contract_tests/baselines/skyvern-1.0.40.json",
         ),
     ],
