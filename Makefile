@@ -60,7 +60,7 @@ format: $(STAMP) ## ruff fix + format, in place (seconds)
 	$(PY) -m ruff format .
 
 typecheck: $(STAMP) ## mypy --strict over everything, generated code included (~1 min cold)
-	$(PY) -m mypy codegen reference_server contract_tests bench tests generated
+	$(PY) -m mypy codegen reference_server contract_tests campaigns bench tests generated
 
 # Headless Chromium for the HTML report's browser test: Debian's package, installed as root with apt; elsewhere
 # that test skips and says why.

@@ -22,9 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract_tests.areas import Area
-from contract_tests.plugin import SUMMARY_JSON
-from contract_tests.target import ReferenceServer
+from contract_tests.engine.plugin import SUMMARY_JSON
+from contract_tests.model.areas import Area
+from contract_tests.transport.target import ReferenceServer
 
 __all__ = ["CLEAN", "EXPECTED", "Outcome", "main", "render", "run_one"]
 

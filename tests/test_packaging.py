@@ -34,7 +34,7 @@ def test_the_console_scripts_and_the_plugin_point_at_real_functions() -> None:
     project = PYPROJECT["project"]
     assert project["scripts"] == {
         "skyvern-reference-server": "reference_server.cli:main",
-        "skyvern-contract": "contract_tests.runner:main",
+        "skyvern-contract": "contract_tests.cli:main",
     }
     assert project["entry-points"]["pytest11"] == {"skyvern": "reference_server.pytest_plugin"}
 

@@ -11,9 +11,9 @@ from campaigns.fidelity.cases import REQUEST, RUN, Case
 from campaigns.fidelity.clauses import operation_pointer, response_root, schema_clause
 from campaigns.fidelity.sending import Answer
 from campaigns.fidelity.shape import ABSENT, describe
-from contract_tests.areas import ContractViolation
-from contract_tests.checks import schema_violations
-from contract_tests.echo_checks import echoed
+from contract_tests.checks.echo import echoed
+from contract_tests.checks.reply import schema_violations
+from contract_tests.model.areas import ContractViolation
 from contract_tests.spec import Spec
 
 __all__ = [

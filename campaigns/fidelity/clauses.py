@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from contract_tests.generate.strategies import OMIT
 from contract_tests.spec import Spec, admitted_types, escape_pointer, json_type, unescape_pointer
-from contract_tests.strategies import OMIT
 
 __all__ = ["node_at", "operation_pointer", "response_root", "schema_clause"]
 

@@ -41,7 +41,7 @@ from campaigns.skyvern.server import (
     raise_on_sigterm,
 )
 from contract_tests.spec import Spec
-from contract_tests.target import ReferenceServer, TargetError
+from contract_tests.transport.target import ReferenceServer, TargetError
 
 __all__ = ["EXIT_DIFFERENT", "EXIT_NOT_RUN", "EXIT_OK", "exit_status", "main", "mimic_available", "stand_in_workflows"]
 

@@ -11,7 +11,7 @@ import jsonschema_rs
 
 from campaigns.fidelity.cases import REQUEST, WORKFLOW_MARK, Expectation
 from campaigns.fidelity.clauses import operation_pointer, schema_clause
-from contract_tests.classify import invalid_cause
+from contract_tests.checks.classify import invalid_cause
 from contract_tests.spec import Spec
 
 __all__ = ["Planned", "forbidden", "run_expectation"]

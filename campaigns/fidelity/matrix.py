@@ -42,9 +42,9 @@ from campaigns.fidelity.cases import (
 from campaigns.fidelity.clauses import operation_pointer
 from campaigns.fidelity.expectations import Planned, forbidden, run_expectation
 from campaigns.fidelity.shape import is_date_time
-from contract_tests.edges import EdgeValue, edge_values, plain_value, splice
+from contract_tests.generate.edges import EdgeValue, edge_values, plain_value, splice
+from contract_tests.generate.wrong_types import wrong_type_values as wrong_values
 from contract_tests.spec import Field, JsonSchema, Spec, admitted_types, non_null_branches
-from contract_tests.wrong_types import wrong_type_values as wrong_values
 
 __all__ = ["build_matrix"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from campaigns.fidelity.cases import RUN_MARK, WORKFLOW_MARK, WRONG_KEY, Case
 from campaigns.skyvern.server import NO_PROXY, SERVER_VERSION
-from contract_tests.strategies import OMIT
+from contract_tests.generate.strategies import OMIT
 
 __all__ = ["MIMIC_OPTION", "MIMIC_VERSION", "Answer", "Target", "drive", "send"]
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from campaigns.fidelity.cases import REQUEST, RUN, Case, json_text
 from campaigns.fidelity.sending import Answer
-from contract_tests.lifecycle_checks import is_terminal
+from contract_tests.checks.lifecycle import is_terminal
+from contract_tests.generate.strategies import OMIT
 from contract_tests.spec import Spec, declared_properties, json_type, non_null_branches
-from contract_tests.strategies import OMIT
 
 __all__ = ["ABSENT", "describe", "is_date_time", "is_run", "undeclared_fields"]
 

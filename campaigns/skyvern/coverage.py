@@ -10,7 +10,7 @@ from typing import Any
 
 from campaigns.skyvern.paths import SPEC
 from campaigns.skyvern.plain_st import StFinding
-from contract_tests.classify import CHECKS_OF_FAILURE
+from contract_tests.checks.classify import CHECKS_OF_FAILURE
 from contract_tests.spec import Spec, is_nullable
 
 __all__ = ["NONE", "cover", "covering_root_cause", "not_a_violation", "operation_label", "operations_of"]

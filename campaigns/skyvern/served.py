@@ -24,7 +24,7 @@ from codegen.diff import Level, compare, view_of
 from codegen.diff.command import render_text, summary
 from codegen.diff.extract import extract
 from codegen.diff.operations import match
-from contract_tests.drift import drift_of
+from contract_tests.checks.drift import drift_of
 
 __all__ = ["main", "served_part"]
 

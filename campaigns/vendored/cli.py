@@ -34,7 +34,7 @@ from campaigns.skyvern.server import (
     installed_version,
     raise_on_sigterm,
 )
-from contract_tests.target import ReferenceServer, TargetError
+from contract_tests.transport.target import ReferenceServer, TargetError
 
 __all__ = ["Check", "TargetRun", "main", "render_doc", "run_user_code"]
 

@@ -9,8 +9,8 @@ from typing import Any
 from campaigns.fidelity import matrix
 from campaigns.fidelity.cases import Case
 from campaigns.fidelity.sending import Answer
+from contract_tests.generate.strategies import OMIT
 from contract_tests.spec import Spec
-from contract_tests.strategies import OMIT
 
 SPEC = Spec.load()
 MATRIX = matrix.build_matrix(SPEC)

@@ -249,7 +249,7 @@ def _summary() -> dict[str, Any]:
                 "detail": "run_workflow answered 500",
                 "count": 3,
                 "operations": ["run_workflow"],
-                "tests": ["contract_tests/test_server_errors.py::test_x"],
+                "tests": ["contract_tests/suite/test_server_errors.py::test_x"],
                 "reproduction": f"curl -sS -i -X POST -H 'x-api-key: {KEY}' {BASE}/v1/run/workflows",
                 "observed": f"POST {BASE}/v1/run/workflows -> 500 {{'key': '{KEY}'}}",
                 "baseline": "new",

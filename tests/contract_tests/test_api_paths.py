@@ -13,9 +13,9 @@ import requests
 import schemathesis
 from schemathesis.transport.serialization import quote_all
 
-from contract_tests import repro
-from contract_tests.api import Api, MovedRequestError, path_segment, routable_segment
 from contract_tests.spec import DEFAULT_SPEC, Spec
+from contract_tests.transport import repro
+from contract_tests.transport.api import Api, MovedRequestError, path_segment, routable_segment
 
 SPEC = Spec.load()
 PATHS = {operation_id: SPEC.operation(operation_id)[0] for operation_id in SPEC.operation_ids()}

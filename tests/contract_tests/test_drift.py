@@ -1,4 +1,4 @@
-"""`contract_tests.drift`: the spec against the document a target serves, what each difference means, the findings it
+"""`contract_tests.checks.drift`: the spec against the document a target serves, what each difference means, the findings it
 explains, and the report's section."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests import drift
-from contract_tests.areas import Area
-from contract_tests.findings import Finding, root_causes
-from contract_tests.target import ReferenceServer
-from contract_tests.verdict import Verdict
+from contract_tests.checks import drift
+from contract_tests.model.areas import Area
+from contract_tests.model.findings import Finding, root_causes
+from contract_tests.model.verdict import Verdict
+from contract_tests.transport.target import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec" / "openapi.yaml"

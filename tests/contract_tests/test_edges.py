@@ -1,5 +1,5 @@
 """Offline tests of the edges of JSON Schema (`edges.edge_values`, `wrong_types.wrong_type_values`, `edges.splice`), of the raw
-body `Api` sends, and of the request count of `contract_tests/test_request_validation.py`."""
+body `Api` sends, and of the request count of `contract_tests/suite/test_request_validation.py`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import httpx2
 import jsonschema_rs
 import pytest
 
-from contract_tests import test_request_validation as module
-from contract_tests.api import Api
-from contract_tests.edges import LONG_STRING, EdgeValue, edge_values, splice
-from contract_tests.repro import Recorder, render_script
+from contract_tests.generate.edges import LONG_STRING, EdgeValue, edge_values, splice
+from contract_tests.generate.strategies import Requests
+from contract_tests.generate.wrong_types import wrong_type_values
 from contract_tests.spec import Spec, admitted_types, json_type
-from contract_tests.strategies import Requests
-from contract_tests.target import DEFAULT_PARAMETERS
-from contract_tests.wrong_types import wrong_type_values
+from contract_tests.suite import test_request_validation as module
+from contract_tests.transport.api import Api
+from contract_tests.transport.repro import Recorder, render_script
+from contract_tests.transport.target import DEFAULT_PARAMETERS
 
 SPEC = Spec.load()
 SCHEMAS: list[dict[str, Any]] = [

@@ -10,13 +10,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from contract_tests import coverage, html_report, matrix, observations
-from contract_tests.areas import Area, ContractViolation
-from contract_tests.coverage import Coverage
-from contract_tests.findings import Finding, root_causes
-from contract_tests.repro import Exchange, Recorder
+from contract_tests.engine import coverage, observations
+from contract_tests.engine.coverage import Coverage
+from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.model.findings import Finding, root_causes
+from contract_tests.model.verdict import TestOutcome, Verdict
+from contract_tests.report import html as html_report
+from contract_tests.report import matrix
 from contract_tests.spec import Spec
-from contract_tests.verdict import TestOutcome, Verdict
+from contract_tests.transport.repro import Exchange, Recorder
 
 SPEC = Spec.load()
 MISSING = ContractViolation(Area.NULLABLE_FIELDS, "nullable_keys_present", "gone", "/failure_reason", "missing")
@@ -112,7 +114,9 @@ def test_the_page_is_self_contained_and_every_failing_cell_links_to_its_root_cau
     finding = Finding(
         Area.NULLABLE_FIELDS, MISSING.check, "<gone>", "t", "curl -sS 'http://x'", "", *MISSING.key.split("|")[1:]
     )
-    verdict = Verdict(root_causes([finding]), [TestOutcome("contract_tests/test_auth.py::t", Area.AUTH, "failed")])
+    verdict = Verdict(
+        root_causes([finding]), [TestOutcome("contract_tests/suite/test_auth.py::t", Area.AUTH, "failed")]
+    )
     record = Coverage()
     record.add(coverage.NULLABLE_RESPONSE, "failure_reason", coverage.OMITTED, keys=[MISSING.key])
     page = html_report.render(verdict, matrix.tables(record, SPEC, [MISSING.key]), ["target <x>"])

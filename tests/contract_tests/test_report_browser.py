@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests import coverage
-from contract_tests.html_report import REPORT_HTML, anchor
+from contract_tests.engine import coverage
+from contract_tests.report.html import REPORT_HTML, anchor
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"

@@ -1,4 +1,4 @@
-"""The run invariants of `contract_tests.lifecycle_checks` (each accepted POST a run of its own, timestamps in their
+"""The run invariants of `contract_tests.checks.lifecycle` (each accepted POST a run of its own, timestamps in their
 order, `created_at` unchanged) and how `flows` judges them on every run it reads: each check passes on what a faithful
 server answers (nulls and naive timestamps included), fails on what the matching reference-server fault answers, and
 names a stable root cause. Offline: the target is an `httpx2.MockTransport`."""
@@ -13,10 +13,12 @@ from typing import Any
 import httpx2
 import pytest
 
-from contract_tests import flows, lifecycle_checks, observations, repro
-from contract_tests.api import Api
-from contract_tests.areas import Area, ContractViolation
+from contract_tests.checks import lifecycle as lifecycle_checks
+from contract_tests.engine import flows, observations
+from contract_tests.model.areas import Area, ContractViolation
 from contract_tests.spec import Spec
+from contract_tests.transport import repro
+from contract_tests.transport.api import Api
 from reference_server.faults import FaultSet
 
 SPEC = Spec.load()

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from campaigns.kill_matrix import CLEAN, EXPECTED, Outcome, run_one
-from contract_tests.target import DEFAULT_PARAMETERS, ReferenceServer
+from contract_tests.transport.target import DEFAULT_PARAMETERS, ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[2]
 REPRESENTATIVE = [

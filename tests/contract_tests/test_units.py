@@ -15,29 +15,23 @@ import httpx2
 import pytest
 from hypothesis import given, settings
 
-from contract_tests import (
-    baseline,
-    checks,
-    classify,
-    cleanup,
-    echo_checks,
-    findings,
-    flows,
-    lifecycle_checks,
-    observations,
-    plan,
-    repro,
-    runner,
-)
-from contract_tests.api import Api, Reply
-from contract_tests.areas import Area, ContractViolation, area_judged_by
-from contract_tests.baseline import Known
-from contract_tests.context import ConfigurationError
-from contract_tests.plugin import ContractPlugin
-from contract_tests.repro import Exchange, render_script
+from contract_tests import cli as runner
+from contract_tests.checks import classify
+from contract_tests.checks import echo as echo_checks
+from contract_tests.checks import lifecycle as lifecycle_checks
+from contract_tests.checks import reply as checks
+from contract_tests.config import ConfigurationError
+from contract_tests.engine import cleanup, flows, observations, plan
+from contract_tests.engine.plugin import ContractPlugin
+from contract_tests.generate.strategies import Requests
+from contract_tests.model import baseline, findings
+from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.model.baseline import Known
+from contract_tests.model.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, TestOutcome, Verdict
 from contract_tests.spec import Spec
-from contract_tests.strategies import Requests
-from contract_tests.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, TestOutcome, Verdict
+from contract_tests.transport import repro
+from contract_tests.transport.api import Api, Reply
+from contract_tests.transport.repro import Exchange, render_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = Spec.load()
@@ -226,23 +220,24 @@ def test_the_same_defect_seen_many_times_is_one_root_cause() -> None:
     assert causes[1].example.reproduction == "curl a"  # the shortest
 
 
+AREA_OF = {
+    "contract_tests/suite/test_status_enum.py::a": Area.STATUS_ENUM,
+    "contract_tests/suite/test_proxy_options.py::a": Area.PROXY_OPTIONS,
+    "contract_tests/suite/test_nullable_fields.py::a": Area.NULLABLE_FIELDS,
+    "contract_tests/suite/test_lifecycle.py::a": Area.LIFECYCLE,
+    "contract_tests/suite/test_auth.py::a": Area.AUTH,
+    "contract_tests/suite/test_client.py::a": Area.RESPONSE_SCHEMA,
+    "contract_tests/suite/test_request_validation.py::a": Area.REQUEST_VALIDATION,
+    "contract_tests/suite/test_server_errors.py::a": Area.SERVER_ERRORS,
+    "contract_tests/suite/test_webhooks.py::a": Area.WEBHOOKS,
+    "contract_tests/suite/test_schemathesis.py::test_operation[POST /v1/run/workflows]": Area.SCHEMATHESIS,
+    "contract_tests/suite/test_schemathesis.py::TestStateful::runTest": Area.STATEFUL,
+}
+ALL_AREAS = list(AREA_OF)
+
+
 def _outcome(test: str, state: str = "judged") -> TestOutcome:
-    return TestOutcome(test, area_judged_by(test), state)
-
-
-ALL_AREAS = [
-    "contract_tests/test_status_enum.py::a",
-    "contract_tests/test_proxy_options.py::a",
-    "contract_tests/test_nullable_fields.py::a",
-    "contract_tests/test_lifecycle.py::a",
-    "contract_tests/test_auth.py::a",
-    "contract_tests/test_client.py::a",
-    "contract_tests/test_request_validation.py::a",
-    "contract_tests/test_server_errors.py::a",
-    "contract_tests/test_webhooks.py::a",
-    "contract_tests/test_schemathesis.py::test_operation[POST /v1/run/workflows]",
-    "contract_tests/test_schemathesis.py::TestStateful::runTest",
-]
+    return TestOutcome(test, AREA_OF.get(test) or AREA_OF[test.rpartition("::")[0] + "::a"], state)
 
 
 def test_verdict_exit_statuses() -> None:
@@ -251,7 +246,7 @@ def test_verdict_exit_statuses() -> None:
     skipped = [*judged[:-1], _outcome(ALL_AREAS[-1], "skipped")]
     incomplete = Verdict([], skipped)
     assert (incomplete.exit_status, incomplete.incomplete_areas) == (EXIT_INCOMPLETE, ["stateful run"])
-    assert Verdict([], [*judged, _outcome("contract_tests/test_auth.py::b", "broken")]).exit_status == EXIT_ERROR
+    assert Verdict([], [*judged, _outcome("contract_tests/suite/test_auth.py::b", "broken")]).exit_status == EXIT_ERROR
     cause = findings.root_causes([_finding(Area.AUTH, "c", "get_run", "served", ALL_AREAS[4])])
     assert Verdict(cause, skipped).exit_status == EXIT_VIOLATIONS  # violations outrank incompleteness
     document = json.loads(Verdict(cause, judged).to_json({"profile": "ci"}))
@@ -266,10 +261,23 @@ def test_verdict_exit_statuses() -> None:
     }
 
 
-def test_every_contract_test_module_judges_an_area() -> None:
-    modules = sorted(p.name for p in (ROOT / "contract_tests").glob("test_*.py"))
-    assert [m for m in modules if area_judged_by(f"contract_tests/{m}::x") is None] == ["test_schemathesis.py"]
-    assert {area_judged_by(t) for t in ALL_AREAS} == set(Area)
+def test_every_contract_test_declares_its_area() -> None:
+    """Each test module of the suite marks its area (`pytestmark`), but the Schemathesis one, whose two tests each
+    mark their own; together they cover every area."""
+    declared: dict[str, Area] = {}
+    for path in sorted((ROOT / "contract_tests" / "suite").glob("test_*.py")):
+        module = importlib.import_module(f"contract_tests.suite.{path.stem}")
+        marks = [m for m in getattr(module, "pytestmark", []) if m.name == "area"]
+        if path.stem == "test_schemathesis":
+            assert not marks
+            for name in ("test_operation", "TestStateful"):
+                (mark,) = [m for m in getattr(module, name).pytestmark if m.name == "area"]
+                declared[f"{path.stem}::{name}"] = Area(mark.args[0])
+        else:
+            (mark,) = marks
+            declared[path.stem] = Area(mark.args[0])
+    assert set(declared.values()) == set(Area)
+    assert len(declared) == len(Area)  # one area per module (per test in the Schemathesis one)
 
 
 def test_a_violation_does_not_end_the_test() -> None:

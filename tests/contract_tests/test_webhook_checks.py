@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
-from contract_tests import observations, webhook_checks
-from contract_tests.areas import Area, ContractViolation
-from contract_tests.sink import Received, Sink, fetch_received
+from contract_tests.checks import webhooks as webhook_checks
+from contract_tests.checks.webhooks import Webhook
+from contract_tests.engine import observations
+from contract_tests.model.areas import Area, ContractViolation
 from contract_tests.spec import Spec
-from contract_tests.webhook_checks import Webhook
+from contract_tests.transport.sink import Received, Sink, fetch_received
 
 RUN_SCHEMA = {
     "type": "object",

@@ -1,0 +1,1 @@
+"""Renderers only: the HTML report (`html`) and its coverage matrix (`matrix`)."""
