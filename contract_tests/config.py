@@ -28,17 +28,14 @@ from typing import Any
 
 import pytest
 
-from contract_tests.engine import observations
-from contract_tests.transport.repro import Recorder
+from contract_tests.model.errors import ConfigurationError
+from contract_tests.record import observations
+from contract_tests.record.repro import Recorder
 
 __all__ = ["ENV_VAR", "PROFILES", "ConfigurationError", "Context", "Example", "Profile", "current", "set_current"]
 
 Example = Callable[[], contextlib.AbstractContextManager[None]]
 """The `example` fixture: `with example():` around one Hypothesis example (see `conftest.py`)."""
-
-
-class ConfigurationError(ValueError):
-    """The environment does not describe a usable run (exit status 2)."""
 
 
 @dataclass(frozen=True, slots=True)

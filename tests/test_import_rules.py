@@ -12,7 +12,7 @@ import ast
 import itertools
 import sys
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,13 +113,27 @@ CODEGEN_LAYERS = (
     "view",
     # models: the spec sanitized, (for a large spec) cut into parts, run, assembled; split's parser reads the modules
     "sanitize", "split", "partition", "assemble", "copies", "models",
-    "ir.nodes", "ir.typemap", "ir.webhooks", "ir.build", "ir",
+    "ir.nodes", "ir.typemap", "ir.bodies", "ir.webhooks", "ir.build", "ir",
     "render",
     # the pipeline, and the commands over it
     "pipeline", "diff", "cli", "__main__",
 )  # fmt: skip
 """`codegen/`'s modules from leaf to top, in the order of its steps (ARCHITECTURE.md): a module imports only modules
 listed before it. An entry that is a package (`diff`) stands for all its modules, which may import each other."""
+
+
+CONTRACT_ROOMS = (
+    "__init__",
+    "model", "spec",  # the vocabulary as data, and what the suite reads of the spec
+    "record",  # every exchange, each test's violations and coverage: what everything above writes into
+    "config", "transport", "generate",  # the run's settings; how requests are sent; what to send
+    "checks",  # how a reply is judged
+    "report",  # renderers of the verdict
+    "engine",  # the pytest machinery: plugins, flows, the run cap, the cleanup
+    "session", "cli", "__main__",  # one run; the command line
+    "suite",  # the tests
+)  # fmt: skip
+"""`contract_tests/`'s rooms from leaf to top: a module imports only modules of its own room or of earlier ones."""
 
 
 def module_name(path: Path) -> str:
@@ -214,24 +228,22 @@ def describe(group: list[str], circle: list[str], graph: Mapping[str, Mapping[st
     return f"{', '.join(group)} import each other: {' -> '.join(circle)}: " + "; ".join(steps)
 
 
-def layer(module: str) -> int | None:
-    """The position of a `codegen` module in `CODEGEN_LAYERS` (its longest entry), None when it has none."""
-    short = module.removeprefix("codegen.") if module != "codegen" else "__init__"
-    entries = [
-        (len(entry), index)
-        for index, entry in enumerate(CODEGEN_LAYERS)
-        if short == entry or short.startswith(entry + ".")
-    ]
+def layer(module: str, layers: Sequence[str] = CODEGEN_LAYERS, package: str = "codegen") -> int | None:
+    """The position of a module of `package` in `layers` (its longest entry), None when it has none."""
+    short = module.removeprefix(package + ".") if module != package else "__init__"
+    entries = [(len(entry), index) for index, entry in enumerate(layers) if short == entry or short.startswith(entry + ".")]  # fmt: skip
     return max(entries)[1] if entries else None
 
 
-def inversions(graph: Mapping[str, Mapping[str, str]]) -> list[str]:
-    """Each import of a module placed later in `CODEGEN_LAYERS` than the importer."""
+def inversions(
+    graph: Mapping[str, Mapping[str, str]], layers: Sequence[str] = CODEGEN_LAYERS, package: str = "codegen"
+) -> list[str]:
+    """Each import of a module placed later in `layers` than the importer."""
     return [
         f"{where}: {module} imports {target}, a later layer"
         for module, edges in sorted(graph.items())
         for target, where in sorted(edges.items())
-        if (layer(target) or 0) > (layer(module) or 0)
+        if (layer(target, layers, package) or 0) > (layer(module, layers, package) or 0)
     ]
 
 
@@ -268,6 +280,16 @@ def test_no_import_circle_within_a_part(rule: Rule) -> None:
     graph = import_graph(rule)
     assert graph
     found = [describe(group, circle, graph) for group, circle in circles(graph)]
+    assert not found, "\n".join(found)
+
+
+CONTRACT_TESTS = next(rule for rule in RULES if rule.folder == "contract_tests")
+
+
+def test_contract_tests_rooms_import_only_earlier_rooms() -> None:
+    graph = import_graph(CONTRACT_TESTS)
+    assert sorted(m for m in graph if layer(m, CONTRACT_ROOMS, "contract_tests") is None) == []
+    found = inversions(graph, CONTRACT_ROOMS, "contract_tests")
     assert not found, "\n".join(found)
 
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from contract_tests.checks.reply import PROXY_FIELD, short_json
-from contract_tests.engine.observations import report
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record.observations import report
 from contract_tests.spec import Spec, declared_properties
 
 __all__ = ["echoed"]

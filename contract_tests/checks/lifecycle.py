@@ -23,8 +23,8 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from contract_tests.engine.observations import report
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record.observations import report
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Reply
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from contract_tests.engine.observations import CHAIN_ATTRIBUTE, report, soft
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record.observations import CHAIN_ATTRIBUTE, report, soft
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Reply
 

@@ -39,8 +39,8 @@ import jsonschema_rs
 
 from contract_tests.checks import reply as checks
 from contract_tests.checks.lifecycle import LIFECYCLE_ORDER
-from contract_tests.engine.observations import report
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record.observations import report
 from contract_tests.spec import Spec, escape_pointer, non_null_branches
 
 __all__ = [

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import httpx2
 
-from contract_tests.transport.repro import Exchange, now
+from contract_tests.record.repro import Exchange, now
 
 __all__ = ["Leftovers", "cancel_leftovers"]
 

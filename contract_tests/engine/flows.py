@@ -18,9 +18,9 @@ import pydantic
 from contract_tests.checks import echo as echo_checks
 from contract_tests.checks import lifecycle as lifecycle_checks
 from contract_tests.checks import reply as checks
-from contract_tests.engine import coverage
-from contract_tests.engine.observations import active, report, soft, unverifiable
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record import coverage
+from contract_tests.record.observations import active, report, soft, unverifiable
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api, Reply
 from skyvern_client import models, strict_parsing

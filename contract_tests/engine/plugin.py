@@ -21,16 +21,17 @@ import pytest
 
 from contract_tests.checks.lifecycle import is_terminal, timestamps_ordered
 from contract_tests.config import Context
-from contract_tests.engine import coverage, observations, plan
+from contract_tests.engine import plan
 from contract_tests.engine.cleanup import Leftovers, cancel_leftovers
 from contract_tests.model import baseline
 from contract_tests.model.areas import Area
 from contract_tests.model.findings import Finding, not_verifiable, root_causes
 from contract_tests.model.verdict import Gone, TestOutcome, Verdict, gone_causes
+from contract_tests.record import coverage, observations
+from contract_tests.record.repro import Exchange, render_script
 from contract_tests.report import html as html_report
-from contract_tests.report import matrix
+from contract_tests.report import matrix, summary
 from contract_tests.spec import Spec
-from contract_tests.transport.repro import Exchange, render_script
 
 __all__ = ["REPORT_HTML", "SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "TestRecording"]
 
@@ -358,8 +359,8 @@ class ContractPlugin:
         """Write `contract-summary.md`, `contract-summary.json` and `contract-report.html` into the report folder."""
         reports.mkdir(parents=True, exist_ok=True)
         facts = self._facts(verdict)
-        (reports / SUMMARY_MD).write_text(verdict.markdown(facts) + "\n", encoding="utf-8")
-        (reports / SUMMARY_JSON).write_text(verdict.to_json(self.meta()) + "\n", encoding="utf-8")
+        (reports / SUMMARY_MD).write_text(summary.markdown(verdict, facts) + "\n", encoding="utf-8")
+        (reports / SUMMARY_JSON).write_text(summary.as_json(verdict, self.meta()) + "\n", encoding="utf-8")
         tables = matrix.tables(self.coverage, Spec.load(), [cause.key for cause in verdict.causes])
         (reports / REPORT_HTML).write_text(html_report.render(verdict, tables, facts), encoding="utf-8")
 
@@ -372,7 +373,7 @@ class ContractPlugin:
         """Print the summary after pytest's own."""
         verdict = self.verdict()
         terminalreporter.write_line("")
-        terminalreporter.write_line(verdict.markdown(self._facts(verdict)))
+        terminalreporter.write_line(summary.markdown(verdict, self._facts(verdict)))
 
 
 def _last_line(report: pytest.TestReport) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract_tests.config import ConfigurationError
+from contract_tests.model.errors import ConfigurationError
 
 __all__ = ["Known", "load", "write"]
 

@@ -18,13 +18,12 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract_tests.checks.drift import Drift
 from contract_tests.model.areas import Area
+from contract_tests.model.drift import Drift
 from contract_tests.model.findings import NotVerifiable, RootCause
 
 __all__ = ["EXIT_ERROR", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATIONS", "Gone", "TestOutcome", "Verdict"]
@@ -243,97 +242,3 @@ class Verdict:
         if self.incomplete_areas and self.exit_status != EXIT_INCOMPLETE:
             parts.append(f"; not fully judged: {', '.join(self.incomplete_areas)}")
         return " ".join(parts).replace(" ;", ";")
-
-    def to_json(self, meta: Mapping[str, Any]) -> str:
-        """The machine-readable summary (`reports/contract-summary.json`)."""
-        document = {
-            "verdict": self.word,
-            "exit_status": self.exit_status,
-            "headline": self.headline(),
-            **meta,
-            "ok": self.exit_status == EXIT_OK,
-            "areas": self.areas(),
-            "incomplete_areas": self.incomplete_areas,
-            "root_causes": [cause.to_json() for cause in self.causes],
-            "not_verifiable": [item.to_json() for item in self.not_verifiable],
-            "gone": [item.to_json() for item in self.gone],
-            "not_run": [
-                {"test": t.test, "area": str(t.area), "state": t.state, "reason": t.reason} for t in self.not_run
-            ],
-            "cut_short": [{"test": t.test, "area": str(t.area), "reason": t.reason} for t in self.cut_short],
-            "errors": list(self.errors),
-            "drift": self.drift.to_json() if self.drift is not None else {"skipped": self.no_drift},
-        }
-        return json.dumps(document, indent=2, ensure_ascii=False)
-
-    def markdown(self, header_lines: Sequence[str]) -> str:
-        """The human summary: headline, run facts, areas, root causes with reproductions, the rest."""
-        lines = [f"# Contract suite: {self.headline()}", "", *header_lines, ""]
-        lines += ["| area | state | tests run | root causes | also seen here |", "|---|---|---|---|---|"]
-        for name, row in self.areas().items():
-            cut = f" ({row['truncated']} cut short)" if row["truncated"] else ""
-            lines.append(
-                f"| {name} | {row['state']} | {row['executed']}/{row['tests']}{cut} | {row['root_causes']} "
-                f"| {row['also_seen']} |"
-            )
-        lines.append("")
-        for area in Area:
-            mine = [c for c in self.causes if c.example.area == area]
-            if not mine:
-                continue
-            lines.append(f"## {area} ({len(mine)} root cause(s))")
-            for cause in mine:
-                lines += _cause_lines(cause, self.allowed_by_target(cause))
-            lines.append("")
-        if self.not_verifiable:
-            lines += ["## not verifiable on this target", ""]
-            for item in self.not_verifiable:
-                lines += [f"- `{', '.join(item.fields)}` ({item.count} time(s)): {item.detail}"]
-                lines += [f"  To verify, set {item.setting}"]
-            lines.append("")
-        if self.gone:
-            lines += ["## baseline root causes not seen in this run", ""]
-            lines += [f"- `{item.key}`: {item.why}" for item in self.gone]
-            lines.append("")
-        if self.not_run:
-            lines += ["## tests that did not run", ""]
-            lines += [f"- {t.test} ({t.area}): {t.state}: {t.reason}" for t in self.not_run]
-            lines.append("")
-        if self.cut_short:
-            lines += ["## tests cut short (their remaining cases were not judged)", ""]
-            lines += [
-                f"- {t.test} ({t.area}): {t.examples} example(s): {t.reason or 'cut short'}" for t in self.cut_short
-            ]
-            lines.append("")
-        if self.drift is not None:
-            lines += ["## the target's own OpenAPI document (drift)", "", *self.drift.lines(), ""]
-        if self.errors:
-            lines += ["## errors of the run (not contract findings)", ""]
-            lines += [f"- {error}" for error in self.errors]
-            lines.append("")
-        return "\n".join(lines)
-
-
-def _indent(text: str, prefix: str = "    ") -> str:
-    return "\n".join(prefix + line if line else line for line in text.splitlines())
-
-
-def _cause_lines(cause: RootCause, allowed: str | None = None) -> list[str]:
-    example = cause.example
-    mark = {"known": " [known: in the baseline]", "new": " [new: not in the baseline]"}.get(cause.baseline or "", "")
-    where = f" at `{example.location}`" if example.location else ""
-    kind = f" ({example.kind})" if example.kind else ""
-    tests = ", ".join(cause.tests[:4]) + (f" and {len(cause.tests) - 4} more" if len(cause.tests) > 4 else "")
-    lines = ["", f"### {example.check}{where}{kind}: seen {cause.count} time(s){mark}", ""]
-    if cause.operations:
-        lines.append(f"Operations: {', '.join(cause.operations)}. ")
-    if cause.also_seen_in:
-        lines.append(f"Also seen in: {', '.join(cause.also_seen_in)}. ")
-    if allowed:
-        lines.append(f"Drift: {allowed}. ")
-    lines += [f"Tests: {tests}.", "", _indent(example.detail)]
-    if example.observed:
-        lines += ["", "Observed:", _indent(example.observed)]
-    if example.reproduction:
-        lines += ["", "Reproduce (with CONTRACT_API_KEY set to the target's key):", "", _indent(example.reproduction)]
-    return lines

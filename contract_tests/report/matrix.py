@@ -19,8 +19,8 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from contract_tests.engine import coverage
-from contract_tests.engine.coverage import Coverage
+from contract_tests.record import coverage
+from contract_tests.record.coverage import Coverage
 from contract_tests.spec import Spec
 
 __all__ = ["CellView", "Table", "tables"]

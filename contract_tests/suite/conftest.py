@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from contract_tests.config import Context, Example, current
-from contract_tests.engine import observations
 from contract_tests.engine.plugin import TestRecording
 from contract_tests.generate.strategies import Requests
+from contract_tests.record import observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api
 

@@ -16,12 +16,13 @@ import skyvern_client
 from contract_tests.checks import echo as echo_checks
 from contract_tests.checks import reply as checks
 from contract_tests.config import Context, Example
-from contract_tests.engine import flows, observations
+from contract_tests.engine import flows
+from contract_tests.engine.client import recording_client, violation_of
 from contract_tests.generate.strategies import Requests
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record import observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api, Reply
-from contract_tests.transport.client import recording_client, violation_of
 
 pytestmark = pytest.mark.area(Area.RESPONSE_SCHEMA)
 

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 from contract_tests.checks import lifecycle as lifecycle_checks
 from contract_tests.config import Context, Example
-from contract_tests.engine import coverage, flows
-from contract_tests.engine.observations import soft
+from contract_tests.engine import flows
 from contract_tests.generate.strategies import Requests
 from contract_tests.model.areas import Area
+from contract_tests.record import coverage
+from contract_tests.record.observations import soft
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api
 

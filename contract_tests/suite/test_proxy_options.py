@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from contract_tests.checks import classify
 from contract_tests.checks import reply as checks
 from contract_tests.config import Example
-from contract_tests.engine import coverage, flows
+from contract_tests.engine import flows
 from contract_tests.generate.strategies import Requests, from_schema, text
 from contract_tests.model.areas import Area
+from contract_tests.record import coverage
 from contract_tests.spec import Spec, non_null_branches
 from contract_tests.transport.api import Api
 

@@ -41,11 +41,11 @@ from contract_tests.checks import classify
 from contract_tests.checks import echo as echo_checks
 from contract_tests.checks import reply as checks
 from contract_tests.config import Example
-from contract_tests.engine import observations
 from contract_tests.generate.edges import EdgeValue, edge_values, plain_value, splice
 from contract_tests.generate.strategies import OMIT, Requests
 from contract_tests.generate.wrong_types import wrong_type_values
 from contract_tests.model.areas import Area
+from contract_tests.record import observations
 from contract_tests.spec import Field, Spec, non_null_branches
 from contract_tests.transport.api import Api
 

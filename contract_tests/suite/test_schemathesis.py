@@ -26,11 +26,12 @@ from contract_tests.checks import classify
 from contract_tests.checks import lifecycle as lifecycle_checks
 from contract_tests.checks import reply as checks
 from contract_tests.config import current
-from contract_tests.engine import coverage, flows, observations
+from contract_tests.engine import flows
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record import coverage, observations
+from contract_tests.record.repro import Exchange, now
 from contract_tests.spec import DEFAULT_SPEC, Spec
 from contract_tests.transport.api import Api, Reply, routable_segment
-from contract_tests.transport.repro import Exchange, now
 
 CONTEXT = current()
 SPEC = Spec.load()
@@ -168,7 +169,7 @@ def _reply(response: Any) -> Reply:
 
 def report_failures(case: Any, response: Any, failures: list[BaseException]) -> None:
     """File every Schemathesis failure as a violation with the chain so far, then run this suite's own checks; a
-    failure does not stop the test (see `contract_tests.engine.observations`)."""
+    failure does not stop the test (see `contract_tests.record.observations`)."""
     reply = _reply(response)
     body = case.body if isinstance(case.body, dict) else None
     operation_id = case.operation.definition.raw.get("operationId", "")

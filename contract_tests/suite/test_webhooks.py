@@ -27,10 +27,11 @@ from contract_tests.checks import lifecycle as lifecycle_checks
 from contract_tests.checks import webhooks as webhook_checks
 from contract_tests.checks.webhooks import Webhook
 from contract_tests.config import Context, Example, current
-from contract_tests.engine import flows, observations
-from contract_tests.engine.observations import soft
+from contract_tests.engine import flows
 from contract_tests.generate.strategies import Requests
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record import observations
+from contract_tests.record.observations import soft
 from contract_tests.spec import Spec
 from contract_tests.transport import sink
 from contract_tests.transport.api import Api

@@ -23,9 +23,9 @@ from urllib.parse import quote, unquote
 
 import httpx2
 
-from contract_tests.engine import observations
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.transport.repro import Exchange, Recorder, now
+from contract_tests.record import observations
+from contract_tests.record.repro import Exchange, Recorder, now
 
 __all__ = ["Api", "MovedRequestError", "Reply", "path_segment", "routable_segment"]
 

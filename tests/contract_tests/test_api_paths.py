@@ -13,8 +13,8 @@ import requests
 import schemathesis
 from schemathesis.transport.serialization import quote_all
 
+from contract_tests.record import repro
 from contract_tests.spec import DEFAULT_SPEC, Spec
-from contract_tests.transport import repro
 from contract_tests.transport.api import Api, MovedRequestError, path_segment, routable_segment
 
 SPEC = Spec.load()

@@ -12,6 +12,7 @@ from contract_tests.checks import drift
 from contract_tests.model.areas import Area
 from contract_tests.model.findings import Finding, root_causes
 from contract_tests.model.verdict import Verdict
+from contract_tests.report import summary
 from contract_tests.transport.target import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +61,11 @@ def test_a_finding_the_served_document_allows_is_explained(
 def test_the_report_shows_the_drift_and_marks_the_findings_it_explains(skyvern_1_0_56: drift.Drift) -> None:
     finding = Finding(Area.PROXY_OPTIONS, "rejected", "accepted 1", "t", "curl", location="/proxy_location/country", kind="type, accepted")  # fmt: skip
     verdict = Verdict(root_causes([finding]), [], drift=skyvern_1_0_56)
-    markdown = verdict.markdown([])
+    markdown = summary.markdown(verdict, [])
     assert "## the target's own OpenAPI document (drift)" in markdown
     assert "Drift: the server's own document allows this: request body `proxy_location`: now also accepts any object" in markdown  # fmt: skip
-    assert json.loads(verdict.to_json({}))["drift"]["counts"]["breaks our client"] == 5
-    assert "skipped" in json.loads(Verdict([], [], no_drift="none served").to_json({}))["drift"]
+    assert json.loads(summary.as_json(verdict, {}))["drift"]["counts"]["breaks our client"] == 5
+    assert "skipped" in json.loads(summary.as_json(Verdict([], [], no_drift="none served"), {}))["drift"]
 
 
 def test_the_reference_server_serves_the_spec_and_has_no_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip

@@ -13,10 +13,10 @@ import pytest
 from contract_tests.generate.edges import LONG_STRING, EdgeValue, edge_values, splice
 from contract_tests.generate.strategies import Requests
 from contract_tests.generate.wrong_types import wrong_type_values
+from contract_tests.record.repro import Recorder, render_script
 from contract_tests.spec import Spec, admitted_types, json_type
 from contract_tests.suite import test_request_validation as module
 from contract_tests.transport.api import Api
-from contract_tests.transport.repro import Recorder, render_script
 from contract_tests.transport.target import DEFAULT_PARAMETERS
 
 SPEC = Spec.load()

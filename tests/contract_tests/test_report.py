@@ -3,31 +3,23 @@ judging it), the matrix laid out from the spec, and the page (self-contained, ev
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import re
 from html.parser import HTMLParser
 
 import pytest
 
-from contract_tests.engine import coverage, observations
-from contract_tests.engine.coverage import Coverage
 from contract_tests.model.areas import Area, ContractViolation
 from contract_tests.model.findings import Finding, root_causes
 from contract_tests.model.verdict import TestOutcome, Verdict
+from contract_tests.record import coverage, observations
+from contract_tests.record.coverage import Coverage
+from contract_tests.record.repro import Exchange, Recorder
 from contract_tests.report import html as html_report
 from contract_tests.report import matrix
 from contract_tests.spec import Spec
-from contract_tests.transport.repro import Exchange, Recorder
 
 SPEC = Spec.load()
 MISSING = ContractViolation(Area.NULLABLE_FIELDS, "nullable_keys_present", "gone", "/failure_reason", "missing")
-
-
-@pytest.mark.parametrize("module", ["coverage", "matrix", "html_report"])
-def test_docstring_examples(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(f"contract_tests.{module}"), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
 
 
 def _exchange(method: str, path: str, status: int) -> Exchange:

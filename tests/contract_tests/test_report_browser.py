@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.engine import coverage
+from contract_tests.record import coverage
 from contract_tests.report.html import REPORT_HTML, anchor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +35,9 @@ def _browser() -> str:
         if found:
             return found
     pytest.skip(
-        f"no headless Chromium on PATH (looked for {', '.join(BROWSERS)}): install Debian's `chromium` package "
-        "(`make chromium` does, as root with apt) to check the HTML report in a real browser"
+        f"NOT CHECKED IN A BROWSER: no headless Chromium on PATH (looked for {', '.join(BROWSERS)}), so the HTML "
+        "report's rendering was not checked. Enable it with `make chromium` (Debian's `chromium` package, as root with "
+        "apt; or put any Chromium on PATH), then `make report-browser` or `make test`"
     )
 
 

@@ -14,10 +14,10 @@ import httpx2
 import pytest
 
 from contract_tests.checks import lifecycle as lifecycle_checks
-from contract_tests.engine import flows, observations
+from contract_tests.engine import flows
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record import observations, repro
 from contract_tests.spec import Spec
-from contract_tests.transport import repro
 from contract_tests.transport.api import Api
 from reference_server.faults import FaultSet
 

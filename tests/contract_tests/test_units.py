@@ -17,23 +17,24 @@ import httpx2
 import pytest
 from hypothesis import given, settings
 
-from contract_tests import cli as runner
+from contract_tests import session
 from contract_tests.checks import classify
 from contract_tests.checks import echo as echo_checks
 from contract_tests.checks import lifecycle as lifecycle_checks
 from contract_tests.checks import reply as checks
 from contract_tests.config import ConfigurationError
-from contract_tests.engine import cleanup, flows, observations, plan
+from contract_tests.engine import cleanup, flows, plan
 from contract_tests.engine.plugin import ContractPlugin
 from contract_tests.generate.strategies import Requests
 from contract_tests.model import baseline, findings
 from contract_tests.model.areas import Area, ContractViolation
 from contract_tests.model.baseline import Known
 from contract_tests.model.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, TestOutcome, Verdict
+from contract_tests.record import observations, repro
+from contract_tests.record.repro import Exchange, render_script
+from contract_tests.report import summary
 from contract_tests.spec import Spec
-from contract_tests.transport import repro
 from contract_tests.transport.api import Api, Reply
-from contract_tests.transport.repro import Exchange, render_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = Spec.load()
@@ -244,7 +245,7 @@ def test_verdict_exit_statuses() -> None:
     assert Verdict([], [*judged, _outcome("contract_tests/suite/test_auth.py::b", "broken")]).exit_status == EXIT_ERROR
     cause = findings.root_causes([_finding(Area.AUTH, "c", "get_run", "served", ALL_AREAS[4])])
     assert Verdict(cause, skipped).exit_status == EXIT_VIOLATIONS  # violations outrank incompleteness
-    document = json.loads(Verdict(cause, judged).to_json({"profile": "ci"}))
+    document = json.loads(summary.as_json(Verdict(cause, judged), {"profile": "ci"}))
     assert (document["verdict"], document["exit_status"], document["root_causes"][0]["count"]) == ("fail", 1, 1)
     assert document["areas"]["auth"] == {
         "state": "judged",
@@ -435,12 +436,12 @@ def test_the_sink_address_refused_is_not_verifiable_and_the_made_up_id_beside_it
 
 
 def test_the_run_cap_defaults_to_none_on_loopback_and_a_conservative_cap_elsewhere() -> None:
-    assert runner._max_runs({}, "http://127.0.0.1:8787") is None
-    assert runner._max_runs({}, "https://staging.example.com") == runner.DEFAULT_REMOTE_MAX_RUNS
-    assert runner._max_runs({"CONTRACT_MAX_RUNS": "20"}, "http://127.0.0.1:8787") == 20
-    assert runner._max_runs({"CONTRACT_MAX_RUNS": "none"}, "https://staging.example.com") is None
+    assert session._max_runs({}, "http://127.0.0.1:8787") is None
+    assert session._max_runs({}, "https://staging.example.com") == session.DEFAULT_REMOTE_MAX_RUNS
+    assert session._max_runs({"CONTRACT_MAX_RUNS": "20"}, "http://127.0.0.1:8787") == 20
+    assert session._max_runs({"CONTRACT_MAX_RUNS": "none"}, "https://staging.example.com") is None
     with pytest.raises(ConfigurationError, match="CONTRACT_MAX_RUNS"):
-        runner._max_runs({"CONTRACT_MAX_RUNS": "0"}, "http://127.0.0.1:8787")
+        session._max_runs({"CONTRACT_MAX_RUNS": "0"}, "http://127.0.0.1:8787")
 
 
 def test_a_capped_share_is_spent_by_started_runs_only() -> None:

@@ -18,8 +18,8 @@ import pytest
 
 from contract_tests.checks import webhooks as webhook_checks
 from contract_tests.checks.webhooks import Webhook
-from contract_tests.engine import observations
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record import observations
 from contract_tests.spec import Spec
 from contract_tests.transport.sink import Received, Sink, fetch_received
 

@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from contract_tests.engine import observations
 from contract_tests.model.areas import ContractViolation
+from contract_tests.record import observations
+from contract_tests.record.repro import Exchange
 from contract_tests.spec import Spec
-from contract_tests.transport.repro import Exchange
 
 __all__ = [
     "NULLABLE_REQUEST",

@@ -19,8 +19,8 @@ import skyvern_client
 from contract_tests.checks.reply import pointer
 from contract_tests.config import Context
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record.repro import Exchange, now
 from contract_tests.spec import Spec
-from contract_tests.transport.repro import Exchange, now
 
 __all__ = ["recording_client", "violation_of"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from contract_tests.model.areas import ContractViolation
 from contract_tests.model.findings import Finding
-from contract_tests.transport.repro import Exchange, render_script
+from contract_tests.record.repro import Exchange, render_script
 
 __all__ = [
     "CHAIN_ATTRIBUTE",
