@@ -1,21 +1,21 @@
 """Contract tests: fuzz any target (default: a fresh reference server) against `spec/openapi.yaml`.
 
-Run with `python -m contract_tests` (`make contract`); `CONTRACT_PROFILE` picks `ci` (default), `dev` or `deep`.
+Run with `skyvern-contract` or `python -m contract_tests` (`make contract`); `CONTRACT_PROFILE` picks `ci` (default),
+`dev` or `deep`. The rooms, leaf to top (a module imports only its own room or earlier ones):
 
-- `runner` picks the target (`CONTRACT_BASE_URL`, else `target` starts a reference server), starts the loopback
-  `sink`, and runs the pytest suite in this folder with the `plugin`, which files every failure as a `findings.Finding`
-  under a contract area (`areas`) and writes `reports/contract-summary.md|json` next to the JUnit XML;
-- `test_schemathesis.py`: Schemathesis, every operation, positive and negative, plus the stateful run along the links;
-- `test_*.py` properties: Hypothesis over requests built from the spec (`spec`, `strategies`; fixed values at the edges
-  of JSON Schema from `edges` and `wrong_types`), sent through `api` (or the generated client, `client`), walked by
-  `flows` and judged by the named checks in `checks`, `echo_checks` and `lifecycle_checks`;
-- `test_webhooks.py`: the webhooks area: runs that name a `webhook_url` at the sink are delivered when they end,
-  signed as the spec's `x-signature` says and carrying the run as `get_run` answers it, and a run that names none is
-  delivered nowhere (`webhook_checks`; the test reads what the sink received with `sink.fetch_received`);
-- `repro` records every exchange and renders a failing example's chain as curl commands;
-- `campaigns/kill_matrix` (a checkout's tool, not in the wheel) proves the suite against every fault the reference
-  server can inject (`make kill-matrix`).
+- `model/`: the vocabulary as data: contract areas and violations, findings and root causes, the verdict, baselines,
+  the drift of the spec against the target's own document;
+- `spec`: what the suite knows about the API, read from the spec and nowhere else;
+- `record/`: every exchange (replayable as curl), each test's violations (recorded; the test goes on) and coverage;
+- `config`: the run's settings; `transport/`: how requests are sent (the API, the loopback sink, the default target);
+- `generate/`: what to send (Hypothesis strategies from the spec, edge values, wrong types);
+- `checks/`: how a reply is judged (named checks of a reply, of the echoed request, of a run's lifecycle, of webhook
+  deliveries; Schemathesis failures keyed alike; the drift);
+- `report/`: renderers of the verdict (Markdown and JSON summary, JUnit properties, the HTML report);
+- `engine/`: the pytest machinery (the recording and controller plugins, the shared flows, the run cap, the cleanup);
+- `session`: one run; `cli`: the command line (`skyvern-contract`, `skyvern-contract drift`);
+- `suite/`: the tests, one file per area, each declaring its area with `pytest.mark.area`.
 
-Nothing imports this package. It uses the generated client's public API; it starts `reference_server` only as a
-subprocess, and reads its fault registry for the kill matrix.
+It uses the generated client's public API, starts `reference_server` only as a subprocess and reads its fault
+registry. The real-server campaigns and the kill matrix are a checkout's tools: `campaigns/`.
 """
