@@ -2,8 +2,8 @@
 
 - `TestRecording` runs where the tests run (each pytest-xdist worker, or the one process): it gives each test its
   `observations` record and time allowance, lets the test go on past violations, fails it at its end with everything
-  it saw, and ships the record to the controller on the test's report (`report.contract`, a JSON-able dict that
-  pytest-xdist carries over), with the test's `coverage` (what it exercised) next to its violations.
+  it saw, and ships the record to the controller on the test's report (a `record.TestRecord`, as JSON: pytest-xdist
+  carries it over), with the test's `coverage` (what it exercised) next to its violations.
 - `ContractPlugin` runs in the controller (registered by the runner): it gathers those records into the `Verdict`
   and the run's coverage, and writes the summary and the HTML report.
 """
@@ -23,9 +23,10 @@ from contract_tests.checks.lifecycle import is_terminal, timestamps_ordered
 from contract_tests.config import Context
 from contract_tests.engine import plan
 from contract_tests.engine.cleanup import Leftovers, cancel_leftovers
+from contract_tests.engine.record import ATTRIBUTE, TestRecord
 from contract_tests.model import baseline
 from contract_tests.model.areas import Area
-from contract_tests.model.findings import Finding, not_verifiable, root_causes
+from contract_tests.model.findings import Finding, Unverifiable, not_verifiable, root_causes
 from contract_tests.model.verdict import Gone, TestOutcome, Verdict, gone_causes
 from contract_tests.record import coverage, observations
 from contract_tests.record.repro import Exchange, render_script
@@ -123,38 +124,34 @@ class TestRecording:
         if call.when != "call" and not report.skipped and not report.failed:
             return report
         seen = item.stash.get(_RECORD, None)
-        record: dict[str, Any] = {"area": str(self.areas.get(item.nodeid) or ""), "when": call.when}
+        fields: dict[str, Any] = {}
         if seen is not None and call.when == "call":
             secrets = {self.context.api_key}
-            record.update(
+            found: list[Finding] = item.stash.get(_FINDINGS, [])
+            fields.update(
                 examples=seen.examples,
                 truncated=seen.truncated,
                 cut=seen.cut,
                 requests=seen.requests,
-                runs=list(seen.runs),
-                findings=[finding.to_json() for finding in item.stash.get(_FINDINGS, [])],
-                coverage=item.stash.get(_COVERAGE, coverage.Coverage()).to_json(),
-                unverifiable=[
-                    {
-                        "fields": list(u.fields),
-                        "detail": u.detail,
-                        "setting": u.setting,
-                        "test": item.nodeid,
-                        "reproduction": _reproduction(u.chain, secrets),
-                    }
+                runs=tuple(seen.runs),
+                findings=tuple(found),
+                coverage=item.stash.get(_COVERAGE, coverage.Coverage()),
+                unverifiable=tuple(
+                    Unverifiable(u.fields, u.detail, u.setting, item.nodeid, _reproduction(u.chain, secrets))
                     for u in seen.unverifiable
-                ],
+                ),
             )
         if call.excinfo is not None and isinstance(call.excinfo.value, observations.BudgetSpent):
             report.outcome = "passed"  # cut short by a budget (a unittest-style test lets it through): not an error
             if seen is not None:
                 seen.truncated, seen.cut = True, str(call.excinfo.value)
-                record.update(truncated=True, cut=seen.cut)
+                fields.update(truncated=True, cut=seen.cut)
         elif report.failed and call.excinfo is not None and not isinstance(call.excinfo.value, ContractFailure):
-            record["error"] = f"{call.excinfo.typename}: {str(call.excinfo.value).strip().splitlines()[0][:300]}"
+            fields["error"] = f"{call.excinfo.typename}: {str(call.excinfo.value).strip().splitlines()[0][:300]}"
         if report.skipped and isinstance(report.longrepr, tuple):
-            record["reason"] = str(report.longrepr[2])
-        report.contract = record  # type: ignore[attr-defined]
+            fields["reason"] = str(report.longrepr[2])
+        record = TestRecord(str(self.areas.get(item.nodeid) or ""), call.when, **fields)
+        setattr(report, ATTRIBUTE, record.to_json())  # pytest-xdist carries JSON-able report attributes only
         return report
 
 
@@ -215,7 +212,7 @@ class ContractPlugin:
         """Each collected test's area: from its marker in an in-process run, from the workers under pytest-xdist."""
         self.outcomes: dict[str, TestOutcome] = {}
         self.findings: list[Finding] = []
-        self.unverifiable: list[dict[str, Any]] = []
+        self.unverifiable: list[Unverifiable] = []
         self.errors: list[str] = []
         self.requests = 0
         self.started_runs: dict[str, None] = {}
@@ -246,30 +243,31 @@ class ContractPlugin:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Fold one report into the test's outcome."""
-        record: dict[str, Any] | None = getattr(report, "contract", None)
-        if record is not None and record.get("area"):
-            self.areas[report.nodeid] = Area(record["area"])
+        sent = getattr(report, ATTRIBUTE, None)
+        record = TestRecord.from_json(sent) if sent is not None else None
+        if record is not None and record.area:
+            self.areas[report.nodeid] = Area(record.area)
         area = self.areas.get(report.nodeid)
         if record is None:
             if report.failed:  # a failure outside the recording plugin's reach (a fixture, teardown)
                 self.outcomes[report.nodeid] = TestOutcome(report.nodeid, area, "broken", f"{report.when} failed")
                 self.errors.append(f"{report.nodeid} ({report.when}) failed: {_last_line(report)}")
             return
-        self.requests += int(record.get("requests", 0))
-        self.started_runs.update(dict.fromkeys(record.get("runs", [])))
-        self.findings += [Finding.from_json(data) for data in record.get("findings", [])]
-        self.unverifiable += record.get("unverifiable", [])
-        self.coverage.merge(coverage.Coverage.from_json(record.get("coverage", [])))
-        examples, truncated = int(record.get("examples", 0)), bool(record.get("truncated", False))
+        self.requests += record.requests
+        self.started_runs.update(dict.fromkeys(record.runs))
+        self.findings += record.findings
+        self.unverifiable += record.unverifiable
+        self.coverage.merge(record.coverage)
+        examples, truncated = record.examples, record.truncated
         if report.skipped:
-            outcome = TestOutcome(report.nodeid, area, "skipped", record.get("reason", "skipped"))
-        elif "error" in record:
-            outcome = TestOutcome(report.nodeid, area, "broken", record["error"], examples)
-            self.errors.append(f"{report.nodeid} ({report.when}): {record['error']}")
+            outcome = TestOutcome(report.nodeid, area, "skipped", record.reason or "skipped")
+        elif record.error:
+            outcome = TestOutcome(report.nodeid, area, "broken", record.error, examples)
+            self.errors.append(f"{report.nodeid} ({report.when}): {record.error}")
         elif report.failed:
-            outcome = TestOutcome(report.nodeid, area, "failed", record.get("cut", ""), examples, truncated)
+            outcome = TestOutcome(report.nodeid, area, "failed", record.cut, examples, truncated)
         else:
-            outcome = TestOutcome(report.nodeid, area, "judged", record.get("cut", ""), examples, truncated)
+            outcome = TestOutcome(report.nodeid, area, "judged", record.cut, examples, truncated)
         self.outcomes[report.nodeid] = outcome
 
     def verdict(self) -> Verdict:

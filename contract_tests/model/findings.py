@@ -20,7 +20,7 @@ from typing import Any
 
 from contract_tests.model.areas import Area
 
-__all__ = ["Finding", "NotVerifiable", "RootCause", "not_verifiable", "root_causes"]
+__all__ = ["Finding", "NotVerifiable", "RootCause", "Unverifiable", "not_verifiable", "root_causes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,19 +176,31 @@ class NotVerifiable:
         return {**asdict(self), "field": ", ".join(self.fields), "fields": list(self.fields), "tests": list(self.tests)}
 
 
-def not_verifiable(items: Iterable[Mapping[str, Any]]) -> list[NotVerifiable]:
-    """Merge the per-test records (`{"fields", "detail", "setting", "test", "reproduction"}`) by field set."""
-    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+@dataclass(frozen=True, slots=True)
+class Unverifiable:
+    """Request fields a test could not judge on this target (a made-up value it refuses), with the setting that would
+    make them verifiable and the shortest reproduction."""
+
+    fields: tuple[str, ...]
+    detail: str
+    setting: str
+    test: str
+    reproduction: str
+
+
+def not_verifiable(items: Iterable[Unverifiable]) -> list[NotVerifiable]:
+    """Merge the per-test records (each with `fields`, `detail`, `setting`, `test`, `reproduction`) by field set."""
+    groups: dict[tuple[str, ...], list[Unverifiable]] = {}
     for item in items:
-        groups.setdefault(tuple(item["fields"]), []).append(item)
+        groups.setdefault(tuple(item.fields), []).append(item)
     return [
         NotVerifiable(
             fields,
-            group[0]["detail"],
-            group[0]["setting"],
+            group[0].detail,
+            group[0].setting,
             len(group),
-            tuple(sorted({g["test"] for g in group})),
-            min((g["reproduction"] for g in group), key=len),
+            tuple(sorted({g.test for g in group})),
+            min((g.reproduction for g in group), key=len),
         )
         for fields, group in sorted(groups.items())
     ]
