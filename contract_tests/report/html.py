@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Sequence
 from html import escape
 
+from contract_tests.model.areas import Area
 from contract_tests.model.findings import RootCause
 from contract_tests.model.verdict import Verdict
 from contract_tests.report.matrix import CellView, Table
@@ -26,6 +27,9 @@ __all__ = ["REPORT_HTML", "anchor", "render"]
 REPORT_HTML = "contract-report.html"
 _DASH = "\u2013"  # an en dash: "not seen"
 _TIMES = "\u00d7"  # a multiplication sign: "exercised N times"
+_NARROW_COLUMNS = 4
+"""A table with more columns than this takes the grid's whole width, so that no cell of it needs a sideways scroll
+at 1,280 px (checked in Chromium by `tests/contract_tests/test_report_browser.py`)."""
 _SYMBOLS = {"pass": ("✓", "pass"), "fail": ("✗", "fail"), "unseen": (_DASH, "not seen"), "n/a": ("", "n/a")}
 
 _CSS = """
@@ -39,6 +43,7 @@ h1{font-size:22px;margin:0 0 6px}h2{font-size:18px;margin:28px 0 6px}h3{font-siz
 .facts{color:#57606a;margin:6px 0 0}.note{color:#57606a;margin:0 0 8px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:16px}
 section.table{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;overflow-x:auto}
+section.table.wide{grid-column:1/-1}
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #d0d7de;padding:3px 7px;text-align:left}
 th{background:#f0f2f5;font-weight:600}td.cell{white-space:nowrap;text-align:center}
 td.pass{background:#dafbe1;color:#116329}td.fail{background:#ffebe9;color:#a40e26;font-weight:700}
@@ -51,7 +56,8 @@ pre{background:#0d1117;color:#e6edf3;padding:10px;border-radius:6px;overflow-x:a
 word-break:break-all}
 button.copy{float:right;font:inherit;font-size:12px;padding:3px 10px;border:1px solid #8c959f;border-radius:6px;
 background:#f6f8fa;cursor:pointer}
-table.areas td,table.areas th{padding:3px 10px}
+table.areas td,table.areas th{padding:3px 10px}table.areas a{color:inherit}
+h3.area{font-size:16px;margin:20px 0 0;padding-top:4px;border-top:1px solid #d0d7de}
 """
 
 _SCRIPT = """
@@ -73,9 +79,15 @@ _SCRIPT = """
       } else { said(button, fallback(text) ? "Copied ✓" : "Select and copy"); }
     });
   });
-  var failing = document.querySelectorAll("td.cell.fail").length;
+  var cells = document.querySelectorAll("td.cell.fail");
+  var failing = cells.length, hidden = 0;
+  cells.forEach(function (cell) {  // a failing cell the reader would have to scroll sideways to see
+    var box = cell.getBoundingClientRect(), frame = cell.closest("section.table").getBoundingClientRect();
+    if (box.right > Math.min(frame.right, document.documentElement.clientWidth) + 1) { hidden += 1; }
+  });
   var out = document.getElementById("failing-cells");
   if (out) { out.textContent = failing + " failing cell(s) in the matrix"; }
+  document.body.setAttribute("data-failing-out-of-view", String(hidden));
   document.body.setAttribute("data-ready", "yes");
 })();
 """
@@ -106,8 +118,9 @@ def _matrix(table: Table, by_key: dict[str, int]) -> str:
         f"✓ {table.count('pass')} pass · ✗ {table.count('fail')} fail · {_DASH} {table.count('unseen')} not seen"
         f" · {table.count('n/a')} n/a"
     )
+    wide = " wide" if len(table.columns) > _NARROW_COLUMNS else ""
     return (
-        f'<section class="table" id="{escape(table.name.replace(" ", "-"))}" data-table="{escape(table.name)}">'
+        f'<section class="table{wide}" id="{escape(table.name.replace(" ", "-"))}" data-table="{escape(table.name)}">'
         f"<h3>{escape(table.title)}</h3><p class=note>{escape(table.note)}</p>"
         f"<table><thead><tr><th scope=col>{escape(table.corner)}</th>{head}</tr></thead><tbody>{rows}</tbody>"
         f"</table><p class=tally>{tally}</p></section>"
@@ -142,11 +155,35 @@ def _cause(number: int, cause: RootCause, allowed: str | None = None) -> str:
     return "".join(parts) + "</article>"
 
 
+def _area_id(area: str) -> str:
+    return "area-" + area.replace(" ", "-")
+
+
+def _area_causes(verdict: Verdict, area: Area, by_key: dict[str, int]) -> str:
+    """The root causes filed under `area`, under a heading the areas table links to, and those filed elsewhere that
+    its tests also saw: the same two numbers as its row."""
+    mine = [cause for cause in verdict.causes if cause.area == area]
+    seen = [cause for cause in verdict.causes if str(area) in cause.also_seen_in]
+    if not mine and not seen:
+        return ""
+    also = ", ".join(f'<a href="#{anchor(c.key)}" class=also>#{by_key[c.key]}</a>' for c in seen)
+    return (
+        f'<h3 class=area id="{_area_id(str(area))}">{escape(str(area))}: {len(mine)} root cause(s)</h3>'
+        + (f"<p class=meta>Also seen by its tests, filed elsewhere: {also}</p>" if seen else "")
+        + "".join(_cause(by_key[c.key], c, verdict.allowed_by_target(c)) for c in mine)
+    )
+
+
 def _areas(verdict: Verdict) -> str:
     symbols = {"judged": "✓", "partly run": _DASH, "not run": "✗", "not selected": _DASH}
+
+    def linked(name: str, count: int, what: str) -> str:
+        return f'<a href="#{_area_id(name)}" data-count="{what}">{count}</a>' if count else "0"
+
     rows = "".join(
         f"<tr><th scope=row>{escape(name)}</th><td>{symbols.get(row['state'], '')} {escape(row['state'])}</td>"
-        f"<td>{row['executed']}/{row['tests']}</td><td>{row['root_causes']}</td><td>{row['also_seen']}</td></tr>"
+        f"<td>{row['executed']}/{row['tests']}</td><td>{linked(name, row['root_causes'], 'root-causes')}</td>"
+        f"<td>{linked(name, row['also_seen'], 'also-seen')}</td></tr>"
         for name, row in verdict.areas().items()
     )
     return (
@@ -166,9 +203,7 @@ def render(verdict: Verdict, tables: Sequence[Table], facts: Sequence[str]) -> s
     word = verdict.word
     by_key = {cause.key: number for number, cause in enumerate(verdict.causes, 1)}
     facts_html = "".join(f"<p class=facts>{escape(line)}</p>" for line in facts if line)
-    causes = "".join(
-        _cause(number, cause, verdict.allowed_by_target(cause)) for number, cause in enumerate(verdict.causes, 1)
-    )
+    causes = "".join(_area_causes(verdict, area, by_key) for area in Area)
     extra = []
     if verdict.not_verifiable:
         items = "".join(

@@ -21,9 +21,11 @@ from contract_tests.report.html import REPORT_HTML, anchor
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
 SCREENSHOT = REPORTS / "contract-report.png"
-FAULT = "drop_nullable_key"
+FAULTS = ("drop_nullable_key", "cancel_terminal", "null_500")
+"""Failing cells in a narrow table (nullable fields) and in the rightmost columns of the two widest (lifecycle
+transitions: a terminal run -> `canceled`; operations x status codes: 500)."""
 CAUSE = "nullable_keys_present|/failure_reason|missing"
-TESTS = "parse_when_null or status_of_a_run or omitted_proxy or status_moves_forward or test_auth"
+TESTS = "parse_when_null or status_of_a_run or omitted_proxy or status_moves_forward or test_auth or (field_states and title)"
 """Enough of the suite to fill every table of the matrix (and see the fault), in seconds."""
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ["--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--virtual-time-budget=3000"]
@@ -53,6 +55,12 @@ class _Dom(HTMLParser):
         self.texts: dict[str, str] = {}
         self._cell: list[str] | None = None
         self._text_of: str | None = None
+        self.area_counts: dict[tuple[str, str], int] = {}
+        """(area, `root-causes` or `also-seen`) -> the count its row in the areas table links to its section with."""
+        self.section_counts: dict[tuple[str, str], int] = {}
+        """(area, `root-causes` or `also-seen`) -> the root causes listed under its heading, and linked as also seen."""
+        self._area_link: tuple[str, str] | None = None
+        self._section: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
@@ -69,14 +77,27 @@ class _Dom(HTMLParser):
             self.causes[values["id"]] = values.get("data-key", "")
         if values.get("id") == "failing-cells":
             self._text_of = "failing-cells"
+        if tag == "a" and values.get("data-count"):
+            self._area_link = (values.get("href", "").removeprefix("#area-"), values["data-count"])
+        if tag == "h3" and values.get("id", "").startswith("area-"):
+            self._section = values["id"].removeprefix("area-")
+        counted = "root-causes" if tag == "article" and "cause" in values.get("class", "").split() else ""
+        counted = counted or ("also-seen" if tag == "a" and values.get("class") == "also" else "")
+        if counted and self._section is not None:
+            key = (self._section, counted)
+            self.section_counts[key] = self.section_counts.get(key, 0) + 1
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._area_link = None
         if tag == "td":
             self._cell = None
         if tag == "p":
             self._text_of = None
 
     def handle_data(self, data: str) -> None:
+        if self._area_link is not None and data.strip().isdigit():
+            self.area_counts[self._area_link] = int(data.strip())
         if self._text_of:
             self.texts[self._text_of] = self.texts.get(self._text_of, "") + data
 
@@ -90,7 +111,17 @@ def test_a_failing_runs_report_shows_its_failing_cells_and_root_causes_in_chromi
     shutil.rmtree(reports, ignore_errors=True)
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_")}
     suite = subprocess.run(
-        [sys.executable, "-m", "contract_tests", "-q", "--reports", str(reports), "--fault", FAULT, "-k", TESTS],
+        [
+            sys.executable,
+            "-m",
+            "contract_tests",
+            "-q",
+            "--reports",
+            str(reports),
+            *(f"--fault={f}" for f in FAULTS),
+            "-k",
+            TESTS,
+        ],
         cwd=ROOT,
         env={**environ, "CONTRACT_PROFILE": "ci"},
         capture_output=True,
@@ -101,9 +132,10 @@ def test_a_failing_runs_report_shows_its_failing_cells_and_root_causes_in_chromi
     assert suite.returncode == 1, suite.stdout[-3000:] + suite.stderr[-3000:]
     page = (reports / REPORT_HTML).resolve().as_uri()
     run = [browser, *FLAGS, f"--user-data-dir={reports / 'chromium-profile'}"]
-    dumped = subprocess.run([*run, "--dump-dom", page], capture_output=True, text=True, check=True, timeout=60)
+    at_1280 = "--window-size=1280,2000"  # a laptop's width: no failing cell may need a sideways scroll there
+    dumped = subprocess.run([*run, at_1280, "--dump-dom", page], capture_output=True, text=True, check=True, timeout=60)
     SCREENSHOT.unlink(missing_ok=True)
-    shot = [*run, f"--screenshot={SCREENSHOT}", "--window-size=1280,2000", page]
+    shot = [*run, f"--screenshot={SCREENSHOT}", at_1280, page]
     subprocess.run(shot, capture_output=True, text=True, check=True, timeout=60)
 
     dom = _Dom()
@@ -117,4 +149,8 @@ def test_a_failing_runs_report_shows_its_failing_cells_and_root_causes_in_chromi
     assert all(cell and all(href.lstrip("#") in dom.causes for href in cell) for cell in dom.failing)
     assert dom.causes.get(anchor(CAUSE)) == CAUSE, dom.causes
     assert f"{len(dom.failing)} failing cell(s)" in dom.texts.get("failing-cells", "")
+    assert dom.body.get("data-failing-out-of-view") == "0", "a failing cell needs a sideways scroll at 1,280 px"
+    # the areas table and the root-cause sections say the same: each area's count is the number of causes under it
+    assert dom.area_counts, "no area row links to its root causes"
+    assert dom.area_counts == dom.section_counts
     assert SCREENSHOT.stat().st_size > 10_000
