@@ -112,7 +112,7 @@ CODEGEN_LAYERS = (
     "checks", "wait", "webhooks", "validate",
     "view",
     # models: the spec sanitized, (for a large spec) cut into parts, run, assembled; split's parser reads the modules
-    "sanitize", "split", "partition", "assemble", "copies", "models",
+    "sanitize", "source_edits", "generics", "shadows", "split", "partition", "assemble", "copies", "models",
     "ir.nodes", "ir.typemap", "ir.bodies", "ir.webhooks", "ir.build", "ir",
     "render",
     # the pipeline, and the commands over it
@@ -124,7 +124,7 @@ listed before it. An entry that is a package (`diff`) stands for all its modules
 
 CONTRACT_ROOMS = (
     "__init__",
-    "model", "spec",  # the vocabulary as data, and what the suite reads of the spec
+    "model", "spec", "webhook_spec",  # the vocabulary as data; what the suite reads of the spec, and of its webhooks
     "record",  # every exchange, each test's violations and coverage: what everything above writes into
     "config", "transport", "generate",  # the run's settings; how requests are sent; what to send
     "checks",  # how a reply is judged
