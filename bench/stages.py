@@ -62,6 +62,7 @@ def split(spec_path: Path) -> dict[str, float]:
         folder = Path(scratch) / "bench_client"
         folder.mkdir()
         for name, text in files.items():
+            (folder / name).parent.mkdir(exist_ok=True)  # a large client's `_methods/`
             (folder / name).write_text(text, encoding="utf-8")
         lap("write")
         format_tree(folder)

@@ -102,7 +102,9 @@ def check_schema(schema: Any, where: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     types = schema.get("type")
     for kind in types if isinstance(types, list) else [types] if types is not None else []:
-        if kind not in JSON_TYPES:
+        if not isinstance(kind, str):
+            found.append(error(f"{where}/type", f"type must be a type name or a list of them, got {type(kind).__name__}"))  # fmt: skip
+        elif kind not in JSON_TYPES:
             found.append(error(f"{where}/type", f"unknown type {kind!r}"))
     for key in ("properties",):
         if key in schema and not isinstance(schema[key], dict):

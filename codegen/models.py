@@ -28,8 +28,10 @@ from codegen.batch import batch_gc, start_worker
 from codegen.cache import Cache, make_key, versions
 from codegen.copies import find_copies, job_json, original_classes, part_spec, without_stubs
 from codegen.errors import Diagnostic
+from codegen.generics import parametrize_bare_generics
 from codegen.partition import PART_SIZE, PARTITION_THRESHOLD, Part, part_json, partition
 from codegen.sanitize import sanitize
+from codegen.shadows import unshadow_fields
 from codegen.view import SpecView
 
 JOBS_ENV = "CODEGEN_JOBS"
@@ -147,9 +149,10 @@ def _generate(data: dict[str, Any], header: str) -> tuple[str, list[dict[str, An
 
 def postprocess(source: str) -> str:
     """What datamodel-code-generator wrote, rewritten: string enums as `OpenStrEnum`, `AwareDatetime` as the tolerant
-    `DateTime`, pydantic's public `MISSING`
-    import, fields a subtype narrows marked. Applied to a whole run's module, or to each part's (its closure holds
-    every base class its own classes inherit from), before the parts are assembled."""
+    `DateTime`, pydantic's public `MISSING` import, bare `dict`s and `list`s given type arguments
+    (`codegen.generics`), fields named like a type their class uses renamed (their wire name as alias:
+    `codegen.shadows`), fields a subtype narrows marked. Applied to a whole run's module, or to each
+    part's (its closure holds every base class its own classes inherit from), before the parts are assembled."""
     source, open_enums = _STR_ENUM_CLASS.subn(r"\1(OpenStrEnum):", source)
     if open_enums:
         source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\n" + _OPEN_ENUM_IMPORT, 1)  # fmt: skip
@@ -157,7 +160,7 @@ def postprocess(source: str) -> str:
     source = source.replace(
         "from pydantic.experimental.missing_sentinel import MISSING", "from pydantic import MISSING"
     )
-    return mark_narrowed_fields(tolerant_datetimes(source))
+    return mark_narrowed_fields(unshadow_fields(parametrize_bare_generics(tolerant_datetimes(source))))
 
 
 def part_key(job: str) -> str:

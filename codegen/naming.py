@@ -11,10 +11,13 @@ CLIENT_ATTRIBUTES = frozenset(
     {"close", "with_options", "with_raw_response", "base_url", "timeout", "max_retries", "strict"}
     | {"bool", "bytes", "dict", "float", "int", "list", "object", "str", "type"}
     | {"datetime", "Mapping", "cached_property", "APIResponse", "Endpoint", "RequestOptions", "Timeout"}
+    | {"overload", "FileTypes", "BinaryContent", "MediaType", "FieldEncoding"}
+    | {"operation", "overloaded", "waiter", "Call", "Wait"}
     | RESERVED
 )
-"""Names a method of the client never takes: the base client's attributes, and every name a type hint in the
-client's class body may use (a method called `list` would shadow `list[...]` in the methods after it)."""
+"""Names a method of the client never takes: the base client's attributes, and every name a type hint or decorator
+in the class body describing the operations may use (a method called `list` would shadow `list[...]` in the methods
+after it, one called `operation` the decorator of the next)."""
 
 
 def pascal(name: str) -> str:

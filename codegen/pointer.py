@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 MAX_HOPS = 32
 """How many `$ref`s `deref` follows in a row before it stops (so a cycle ends)."""
+_NOTHING = object()
 
 
 def escape(part: object) -> str:
@@ -40,15 +42,32 @@ def parts(ref: str) -> list[str]:
 
 
 def resolve(data: Any, ref: str) -> Any:
-    """The node a local `$ref` (`#/components/schemas/X`) points at, one hop; KeyError when there is none."""
+    """The node a local `$ref` (`#/components/schemas/X`) points at, one hop; KeyError when there is none.
+
+    A `$ref` is a URI fragment, so it may be percent-encoded (`#/paths/~1items~1%7Bid%7D`, as some converters write
+    path templates): one that points at nothing as written is read percent-decoded (RFC 6901, section 6).
+
+        >>> resolve({"paths": {"/items/{id}": {"get": 1}}}, "#/paths/~1items~1%7Bid%7D/get")
+        1
+    """
+    for keys in (parts(ref), parts(unquote(ref)) if "%" in ref else None):
+        if keys is not None:
+            found = _walk(data, keys)
+            if found is not _NOTHING:
+                return found
+    raise KeyError(ref)
+
+
+def _walk(data: Any, keys: list[str]) -> Any:
+    """The node at `keys` under `data`, or `_NOTHING`."""
     node: Any = data
-    for part in parts(ref):
+    for part in keys:
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
-            raise KeyError(ref)
+            return _NOTHING
     return node
 
 

@@ -1,5 +1,5 @@
-"""Step 6: the client, `__init__` (and `webhooks`, when the spec has any) from jinja2 templates over the IR, and the
-static runtime files."""
+"""Step 6: the client (a large one's methods in `_methods/`), `__init__` (and `webhooks`, when the spec has any) from
+jinja2 templates over the IR, and the static runtime files."""
 
 from __future__ import annotations
 
@@ -11,21 +11,21 @@ from functools import cache
 from pathlib import Path
 
 from codegen.fmt import LINE_LENGTH
-from codegen.ir import Api, Import, Operation, Waiter
-from codegen.ir.nodes import Webhook
+from codegen.ir import Api, Import, Operation, Param, Waiter
+from codegen.ir.nodes import PartEncoding, Webhook
 from codegen.templating import environment, isort_order
 
 RUNTIME = Path(__file__).parent / "runtime"
 RUNTIME_FILES = (
-    "_base_client.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py", "_tolerance.py", "_types.py",
-    "_wait.py", "_webhooks.py",
+    "_base_client.py", "_bodies.py", "_calls.py", "_enums.py", "_exceptions.py", "_response.py", "_retry.py",
+    "_tolerance.py", "_types.py", "_wait.py", "_webhooks.py",
 )  # fmt: skip
 PUBLIC_RUNTIME = (
     "_enums.py", "_exceptions.py", "_response.py", "_tolerance.py", "_types.py", "_wait.py", "_webhooks.py"
 )  # fmt: skip
 """The runtime modules whose `__all__` the package's `__init__` re-exports, whole: a name in one of them is public,
 a name left out (`Endpoint`, `RequestOptions`, `make_status_error`, `verify_signature`) is the client's machinery, as
-are the modules not listed here (`_base_client`, `_retry`)."""
+are the modules not listed here (`_base_client`, `_bodies`, `_calls`, `_retry`)."""
 _KEY_TEXT = {
     "api-key": "the API key the client sends: deliveries are signed with it.",
     "secret": "the webhook signing secret configured for this API.",
@@ -60,6 +60,41 @@ def import_block(imports: Iterable[Import]) -> str:
     return "\n\n".join(sections)
 
 
+def media_literal(op: Operation) -> str:
+    """The endpoint's `media=`: a tuple of the runtime's `MediaType`s, the default first."""
+    items = []
+    for media in op.declared_media:
+        arguments = [repr(media.name), repr(media.kind)]
+        if media.header:
+            arguments.append(f"header={media.header!r}")
+        if media.encoding:
+            arguments.append("encoding={" + ", ".join(f"{p.field!r}: {_field_encoding(p)}" for p in media.encoding) + "}")  # fmt: skip
+        items.append(f"MediaType({', '.join(arguments)})")
+    return "(" + ", ".join(items) + ",)"
+
+
+def _field_encoding(part: PartEncoding) -> str:
+    arguments = [repr(part.style)] if part.style else []
+    if part.explode is not None:
+        arguments.append(f"explode={part.explode}")
+    if part.content_type is not None:
+        arguments.append(f"content_type={part.content_type!r}")
+    return f"FieldEncoding({', '.join(arguments)})"
+
+
+def argument(param: Param, loose: bool = False) -> str:
+    """One keyword-only argument of a signature. `loose`: an overloaded method's own signature, which callers do not
+    see (type checkers read its overloads): there the body's fields and `body=` are `object = NOT_GIVEN`, so that
+    each type is spelled once per overload, and the runtime checks what was combined."""
+    if loose and param.location in ("body", "whole"):
+        return f"{param.py_name}: object = NOT_GIVEN"
+    if param.default is not None:
+        return f"{param.py_name}: {param.type_hint} = {param.default}"
+    if param.required:
+        return f"{param.py_name}: {param.type_hint}"
+    return f"{param.py_name}: {param.type_hint} | NotGiven = NOT_GIVEN"
+
+
 def call_arguments(op: Operation) -> str:
     """The keyword arguments of the generated method's one call into the base client."""
     lines = []
@@ -67,18 +102,16 @@ def call_arguments(op: Operation) -> str:
         params = op.path_params if location == "path" else op.located(location)
         if params:
             lines.append(f"{keyword}={{" + ", ".join(f"{p.name!r}: {p.py_name}" for p in params) + "},")
-    body = op.located("body")
-    if op.body_kind == "whole":
-        lines.append(f"json={body[0].py_name},")
-    elif op.body_kind == "fields":
-        lines.append("json={" + ", ".join(f"{p.name!r}: {p.py_name}" for p in body) + "},")
+    fields = op.located("body")
+    if fields:
+        lines.append("fields={" + ", ".join(f"{p.name!r}: {p.py_name}" for p in fields) + "},")
+    lines += [f"body={p.py_name}," for p in op.located("whole")]
+    lines += [f"content_type={p.py_name}," for p in op.located("content-type")]
     return "\n            ".join(lines)
 
 
-def docstring(op: Operation, raw: bool, brief: bool = False) -> str:
-    """The method's docstring; `brief`: one line (a large client's raw-response twin, pointing at the method)."""
-    if brief:
-        return f'"""`{op.method} {op.path}`: `{op.name}` returning the raw `APIResponse`."""'
+def docstring(op: Operation) -> str:
+    """The method's docstring (its sync, async and raw-response methods share it)."""
     lines = [op.summary or f"{op.method} {op.path}"]
     if op.deprecated:
         lines += ["", "Deprecated."]
@@ -88,8 +121,6 @@ def docstring(op: Operation, raw: bool, brief: bool = False) -> str:
     if documented:
         lines += ["", "Args:"] + [f"    {p.py_name}: {p.description}" for p in documented]
     lines += ["", f"`{op.method} {op.path}`"]
-    if raw:
-        lines[-1] += "; returns the raw `APIResponse`."
     return '"""' + "\n".join(lines) + '\n"""'
 
 
@@ -139,7 +170,7 @@ def webhook_docstring(hook: Webhook) -> str:
 
 def forwarded_arguments(op: Operation) -> str:
     """A waiting helper's call of its start operation: each of its own arguments passed on under the same name."""
-    lines = [f"{p.py_name}," for p in op.path_params] + [f"{p.py_name}={p.py_name}," for p in op.params]
+    lines = [f"{p.py_name}," for p in op.path_params] + [f"{p.py_name}={p.py_name}," for p in op.forwarded]
     return "\n            ".join(lines)
 
 
@@ -148,7 +179,7 @@ def poll_arguments(waiter: Waiter) -> str:
     return "".join(f"{name}={'.'.join(('started', *path))}, " for name, path in waiter.arguments)
 
 
-def wait_docstring(waiter: Waiter, is_async: bool) -> str:
+def wait_docstring(waiter: Waiter) -> str:
     """A waiting helper's docstring: what it waits for, its arguments, what it returns and raises, an example."""
     start, poll, state = waiter.start, waiter.poll, f"`{'.'.join(waiter.state)}`"
     finals = ", ".join(f"`{value}`" for value in waiter.final)
@@ -163,7 +194,7 @@ def wait_docstring(waiter: Waiter, is_async: bool) -> str:
         *textwrap.wrap(how, width=int(LINE_LENGTH) - 12),
         "",
         "Args:",
-        *(f"    {p.py_name}: {p.description}" for p in [*start.path_params, *start.params] if p.description),
+        *(f"    {p.py_name}: {p.description}" for p in [*start.path_params, *start.forwarded] if p.description),
         "    extra_headers: sent with each request (the start and every poll).",
         "    timeout: each request's own timeout (the start and every poll).",
         f"    wait_timeout: seconds to wait in all for a final {state} once started, or `None` for no limit.",
@@ -182,19 +213,21 @@ def wait_docstring(waiter: Waiter, is_async: bool) -> str:
             subsequent_indent="        ",
         ),
         "",
-        "Example:",
-        f"    >>> result = {'await ' if is_async else ''}client.{waiter.name}({_example_arguments(start)})",
+        "Example (`await` it on the async client):",
+        f"    >>> result = client.{waiter.name}({_example_arguments(start)})",
         f"    >>> result.{'.'.join(waiter.state)}",
     ]
     return '"""' + "\n".join(lines) + '\n"""'
 
 
 def _example_arguments(op: Operation) -> str:
-    required = ["..." for _ in op.path_params] + [f"{p.py_name}=..." for p in op.params if p.required]
+    required = ["..." for _ in op.path_params] + [f"{p.py_name}=..." for p in op.forwarded if p.required]
     return ", ".join([*required, "wait_timeout=600"])
 
 
 _ENV.filters.update(
+    argument=argument,
+    media_literal=media_literal,
     error_map=error_map,
     call_arguments=call_arguments,
     docstring=docstring,
@@ -225,17 +258,19 @@ def exports(api: Api) -> list[Import]:
 
 
 def render_client(api: Api, head: str) -> dict[str, str]:
-    """`_client.py` and `__init__.py` of the package, and `webhooks.py` when the spec has webhooks."""
+    """`_client.py` and `__init__.py` of the package, `webhooks.py` when the spec has webhooks, and the `_methods/`
+    package of a large client."""
     imports = exports(api)
     names = sorted((imported.name for imported in imports), key=isort_order)
-    hooks = {"webhooks.py": _ENV.get_template("webhooks.py.jinja").render(api=api, header=head)} if api.webhooks else {}
-    return {
-        **hooks,
-        "_client.py": _ENV.get_template("_client.py.jinja").render(api=api, header=head),
-        "__init__.py": _ENV.get_template("__init__.py.jinja").render(
-            api=api, header=head, imports=imports, names=names
-        ),
-    }
+    files = {"webhooks.py": _ENV.get_template("webhooks.py.jinja").render(api=api, header=head)} if api.webhooks else {}
+    if api.groups:
+        files["_methods/__init__.py"] = _ENV.get_template("_methods_init.py.jinja").render(api=api, header=head)
+    for group in api.groups:
+        template = _ENV.get_template("_methods_module.py.jinja")
+        files[f"_methods/{group.module}.py"] = template.render(api=api, group=group, header=head)
+    files["_client.py"] = _ENV.get_template("_client.py.jinja").render(api=api, header=head)
+    files["__init__.py"] = _ENV.get_template("__init__.py.jinja").render(api=api, header=head, imports=imports, names=names)  # fmt: skip
+    return files
 
 
 def runtime_for(api: Api) -> tuple[str, ...]:

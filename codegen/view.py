@@ -10,7 +10,7 @@ where it carries meaning (a `$ref` to a component names its model): `SpecView.ta
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -27,11 +27,14 @@ class Media:
         name: the media type (`application/json`).
         schema: its schema as written (`None` when there is none): a `$ref` here still names a model.
         resolved: the schema with its `$ref`s followed.
+        encoding: its `encoding` (a request body's form or multipart fields: `style`, `explode`, `contentType`...),
+            each entry dereferenced; empty when there is none.
     """
 
     name: str
     schema: Any
     resolved: Any
+    encoding: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_json(self) -> bool:
@@ -183,5 +186,7 @@ def _content(spec: Spec, node: Any) -> Content:
     media = []
     for name, value in (node.get("content") or {}).items():
         schema = value.get("schema") if isinstance(value, dict) else None
-        media.append(Media(str(name), schema, _follow(spec, schema)))
+        raw = value.get("encoding") if isinstance(value, dict) else None
+        encoding = {str(key): _follow(spec, entry) for key, entry in raw.items()} if isinstance(raw, dict) else {}
+        media.append(Media(str(name), schema, _follow(spec, schema), MappingProxyType(encoding)))
     return Content(required=node.get("required") is True, media=tuple(media))

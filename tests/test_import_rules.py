@@ -113,7 +113,7 @@ CODEGEN_LAYERS = (
     "view",
     # models: the spec sanitized, (for a large spec) cut into parts, run, assembled; split's parser reads the modules
     "sanitize", "source_edits", "generics", "shadows", "split", "partition", "assemble", "copies", "models",
-    "ir.nodes", "ir.typemap", "ir.bodies", "ir.webhooks", "ir.build", "ir",
+    "ir.nodes", "ir.typemap", "ir.bodies", "ir.webhooks", "ir.modules", "ir.build", "ir",
     "render",
     # the pipeline, and the commands over it
     "pipeline", "diff", "cli", "__main__",

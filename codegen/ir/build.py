@@ -7,7 +7,18 @@ import re
 from collections.abc import Mapping
 
 from codegen.errors import CodegenError, Diagnostic, warning
-from codegen.ir.nodes import Api, BodyKind, Import, Operation, Param, TypeRef, Waiter
+from codegen.ir.bodies import body_names, build_body
+from codegen.ir.modules import (
+    CLIENT_IMPORTS,
+    LAZY_IMPORTS,
+    aliases_of,
+    group_of,
+    method_groups,
+    methods_imports,
+    waiter_aliases,
+    waiter_imports,
+)
+from codegen.ir.nodes import Api, Operation, Param, TypeRef, Waiter
 from codegen.ir.typemap import ANY, NONE, TypeMapper
 from codegen.ir.webhooks import build_webhooks
 from codegen.naming import CLIENT_ATTRIBUTES, RESERVED, doc_text, first_line, pascal, snake, unique
@@ -15,28 +26,6 @@ from codegen.pointer import join, pointer
 from codegen.view import OperationView, SpecView
 from codegen.wait import X_WAIT, read_wait
 
-CLIENT_IMPORTS = (
-    Import("__future__", "annotations"),
-    Import("collections.abc", "Mapping"),
-    Import("functools", "cached_property"),
-    Import("._base_client", "AsyncAPIClient"),
-    Import("._base_client", "SyncAPIClient"),
-    Import("._response", "APIResponse"),
-    Import("._response", "Endpoint"),
-    Import("._types", "NOT_GIVEN"),
-    Import("._types", "NotGiven"),
-    Import("._types", "RequestOptions"),
-    Import("._types", "Timeout"),
-)
-"""What the code of `_client.py.jinja` uses whatever the spec: keep it in step with the template."""
-WAIT_IMPORTS = (
-    Import("._wait", "DEFAULT_POLL_INTERVAL"),
-    Import("._wait", "DEFAULT_WAIT_TIMEOUT"),
-    Import("._wait", "async_poll_until"),
-    Import("._wait", "check_wait_options"),
-    Import("._wait", "poll_until"),
-)
-"""What a waiting helper (`_wait_method.jinja`) uses, imported when the spec declares one."""
 WAIT_NAMES = frozenset(
     {"wait_timeout", "poll_interval", "started", "poll_until", "async_poll_until", "check_wait_options"}
 )
@@ -67,10 +56,11 @@ def build(
     operations = [_operation(mapper, op, notes, used_names) for op in view.operations]
     waiters = _waiters(view, operations, notes, used_names)
     auth_header, auth_prefix = _auth(view, notes)
-    uses = {imported for op in operations for hint in op.types for imported in hint.imports}
     hooks, hook_imports = build_webhooks(view, mapper, notes)
-    if waiters:
-        uses.update(WAIT_IMPORTS)
+    groups = tuple(group_of(module, members) for module, members in method_groups(operations))
+    uses = {*CLIENT_IMPORTS, *waiter_imports(waiters)}
+    uses.update(LAZY_IMPORTS if groups else methods_imports(operations))
+    aliases = waiter_aliases(waiters) if groups else set(aliases_of(operations))
     api = Api(
         title=view.title,
         version=view.version,
@@ -83,7 +73,9 @@ def build(
         operations=operations,
         spec_name=view.name,
         spec_sha256=view.sha256,
-        imports=tuple(sorted({*CLIENT_IMPORTS, *uses})),
+        imports=tuple(sorted(uses)),
+        aliases=tuple(sorted(aliases)),
+        groups=groups,
         lazy_models=lazy_models,
         webhooks=hooks,
         webhook_imports=hook_imports,
@@ -96,6 +88,7 @@ def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], u
     operation = op.operation
     name = _method_name(snake(operation.get("operationId") or f"{op.method}_{op.path}"), op.where, notes, used_names)
     taken = set(RESERVED) | (WAIT_NAMES if X_WAIT in operation else set())
+    names = body_names(op, taken)
     path_params: list[Param] = []
     params: list[Param] = []
     for param in op.parameters:
@@ -111,7 +104,7 @@ def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], u
         )
     order = {name: index for index, name in enumerate(_PATH_PARAM.findall(op.path))}
     path_params.sort(key=lambda param: order.get(param.name, len(order)))
-    body_kind, body_params = _body(mapper, op, notes, taken)
+    body, body_params = build_body(mapper, op, notes, taken, names)
     return Operation(
         name=name,
         method=op.method.upper(),
@@ -120,11 +113,12 @@ def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], u
         description=doc_text(str(operation.get("description") or "").split("\n\n", 1)[0]),
         path_params=path_params,
         params=[*body_params, *params],
-        body_kind=body_kind,
+        body=body,
         return_type=_success_type(mapper, op),
         error_types=_error_types(mapper, op),
         idempotent=operation["x-idempotent"] if isinstance(operation.get("x-idempotent"), bool) else None,
         deprecated=operation.get("deprecated") is True,
+        tag=next((str(tag) for tag in operation.get("tags") or [] if isinstance(tag, str)), ""),
     )
 
 
@@ -157,37 +151,10 @@ def _waiters(
             raise CodegenError(problems)
         poll = by_id[declaration.poll]
         name = _method_name(declaration.name or f"{start.name}_and_wait", declaration.where, notes, used_names)
-        py_names = {param.name: param.py_name for param in [*poll.path_params, *poll.params] if param.location != "body"}  # fmt: skip
+        py_names = {param.name: param.py_name for param in [*poll.path_params, *poll.params] if param.location in ("path", "query", "header")}  # fmt: skip
         arguments = tuple((py_names[wire], path) for wire, path in declaration.arguments)
         found.append(Waiter(name, start, poll, arguments, declaration.state, declaration.final))
     return tuple(found)
-
-
-def _body(
-    mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], taken: set[str]
-) -> tuple[BodyKind, list[Param]]:
-    body = op.request_body
-    if body is None:
-        return "none", []
-    media = body.json
-    if media is None:
-        kinds = ", ".join(sorted(m.name for m in body.media)) or "none"
-        message = f"request body media type ({kinds}) is not supported: no body"
-        notes.append(warning(join(op.where, "requestBody"), message))
-        return "none", []
-    target = media.resolved
-    properties = target.get("properties") if isinstance(target, dict) else None
-    if not isinstance(properties, dict) or not properties or "anyOf" in target or "oneOf" in target:
-        hint = mapper.hint(media.schema, for_input=True)
-        return "whole", [Param("body", unique("body", taken), "body", hint, body.required, "The request body.")]
-    required = set(target.get("required", [])) if body.required else set()
-    params = []
-    for wire, prop in properties.items():
-        hint = mapper.hint(prop, for_input=True)
-        description = first_line(prop.get("description") if isinstance(prop, dict) else "")
-        params.append(Param(wire, unique(snake(wire), taken), "body", hint, wire in required, description))
-    params.sort(key=lambda param: not param.required)
-    return "fields", params
 
 
 def _success_type(mapper: TypeMapper, op: OperationView) -> TypeRef:

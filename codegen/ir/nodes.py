@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-BodyKind = Literal["none", "fields", "whole"]
+BodyKind = Literal["json", "form", "multipart", "text", "binary"]
+"""How a request body of one media type is encoded: the runtime's `_bodies.BodyKind`."""
 KeyKind = Literal["api-key", "secret"]
 
 
@@ -46,16 +47,18 @@ class TypeRef:
         imports: what `hint` needs imported, nested types' imports included.
         members: the parts of a union, each itself no union; empty for a type that is not one.
         model: the generated model class this type names (`Run` for `models.Run`), if it names one.
+        aliases: the module-level aliases `hint` names (nested types' included): a module that spells it defines them.
 
     Example:
         >>> TypeRef("int")
-        TypeRef(hint='int', imports=frozenset(), members=(), model=None)
+        TypeRef(hint='int', imports=frozenset(), members=(), model=None, aliases=frozenset())
     """
 
     hint: str
     imports: frozenset[Import] = frozenset()
     members: tuple[TypeRef, ...] = ()
     model: str | None = None
+    aliases: frozenset[Alias] = frozenset()
 
     def __str__(self) -> str:
         """The hint, so a template prints a `TypeRef` as it prints text."""
@@ -67,17 +70,37 @@ class TypeRef:
         return self.members or (self,)
 
 
+@dataclass(frozen=True, order=True, slots=True)
+class Alias:
+    """A type alias a module defines once and its signatures name: `ProxyLocationLiteral`, the `Literal` of the
+    values of the enum schema `ProxyLocation` (which callers may pass as text), however many arguments take it.
+
+    Example:
+        >>> Alias("ColorLiteral", "Literal['red', 'blue']").line
+        "ColorLiteral: TypeAlias = Literal['red', 'blue']"
+    """
+
+    name: str
+    target: str
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}: TypeAlias = {self.target}"
+
+
 @dataclass(frozen=True, slots=True)
 class Param:
     """One argument of a generated method.
 
     Attributes:
-        name: the name on the wire (JSON property, query or header name).
+        name: the name on the wire (body field, query or header name); empty for `whole` and `content-type`.
         py_name: the Python argument name.
-        location: `path`, `query`, `header` or `body`.
+        location: `path`, `query`, `header`, `body` (one field of the body), `whole` (the whole body, `body=`) or
+            `content-type` (the media type to send the body as, `content_type=`).
         type_hint: its type, without the `NotGiven` of optional arguments.
         required: no default: the caller must pass it.
         description: first line of the spec's description.
+        default: the default's Python text when it is not `NOT_GIVEN` (`'application/json'`).
     """
 
     name: str
@@ -86,14 +109,70 @@ class Param:
     type_hint: TypeRef
     required: bool
     description: str = ""
+    default: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartEncoding:
+    """How one field of a form or multipart body is written: its entry in the media type's `encoding`.
+
+    Attributes:
+        field: the field's name in the body.
+        style: `form`, `spaceDelimited`, `pipeDelimited` or `deepObject`; `None` when the spec gives none.
+        explode: `None` when the spec gives none.
+        content_type: a multipart part's `contentType`; `None` when the spec gives none.
+    """
+
+    field: str
+    style: str | None = None
+    explode: bool | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BodyMedia:
+    """One media type an operation's body can be sent as (the runtime's `_bodies.MediaType`).
+
+    Attributes:
+        name: as the spec writes it (`application/x-www-form-urlencoded`): a value of `content_type=`.
+        kind: how it is encoded.
+        header: the `content-type` sent when it is not `name` (`*/*` with a JSON object: `application/json`).
+        encoding: the spec's `encoding` of a form or multipart body, by field, in spec order.
+    """
+
+    name: str
+    kind: BodyKind
+    header: str | None = None
+    encoding: tuple[PartEncoding, ...] = ()
+
+    @property
+    def is_plain_json(self) -> bool:
+        """The runtime's default, `application/json` sent as JSON: an endpoint need not say so."""
+        return self.name == "application/json" and self.kind == "json" and self.header is None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An operation's request body: the media types it can be sent as, the default (the first JSON one) first.
+
+    Its arguments are the operation's `Param`s: one per field (`body`) of the default media type's object schema,
+    `allOf` merged, the whole body (`whole`) and, with more than one media type, the choice (`content-type`).
+    """
+
+    media: tuple[BodyMedia, ...]
+    required: bool
 
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One generated method (rendered four times: sync/async, parsed/raw).
+    """One operation, described once (the runtime's `_calls` makes the sync and async, parsed and raw methods of it).
 
     Attributes:
+        params: the keyword arguments in signature order: the body's fields (required first), the whole body and
+            the media type (`body=`, `content_type=`), then query and header parameters.
+        body: `None` when the operation takes no body.
         error_types: (status code or `4XX`/`default`, the model of its JSON body), sorted.
+        tag: its first tag, empty for none (a large client's methods are grouped into modules by it).
     """
 
     name: str
@@ -103,11 +182,12 @@ class Operation:
     description: str
     path_params: list[Param]
     params: list[Param]
-    body_kind: BodyKind
+    body: Body | None
     return_type: TypeRef
     error_types: list[tuple[str, TypeRef]]
     idempotent: bool | None
     deprecated: bool
+    tag: str = ""
 
     @property
     def endpoint_name(self) -> str:
@@ -117,11 +197,57 @@ class Operation:
         return [param for param in self.params if param.location == location]
 
     @property
+    def required_fields(self) -> tuple[str, ...]:
+        """The body fields a call must give when it does not give the whole body (their names in the body)."""
+        return tuple(param.name for param in self.located("body") if param.required)
+
+    @property
+    def overloads(self) -> tuple[list[Param], ...]:
+        """The signatures type checkers see, when the one of `params` is too loose to tell them: for a body with
+        required fields, the fields as keywords (no `body=`), or the whole body (`body=` required, no field).
+        The method itself then takes every argument as optional and checks the combination when called."""
+        if not self.required_fields:
+            return ()
+        as_fields = [param for param in self.params if param.location != "whole"]
+        whole = [replace(p, required=True) if p.location == "whole" else p for p in self.params if p.location != "body"]
+        return as_fields, whole
+
+    @property
+    def declared_media(self) -> tuple[BodyMedia, ...]:
+        """The media types its `Endpoint` lists: none when the body is only `application/json` (the runtime's
+        default) or there is no body."""
+        if self.body is None or (len(self.body.media) == 1 and self.body.media[0].is_plain_json):
+            return ()
+        return self.body.media
+
+    @property
+    def forwarded(self) -> list[Param]:
+        """The keyword arguments another method (a waiting helper) takes to call this one: the first overload's."""
+        return self.overloads[0] if self.overloads else self.params
+
+    @property
     def types(self) -> Iterable[TypeRef]:
         """Every type the generated method and its endpoint spell out."""
         yield from (param.type_hint for param in [*self.path_params, *self.params])
         yield self.return_type
         yield from (hint for _, hint in self.error_types)
+
+
+@dataclass(frozen=True, slots=True)
+class MethodGroup:
+    """One module of a large client's methods (`_methods/<module>.py`), loaded on the first use of one of them.
+
+    Attributes:
+        module: the module's name (`_core_v1`).
+        operations: its operations, in spec order.
+        imports: what the module imports.
+        aliases: the aliases its signatures name, defined in it.
+    """
+
+    module: str
+    operations: tuple[Operation, ...]
+    imports: tuple[Import, ...]
+    aliases: tuple[Alias, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +312,8 @@ class Waiter:
         state: the attribute path to the state in `poll`'s result: `("status",)` reads `polled.status`.
         final: the states that end the wait, as the spec writes them.
 
-    Example:
+    Example (`start` and `poll` are the `Operation`s of `run_workflow` and `get_run`):
+        >>> waiter = Waiter("run_workflow_and_wait", ..., ..., (("run_id", ("run_id",)),), ("status",), ("completed",))
         >>> waiter.final_name, waiter.state
         ('_RUN_WORKFLOW_AND_WAIT_FINAL', ('status',))
     """
@@ -210,6 +337,9 @@ class Api:
 
     Attributes:
         imports: what `_client.py` imports, sorted: its own code's needs and those of every type it spells.
+        aliases: the aliases `_client.py` defines: those its signatures name.
+        groups: a large client's methods by module (`_methods/`), loaded on first use; empty: they are all in
+            `_client.py`.
         lazy_models: the models are a package loaded on first access (a large spec): the endpoints name their
             types in a `lambda`, so that importing the client imports no model.
         webhooks: the functions of `webhooks.py`, generated only when there is one.
@@ -229,6 +359,8 @@ class Api:
     spec_name: str
     spec_sha256: str
     imports: tuple[Import, ...] = ()
+    aliases: tuple[Alias, ...] = ()
+    groups: tuple[MethodGroup, ...] = ()
     lazy_models: bool = False
     webhooks: tuple[Webhook, ...] = ()
     webhook_imports: tuple[Import, ...] = ()
@@ -242,6 +374,16 @@ class Api:
     @property
     def async_client_name(self) -> str:
         return "Async" + self.client_name
+
+    @property
+    def methods_name(self) -> str:
+        """The class describing every operation, which the four client classes derive their methods from."""
+        return "_" + self.client_name.removesuffix("Client") + "Methods"
+
+    @property
+    def waiters_name(self) -> str:
+        """The class of the waiting helpers (a subclass of `methods_name`'s), which only the two clients derive."""
+        return "_" + self.client_name.removesuffix("Client") + "Waiters"
 
     @property
     def exports(self) -> dict[str, tuple[str, ...]]:

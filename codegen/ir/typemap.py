@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from codegen.ir.nodes import Import, TypeRef
+from codegen.ir.nodes import Alias, Import, TypeRef
 from codegen.openapi import SCHEMA_REF
 from codegen.pointer import parts
 from codegen.view import SpecView
@@ -35,18 +35,27 @@ def union(options: Iterable[TypeRef]) -> TypeRef:
         " | ".join(part.hint for part in ordered),
         frozenset().union(*(part.imports for part in ordered)),
         members=tuple(ordered),
+        aliases=frozenset().union(*(part.aliases for part in ordered)),
     )
 
 
 def generic(name: str, *arguments: TypeRef) -> TypeRef:
     """`name[arguments]` (`list[int]`, `dict[str, Any]`), with the arguments' imports."""
     hint = f"{name}[{', '.join(argument.hint for argument in arguments)}]"
-    return TypeRef(hint, frozenset().union(*(argument.imports for argument in arguments)))
+    imports = frozenset().union(*(argument.imports for argument in arguments))
+    return TypeRef(hint, imports, aliases=frozenset().union(*(argument.aliases for argument in arguments)))
 
 
 def literal(values: Iterable[str]) -> TypeRef:
     """`Literal['a', 'b']`: the values a caller may pass as text."""
     return TypeRef(f"Literal[{', '.join(repr(value) for value in values)}]", frozenset({LITERAL}))
+
+
+def literal_alias(name: str, values: Iterable[str]) -> TypeRef:
+    """`<name>Literal`, the alias of `Literal[values]`: an enum schema's values, spelled once per module however
+    many arguments take them."""
+    alias = Alias(f"{name}Literal", literal(values).hint)
+    return TypeRef(alias.name, aliases=frozenset({alias}))
 
 
 def model(name: str) -> TypeRef:
@@ -112,7 +121,7 @@ class TypeMapper:
         if name is None or is_union:  # a union's root model would make callers wrap values: name its members
             return self.hint(target, for_input=for_input, depth=depth + 1)
         if for_input and isinstance(target, dict) and (values := _string_enum(target)):
-            return union([model(name), literal(values)])
+            return union([model(name), literal_alias(name, values)])
         return model(name)
 
 

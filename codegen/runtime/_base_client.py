@@ -1,7 +1,8 @@
 """The machinery behind every generated method: request building, retries and sending, sync and async.
 
 A generated method is one call to `_request` (or `_request_raw`) with the operation's `Endpoint` and a
-`RequestOptions` holding its arguments. Everything that does not vary per spec lives here or in `_response`.
+`RequestOptions` holding its arguments. Everything that does not vary per spec lives here, in `_response` and in
+`_bodies` (the request body of each media type).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote
 
 import httpx2
-import pydantic_core
 
+from ._bodies import NO_BODY, EncodedBody, choose, encode
 from ._exceptions import APIConnectionError, APIError, APITimeoutError
 from ._response import APIResponse, Endpoint, raise_for_status
 from ._retry import DEFAULT_MAX_RETRIES, backoff_delay, retry_after_seconds, should_retry
@@ -52,10 +53,6 @@ def _given(values: Mapping[str, object] | None) -> dict[str, Any]:
     }
 
 
-def _given_body(body: dict[str, object]) -> dict[str, object]:
-    return {key: value for key, value in body.items() if value is not NOT_GIVEN}
-
-
 class _BaseClient(Generic[HttpClientT]):
     """Configuration shared by the sync and async clients. Subclasses (generated) set the class attributes."""
 
@@ -65,6 +62,7 @@ class _BaseClient(Generic[HttpClientT]):
     _AUTH_HEADER: str | None = None
     _AUTH_PREFIX: str = ""
     _USER_AGENT: str = "generated-client"
+    _ASYNC = False
     _http: HttpClientT
 
     def __init__(
@@ -132,30 +130,37 @@ class _BaseClient(Generic[HttpClientT]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    def _build(self, endpoint: Endpoint[Any], options: RequestOptions) -> httpx2.Request:
+    def _build(self, endpoint: Endpoint[Any], options: RequestOptions) -> tuple[httpx2.Request, EncodedBody]:
+        """The request, and its body (whose `rewind` says whether it may be sent again)."""
         url = self.base_url + (_format_path(endpoint.path, options.path) if options.path else endpoint.path)
         headers = dict(self._headers)
         if options.headers:
             headers.update({key: str(value) for key, value in _given(options.headers).items()})
-        json, content = options.json, None
-        if json is not None and json is not NOT_GIVEN:
-            headers["content-type"] = "application/json"
-            content = pydantic_core.to_json(_given_body(json) if isinstance(json, dict) else json, by_alias=True)
+        chosen = choose(endpoint.media, endpoint.required_fields, options.fields, options.body, options.content_type)
+        body = NO_BODY if chosen is None else encode(*chosen, asynchronous=self._ASYNC)
+        headers.update(body.headers)
         if options.extra_headers:
             headers.update(options.extra_headers)
-        return self._http.build_request(
+        request = self._http.build_request(
             endpoint.method,
             url,
             params=_given(options.query) or None,
             headers=headers,
-            content=content,
             timeout=self.timeout if isinstance(options.timeout, NotGiven) else options.timeout,
+            **body.arguments,
         )
+        return request, body
 
     def _retry_delay(
-        self, endpoint: Endpoint[Any], attempt: int, response: httpx2.Response | None, error: Exception | None
+        self,
+        endpoint: Endpoint[Any],
+        attempt: int,
+        response: httpx2.Response | None,
+        error: Exception | None,
+        body: EncodedBody,
     ) -> float | None:
-        """Seconds to wait before resending, or None to give up now."""
+        """Seconds to wait before resending, or None to give up now (also when the body, a stream, cannot be
+        rewound for it)."""
         if attempt >= self.max_retries:
             return None
         if response is not None:
@@ -170,6 +175,10 @@ class _BaseClient(Generic[HttpClientT]):
             retry = should_retry(idempotent=endpoint.safe_to_repeat, connect_failed=connect_failed)
             reason = type(error).__name__
         if not retry:
+            return None
+        if not body.rewind():
+            _log.info("Not retrying %s %s (%s): its body is a stream that cannot be rewound", endpoint.method,
+                      endpoint.path, reason)  # fmt: skip
             return None
         delay = backoff_delay(attempt, retry_after)
         _log.info("Retrying %s %s in %.2fs (%s; retry %d of %d)", endpoint.method, endpoint.path, delay, reason,
@@ -200,19 +209,19 @@ class SyncAPIClient(_BaseClient[httpx2.Client]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _send(self, endpoint: Endpoint[Any], request: httpx2.Request) -> httpx2.Response:
+    def _send(self, endpoint: Endpoint[Any], request: httpx2.Request, body: EncodedBody) -> httpx2.Response:
         attempt = 0
         while True:
             try:
                 response = self._http.send(request)
             except httpx2.TransportError as error:
-                delay = self._retry_delay(endpoint, attempt, None, error)
+                delay = self._retry_delay(endpoint, attempt, None, error, body)
                 if delay is None:
                     raise self._transport_error(request, error) from error
             else:
                 if response.is_success:
                     return response
-                delay = self._retry_delay(endpoint, attempt, response, None)
+                delay = self._retry_delay(endpoint, attempt, response, None, body)
                 if delay is None:
                     return response
                 response.close()
@@ -220,7 +229,7 @@ class SyncAPIClient(_BaseClient[httpx2.Client]):
             attempt += 1
 
     def _request_raw(self, endpoint: Endpoint[T], options: RequestOptions) -> APIResponse[T]:
-        response = self._send(endpoint, self._build(endpoint, options))
+        response = self._send(endpoint, *self._build(endpoint, options))
         if not response.is_success:
             raise_for_status(endpoint, response)
         return APIResponse(endpoint, response, self.strict)
@@ -231,6 +240,8 @@ class SyncAPIClient(_BaseClient[httpx2.Client]):
 
 class AsyncAPIClient(_BaseClient[httpx2.AsyncClient]):
     """Base of the generated asynchronous client."""
+
+    _ASYNC = True
 
     def _new_http_client(self) -> httpx2.AsyncClient:
         return httpx2.AsyncClient()
@@ -246,19 +257,19 @@ class AsyncAPIClient(_BaseClient[httpx2.AsyncClient]):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def _send(self, endpoint: Endpoint[Any], request: httpx2.Request) -> httpx2.Response:
+    async def _send(self, endpoint: Endpoint[Any], request: httpx2.Request, body: EncodedBody) -> httpx2.Response:
         attempt = 0
         while True:
             try:
                 response = await self._http.send(request)
             except httpx2.TransportError as error:
-                delay = self._retry_delay(endpoint, attempt, None, error)
+                delay = self._retry_delay(endpoint, attempt, None, error, body)
                 if delay is None:
                     raise self._transport_error(request, error) from error
             else:
                 if response.is_success:
                     return response
-                delay = self._retry_delay(endpoint, attempt, response, None)
+                delay = self._retry_delay(endpoint, attempt, response, None, body)
                 if delay is None:
                     return response
                 await response.aclose()
@@ -266,7 +277,7 @@ class AsyncAPIClient(_BaseClient[httpx2.AsyncClient]):
             attempt += 1
 
     async def _request_raw(self, endpoint: Endpoint[T], options: RequestOptions) -> APIResponse[T]:
-        response = await self._send(endpoint, self._build(endpoint, options))
+        response = await self._send(endpoint, *self._build(endpoint, options))
         if not response.is_success:
             raise_for_status(endpoint, response)
         return APIResponse(endpoint, response, self.strict)

@@ -3,6 +3,11 @@
 A server may grow a new enum value before the spec (and this client) learn of it. Parsing such a response must not
 fail, and the value must not be lost. Every string enum of the generated models derives from `OpenStrEnum`:
 
+    >>> class Colour(OpenStrEnum):     # as the generator writes a spec's enum of "red" and "green"
+    ...     RED = "red"
+    ...     GREEN = "green"
+    >>> Colour("red") is Colour.RED
+    True
     >>> Colour("teal")                 # not in the spec
     <Colour.teal: 'teal'>
     >>> Colour("teal").is_unknown

@@ -1,8 +1,9 @@
 """Waiting for a resource to settle: poll until its state is final, with backoff, jitter and an overall timeout.
 
-A generated `<operation>_and_wait` method (declared by the spec's `x-wait` on the operation) calls the operation,
-then `poll_until` (or `async_poll_until`) with a function that reads the resource back, one that picks its state,
-and the final states:
+A generated `<operation>_and_wait` method (declared by the spec's `x-wait` on the operation) is described once, as a
+`Wait` (the call that starts, the call that reads the resource back given what the start returned, its state, the
+final states), and made a method of the sync and the async client by `@waiter`: it sends the start, then
+`poll_until` (or `async_poll_until`) polls:
 
     poll at once; a final state?  -> return that response
     otherwise sleep `interval` (minus up to `JITTER` of it), then `interval * BACKOFF`, ... at most `max_interval`
@@ -14,26 +15,35 @@ such as an `OpenStrEnum` pseudo-member `paused`, is not final, and the wait goes
 propagates (the client's retry policy has already resent what was safe to resend). The async version never catches
 `CancelledError`: a cancelled task stops waiting at once and leaves nothing running.
 
-Example:
-    >>> job = poll_until(lambda: client.get_job(job_id), lambda job: job.state, ("done", "failed"), timeout=60)
+Example (a generated helper polls with `poll=lambda: client.get_job(job_id)`, `state=lambda job: job.state`):
+    >>> states = iter(["queued", "running", "done"])
+    >>> poll_until(lambda: next(states), lambda state: state, ("done", "failed"), timeout=60, sleep=lambda s: None)
+    'done'
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Coroutine
+from dataclasses import dataclass
 from enum import Enum
-from typing import Generic, TypeVar
+from types import MethodType
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
+from ._base_client import AsyncAPIClient, SyncAPIClient
+from ._calls import Call
 from ._exceptions import APIError
 
 __all__ = ["WaitTimeoutError"]
 
 T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
 
 DEFAULT_WAIT_TIMEOUT = 1800.0
 """Seconds a generated `..._and_wait` method waits for a final state unless told otherwise (`wait_timeout=`)."""
@@ -59,11 +69,12 @@ class WaitTimeoutError(APIError, Generic[T]):
         polls: how many polls were made.
         elapsed: seconds from the start of the wait to the last poll's answer (monotonic clock).
 
-    Example:
+    Example (a generated helper, `client.start_job_and_wait(name="nightly-export", wait_timeout=600)`, raises it too):
         >>> try:
-        ...     job = client.start_job_and_wait(name="nightly-export", wait_timeout=600)
+        ...     poll_until(lambda: "running", lambda state: state, ("done",), timeout=0, sleep=lambda s: None)
         ... except WaitTimeoutError as error:
-        ...     print(error.last_state, error.last_response)
+        ...     print(error.last_state, error.last_response, error.polls)
+        running running 1
     """
 
     def __init__(self, *, last_state: object, last_response: T, polls: int, elapsed: float) -> None:
@@ -218,3 +229,59 @@ async def async_poll_until(
         if pause is None:
             return response
         await sleep(pause)
+
+
+@dataclass(frozen=True, slots=True)
+class Wait(Generic[S, T]):
+    """What a waiting helper's description returns: the call that starts (answered with an `S`), the call that
+    reads the resource back given that answer (with a `T`), how to read the state off a `T`, and the wait's options."""
+
+    start: Call[S]
+    poll: Callable[[S], Call[T]]
+    state: Callable[[T], object]
+    final: Collection[object]
+    timeout: float | None
+    interval: float
+
+
+class waiter(Generic[P, T]):  # a decorator, named as one
+    """A waiting helper's description (a `Wait`), as a method of the sync and the async client (not of their raw
+    twins): arguments checked (`check_wait_options`) before anything is sent, then the start, then the polls."""
+
+    def __init__(self, describe: Callable[Concatenate[Any, P], Wait[Any, T]]) -> None:
+        self.describe = describe
+        self.__doc__ = describe.__doc__
+
+        @functools.wraps(describe)
+        def sync_method(client: SyncAPIClient, /, *args: Any, **kwargs: Any) -> Any:
+            wait = describe(client, *args, **kwargs)
+            check_wait_options(wait.timeout, wait.interval)
+            started = client._request(*wait.start)
+            poll = functools.partial(_send_poll, client, wait, started)
+            return poll_until(poll, wait.state, wait.final, timeout=wait.timeout, interval=wait.interval)
+
+        @functools.wraps(describe)
+        async def async_method(client: AsyncAPIClient, /, *args: Any, **kwargs: Any) -> Any:
+            wait = describe(client, *args, **kwargs)
+            check_wait_options(wait.timeout, wait.interval)
+            started = await client._request(*wait.start)
+            poll = functools.partial(_send_poll, client, wait, started)
+            return await async_poll_until(poll, wait.state, wait.final, timeout=wait.timeout, interval=wait.interval)
+
+        self._methods = (sync_method, async_method)
+
+    @overload
+    def __get__(self, owner: None, owner_type: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, owner: SyncAPIClient, owner_type: type[Any]) -> Callable[P, T]: ...
+    @overload
+    def __get__(self, owner: AsyncAPIClient, owner_type: type[Any]) -> Callable[P, Coroutine[Any, Any, T]]: ...
+    def __get__(self, owner: object, owner_type: type[Any] | None = None) -> Any:
+        if owner is None:
+            return self
+        return MethodType(self._methods[1] if isinstance(owner, AsyncAPIClient) else self._methods[0], owner)
+
+
+def _send_poll(client: Any, wait: Wait[Any, Any], started: object) -> Any:
+    """One poll of `wait`: its call sent by `client` (an awaitable on an async client)."""
+    return client._request(*wait.poll(started))

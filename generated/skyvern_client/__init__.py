@@ -26,7 +26,7 @@ from ._exceptions import (
 )
 from ._response import APIResponse
 from ._tolerance import TOLERATED, Deviation, strict_parsing
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._types import NOT_GIVEN, BinaryContent, FileContent, FileTypes, NotGiven, Timeout
 from ._wait import WaitTimeoutError
 from ._webhooks import (
     InvalidSignatureError,
@@ -49,8 +49,11 @@ __all__ = [
     "AsyncSkyvernClient",
     "AuthenticationError",
     "BadRequestError",
+    "BinaryContent",
     "ConflictError",
     "Deviation",
+    "FileContent",
+    "FileTypes",
     "InternalServerError",
     "InvalidSignatureError",
     "InvalidTimestampError",

@@ -15,6 +15,7 @@ import httpx2
 import pydantic
 import pydantic_core
 
+from ._bodies import JSON, MediaType
 from ._exceptions import APIResponseValidationError, make_status_error
 from ._retry import IDEMPOTENT_METHODS
 from ._tolerance import Deviation, parse_tolerantly
@@ -39,6 +40,8 @@ class Endpoint(Generic[T]):
             the body is not JSON.
         error_types: the error model the spec declares per status code (`"4XX"`, `"default"` also accepted).
         idempotent: safe to resend after a failure that may have reached the server; `None`: as its method says.
+        media: the media types its request body can be sent as, the default first (see `_bodies`).
+        required_fields: the body fields a call must give as keywords when it does not give the whole body.
         lazy_types: when given, returns `(response_type, error_types)` in their place, called on the first use
             (a large client's models are imported then, not when the client is).
     """
@@ -48,6 +51,8 @@ class Endpoint(Generic[T]):
     response_type: Any = None
     error_types: Mapping[int | str, Any] = field(default_factory=dict)
     idempotent: bool | None = None
+    media: tuple[MediaType, ...] = (JSON,)
+    required_fields: tuple[str, ...] = ()
     lazy_types: Callable[[], tuple[Any, Mapping[int | str, Any]]] | None = field(default=None, repr=False)
 
     @property
@@ -129,10 +134,11 @@ def raise_for_status(endpoint: Endpoint[Any], response: httpx2.Response) -> None
 class APIResponse(Generic[T]):
     """The raw HTTP response of a call, and its body parsed on demand.
 
-    Example:
-        >>> raw = client.with_raw_response.get_item("item_1")
-        >>> raw.status_code, raw.headers["content-type"]
-        >>> item = raw.parse()
+    Example (with a generated client, so not run here):
+        >>> raw = client.with_raw_response.get_item("item_1")  # doctest: +SKIP
+        >>> raw.status_code, raw.headers["content-type"]  # doctest: +SKIP
+        (200, 'application/json')
+        >>> item = raw.parse()  # doctest: +SKIP
     """
 
     def __init__(self, endpoint: Endpoint[T], response: httpx2.Response, strict: bool) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import Outcome, cause, render, run_ours, sample, spec_ids
+from bench.corpus_ops import Operations
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,10 +46,10 @@ def test_a_cause_is_one_line_and_marks_a_traceback() -> None:
 
 def test_the_report_counts_each_stage_and_lists_every_miss() -> None:
     outcomes = [
-        Outcome("a.com", "ours", True, True, True, 1.0, 0),
-        Outcome("a.com", "opc", True, True, None, 2.0, 0),
-        Outcome("b.com", "ours", False, False, None, 0.5, 0, "generate: error: #/x: bad"),
-        Outcome("b.com", "opc", True, False, None, 3.0, 1, "import: SyntaxError"),
+        Outcome("a.com", "ours", True, True, True, 1.0, 0, "", Operations(10, 10, 9)),
+        Outcome("a.com", "opc", True, True, None, 2.0, 0, "", Operations(10, 8, 7)),
+        Outcome("b.com", "ours", False, False, None, 0.5, 0, "generate: error: #/x: bad", Operations(2, 0, 0)),
+        Outcome("b.com", "opc", True, False, None, 3.0, 1, "import: SyntaxError", Operations(2, 0, 0)),
     ]
     text = render({7: outcomes}, "1.2.3", "0.29.1", 2, "make corpus CORPUS_SEEDS='7' CORPUS_SIZE=2")
     assert "| ours | 1/2 | 1/2 | 1/2 | 1.00 |" in text
@@ -56,6 +57,10 @@ def test_the_report_counts_each_stage_and_lists_every_miss() -> None:
     assert "- `b.com` (ours): generate: error: #/x: bad" in text
     assert "- `b.com` (openapi-python-client): import: SyntaxError" in text
     assert "`a.com`" in text
+    assert text.count("| ours | 12 | 10 (83.3 %) | **9 (75.0 %)** | 1 | 2 |") == 2  # all seeds, then seed 7
+    assert "| openapi-python-client | 12 | 8 (66.7 %) | **7 (58.3 %)** | 1 | 4 |" in text
+    assert "| `a.com` | 10 | 10 / 9 / 1 / 0 | clean | 8 / 7 / 1 / 2 |" in text
+    assert "| `b.com` | 2 | 0 / 0 / 0 / 2 | not run | 0 / 0 / 0 / 2 |" in text
 
 
 @pytest.mark.slow
@@ -64,6 +69,7 @@ def test_ours_is_generated_imported_and_type_checked(tmp_path: Path) -> None:
     shutil.copy(ROOT / "tests" / "codegen" / "golden" / "open_enums" / "openapi.yaml", spec)
     outcome = run_ours(spec, "open_enums", tmp_path / "work")
     assert (outcome.generated, outcome.imported, outcome.typed, outcome.miss) == (True, True, True, "")
+    assert outcome.operations == Operations(declared=1, generated=1, usable=1)
     spec.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: 7}}}\n")
     broken = run_ours(spec, "broken", tmp_path / "work")
     assert not broken.generated

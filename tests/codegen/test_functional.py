@@ -165,6 +165,8 @@ def test_openapi_30_constructs_generate_and_work(generate: Generate) -> None:
     assert json.loads(seen[-1].content) == ["a"]
     assert seen[-1].url.path == "/pets/3/tags"
     assert client.upload() == b"stored"
+    assert client.upload(body=b"\x00raw") == b"stored"
+    assert (seen[-1].headers["content-type"], seen[-1].content) == ("application/octet-stream", b"\x00raw")
 
 
 def test_default_error_model_applies_to_any_status(generate: Generate) -> None:
@@ -178,8 +180,14 @@ def test_default_error_model_applies_to_any_status(generate: Generate) -> None:
 
 def test_warnings_name_what_is_left_out(tmp_path: Path) -> None:
     _, notes = generate_files(Options(write_spec(tmp_path, PETSTORE_30), tmp_path, "pets"))
-    messages = [str(note) for note in notes]
-    assert any("#/paths/~1upload/post/requestBody" in m and "application/octet-stream" in m for m in messages)
+    assert not [note for note in notes if "requestBody" in note.pointer]  # every body is sent, octet-stream included
+    mixed = {"multipart/mixed": {"schema": {"type": "object"}}}
+    spec = {**PETSTORE_30, "paths": {"/batch": {"post": {"operationId": "batch", "requestBody": {"content": mixed}, "responses": {"204": {"description": "ok"}}}}}}  # fmt: skip
+    _, notes = generate_files(Options(write_spec(tmp_path, spec), tmp_path, "pets"))
+    assert [str(note) for note in notes] == [
+        "warning: #/paths/~1batch/post/requestBody/content/multipart~1mixed: multipart/mixed is sent as the bytes "
+        "given in body= (make the parts and the boundary yourself)"
+    ]
 
 
 SPEC_31: dict[str, Any] = {

@@ -8,6 +8,7 @@ a pure `$ref` cycle, absurd nesting.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import subprocess
 import sys
@@ -82,7 +83,7 @@ def test_dotted_schema_names_become_one_module_with_the_class_names_the_ir_expec
     assert isinstance(item.other, package.models.FooOther2)
     assert package.models.FooOther2.model_validate({"n": 1}).n == 1
     assert package.models.FooOther.model_validate("x").root == "x"  # the undotted name keeps its own class
-    assert "-> models.FooBarItem:" in (tmp_path / "out" / "gen_dotted" / "_client.py").read_text(encoding="utf-8")
+    assert "-> Call[models.FooBarItem]:" in (tmp_path / "out" / "gen_dotted" / "_client.py").read_text(encoding="utf-8")
 
 
 def test_a_pattern_pydantic_cannot_compile_is_left_out_with_a_warning(tmp_path: Path) -> None:
@@ -141,12 +142,14 @@ def test_an_operation_named_like_a_name_the_client_uses_gets_a_suffix(tmp_path: 
         "/a": {"get": {"operationId": "list", "responses": ok}},
         "/b": {"get": {"operationId": "close", "responses": ok}},
         "/c": {"get": {"operationId": "tags", "responses": ok}},
+        "/d": {"get": {"operationId": "operation", "responses": ok}},  # the decorator of the methods after it
+        "/e": {"get": {"operationId": "after", "responses": ok}},
     }
     spec = _spec({"Unused": {"type": "string"}}, paths)
     notes = [note for note in _notes(tmp_path, spec) if "the client uses itself" in note]
-    assert len(notes) == 2
+    assert len(notes) == 3
     client = _generate(tmp_path, spec, "gen_names").OddClient
-    assert {"list_", "close_", "tags"} <= set(dir(client))
+    assert {"list_", "close_", "tags", "operation_", "after"} <= set(dir(client))
     assert client.close is not client.close_
 
 
@@ -211,6 +214,7 @@ def test_absurd_nesting_is_one_error_line_not_a_traceback(tmp_path: Path, depth:
     assert errors[0].startswith("error: #")
 
 
+@pytest.mark.slow
 def test_a_subtype_narrowing_an_inherited_field_type_checks_and_validates(tmp_path: Path) -> None:
     spec = _spec(
         {
@@ -284,6 +288,38 @@ def test_a_schema_whose_name_an_inline_model_took_first_is_typed_with_its_own_cl
     spec["components"]["schemas"] = dict(reversed(spec["components"]["schemas"].items()))  # `config` comes first
     package = _generate(tmp_path, spec, "gen_taken_name")
     client = (tmp_path / "out" / "gen_taken_name" / "_client.py").read_text(encoding="utf-8")
-    assert "-> models.Setup1:" in client
+    assert "-> Call[models.Setup1]:" in client
     assert package.models.Setup1.model_validate({"state": "ready", "config": {"setup": "on"}}).state == "ready"
     assert [member.value for member in package.models.Setup] == ["on", "off"]
+
+
+def test_a_percent_encoded_ref_into_a_path_is_followed(tmp_path: Path) -> None:
+    # codat.io's and spacetraders.io's specs write `{` and `}` of a path template as %7B and %7D in their `$ref`s
+    ok = {"200": {"description": "ok"}}
+    limit = {"name": "limit", "in": "query", "schema": {"type": "integer"}}
+    thing_id = {"name": "thingId", "in": "path", "required": True, "schema": {"type": "string"}}
+    spec = _spec(
+        {"Thing": {"type": "object", "properties": {"id": {"type": "string"}}}},
+        {
+            "/things/{thingId}": {"get": {"operationId": "getThing", "parameters": [thing_id, limit], "responses": ok}},
+            "/others": {
+                "get": {
+                    "operationId": "listOthers",
+                    "parameters": [{"$ref": "#/paths/~1things~1%7BthingId%7D/get/parameters/1"}],
+                    "responses": ok,
+                }
+            },
+        },
+    )
+    package = _generate(tmp_path, spec, "gen_percent_ref")
+    assert "limit" in inspect.signature(package.OddClient.list_others).parameters
+
+
+def test_a_type_that_is_not_a_type_name_is_one_error_line(tmp_path: Path) -> None:
+    # codat.io writes a whole schema as a `type` (under `definitions`, which datamodel-code-generator then rejects)
+    spec = _spec({"Item": {"type": "object", "properties": {"kind": {"type": {"type": "string", "enum": ["a"]}}}}})
+    with pytest.raises(CodegenError) as caught:
+        _notes(tmp_path, spec)
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "error: #/components/schemas/Item/properties/kind/type: type must be a type name or a list of them, got dict"
+    ]

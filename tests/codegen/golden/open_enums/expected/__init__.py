@@ -26,7 +26,7 @@ from ._exceptions import (
 )
 from ._response import APIResponse
 from ._tolerance import TOLERATED, Deviation, strict_parsing
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._types import NOT_GIVEN, BinaryContent, FileContent, FileTypes, NotGiven, Timeout
 
 __all__ = [
     "NOT_GIVEN",
@@ -40,8 +40,11 @@ __all__ = [
     "AsyncJobsClient",
     "AuthenticationError",
     "BadRequestError",
+    "BinaryContent",
     "ConflictError",
     "Deviation",
+    "FileContent",
+    "FileTypes",
     "InternalServerError",
     "JobsClient",
     "NotFoundError",

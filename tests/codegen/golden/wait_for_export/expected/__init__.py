@@ -26,7 +26,7 @@ from ._exceptions import (
 )
 from ._response import APIResponse
 from ._tolerance import TOLERATED, Deviation, strict_parsing
-from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._types import NOT_GIVEN, BinaryContent, FileContent, FileTypes, NotGiven, Timeout
 from ._wait import WaitTimeoutError
 
 __all__ = [
@@ -41,9 +41,12 @@ __all__ = [
     "AsyncExportsClient",
     "AuthenticationError",
     "BadRequestError",
+    "BinaryContent",
     "ConflictError",
     "Deviation",
     "ExportsClient",
+    "FileContent",
+    "FileTypes",
     "InternalServerError",
     "NotFoundError",
     "NotGiven",
