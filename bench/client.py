@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.stats import Sample, run_timed, shell_line
+from bench.stats import Sample, median_min_max, paired_ratio, ratio_text, run_timed, shell_line
 from bench.tools import Tools
 
-__all__ = ["ClientResult", "ImportResult", "run_client", "run_imports"]
+__all__ = ["ClientResult", "ImportResult", "render_client", "run_client", "run_imports"]
 
 WORKER = Path(__file__).with_name("_client_worker.py")
 OPERATIONS = ("run_workflow", "get_run")
@@ -89,3 +89,48 @@ def run_imports(tools: Tools, root: Path, runs: int) -> ImportResult:
             if round_:
                 result.milliseconds.setdefault(label, Sample()).values.append(seconds * 1000)
     return result
+
+
+def render_client(client: ClientResult | None, imports: ImportResult | None) -> list[str]:
+    """Section 2 of `docs/benchmarks*.md` (without the GitHub client's imports: `bench.github_import`)."""
+    if client is None:
+        return []
+    lines = ["## 2. Client overhead", ""]
+    calls = ", ".join(f"`{op}` {count:,}" for (impl, op), count in client.calls.items() if impl == "sdk")
+    lines += [
+        "Microseconds per call through a mock transport (no network): each run is a fresh process that warms up, then",
+        f"makes its calls ({next(iter(client.calls.values())):,} per run for ours and the floor; for the SDK {calls},",
+        "because one of its `get_run` calls costs milliseconds). The floor is raw `httpx2` plus",
+        "`WorkflowRunResponse.model_validate_json`. The official SDK (`skyvern`) runs its own `httpx.Client` over",
+        "`httpx.MockTransport` (passed as `httpx_client=`), and its `run_workflow(agent_id=...)` posts the same body.",
+        "",
+        "| call | implementation | median us | min us | max us | vs floor | SDK / this |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for operation in ("run_workflow", "get_run"):
+        floor = client.per_call_us.get(("floor", operation))
+        sdk = client.per_call_us.get(("sdk", operation))
+        for impl, label in (
+            ("floor", "floor (httpx2 + model_validate_json)"),
+            ("ours", "ours (`skyvern_client`)"),
+            ("sdk", "official SDK 1.0.56"),
+        ):
+            sample = client.per_call_us.get((impl, operation))
+            if sample is None:
+                continue
+            versus = ratio_text(paired_ratio(sample, floor)) if floor is not None and impl != "floor" else "-"
+            faster = ratio_text(paired_ratio(sdk, sample)) if sdk is not None and impl == "ours" else "-"
+            lines.append(f"| `{operation}` | {label} | {median_min_max(sample, 1)} | {versus} | {faster} |")
+    lines += ["", "```", *client.commands, "```", ""]
+    if imports is not None:
+        lines += [
+            "### Import time",
+            "",
+            "Milliseconds to import in a fresh interpreter (start-up of the interpreter not counted).",
+            "",
+        ]
+        lines += ["| statement | median ms | min ms | max ms |", "|---|---:|---:|---:|"]
+        for label, sample in imports.milliseconds.items():
+            lines.append(f"| `{label}` | {median_min_max(sample, 1)} |")
+        lines += ["", "```", *imports.commands.values(), "```", ""]
+    return lines

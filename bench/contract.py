@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.stats import BenchError, Sample, run_timed, shell_line
+from bench.stats import BenchError, Sample, median_min_max, paired_ratio, ratio_text, run_timed, shell_line
 from bench.tools import Tools
 from reference_server.process import start_server
 
-__all__ = ["ContractResult", "run_contract"]
+__all__ = ["ContractResult", "render_contract", "run_contract"]
 
 API_KEY = "sk-bench-contract"
 _ST_CASES = re.compile(r"Test cases:\s*\n\s*(\d+) generated")
@@ -90,3 +90,31 @@ def _add(result: ContractResult, suite: str, cases: float, seconds: float, code:
     result.cases.setdefault(suite, Sample()).values.append(cases)
     result.seconds.setdefault(suite, Sample()).values.append(seconds)
     result.exit_codes.setdefault(suite, set()).add(code)
+
+
+def render_contract(contract: ContractResult | None) -> list[str]:
+    """Section 3 of `docs/benchmarks*.md`."""
+    if contract is None:
+        return []
+    lines = ["## 3. Contract throughput", ""]
+    lines += [
+        "Both suites against one reference server (`--fast` lifecycle) on the same spec. Ours: `python -m contract_tests`,",
+        "profile `ci`; a case is a request it sent. `st run`: Schemathesis's CLI with its defaults and the API key; a",
+        "case is a generated test case. Rates use the process's wall time, start-up included. The two suites do",
+        "different work: ours waits for runs to reach a terminal status and checks webhooks; `st run` only fuzzes.",
+        "",
+        "| suite | cases/s median | min | max | cases per run (median) | seconds per run (median) | exit codes |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for suite, rate in contract.rate.items():
+        codes = ", ".join(str(code) for code in sorted(contract.exit_codes[suite]))
+        lines.append(
+            f"| {suite} | {median_min_max(rate, 1)} | {contract.cases[suite].median:,.0f} | {contract.seconds[suite].median:.1f} | {codes} |"
+        )
+    if {"ours", "st run"} <= contract.rate.keys():
+        lines += [
+            "",
+            f"Ours / `st run`, per round: {ratio_text(paired_ratio(contract.rate['ours'], contract.rate['st run']))}.",
+        ]
+    lines += ["", "```", *contract.commands.values(), "```", ""]
+    return lines

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bench.client import ClientResult, ImportResult
-from bench.contract import ContractResult
+from bench.client import ClientResult, ImportResult, render_client
+from bench.contract import ContractResult, render_contract
 from bench.generation import (
     CLIENT_GENERATORS,
     DMCG_MODELS,
@@ -19,7 +19,7 @@ from bench.generation import (
 from bench.github_import import github_import_goals, render_github_imports
 from bench.real_target import RealTargetResult, render_real_target
 from bench.regeneration import CHECK, COLD, DIFF, LOAD, WARM, RegenerationResult
-from bench.server import ServerResult
+from bench.server import ServerResult, render_server
 from bench.stats import median_min_max as _mmm
 from bench.stats import number as _f
 from bench.stats import paired_ratio
@@ -309,112 +309,6 @@ def _stages(report: Report) -> list[str]:
     return [*lines, ""]
 
 
-def _client(report: Report) -> list[str]:
-    client = report.client
-    if client is None:
-        return []
-    lines = ["## 2. Client overhead", ""]
-    calls = ", ".join(f"`{op}` {count:,}" for (impl, op), count in client.calls.items() if impl == "sdk")
-    lines += [
-        "Microseconds per call through a mock transport (no network): each run is a fresh process that warms up, then",
-        f"makes its calls ({next(iter(client.calls.values())):,} per run for ours and the floor; for the SDK {calls},",
-        "because one of its `get_run` calls costs milliseconds). The floor is raw `httpx2` plus",
-        "`WorkflowRunResponse.model_validate_json`. The official SDK (`skyvern`) runs its own `httpx.Client` over",
-        "`httpx.MockTransport` (passed as `httpx_client=`), and its `run_workflow(agent_id=...)` posts the same body.",
-        "",
-        "| call | implementation | median us | min us | max us | vs floor | SDK / this |",
-        "|---|---|---:|---:|---:|---:|---:|",
-    ]
-    for operation in ("run_workflow", "get_run"):
-        floor = client.per_call_us.get(("floor", operation))
-        sdk = client.per_call_us.get(("sdk", operation))
-        for impl, label in (
-            ("floor", "floor (httpx2 + model_validate_json)"),
-            ("ours", "ours (`skyvern_client`)"),
-            ("sdk", "official SDK 1.0.56"),
-        ):
-            sample = client.per_call_us.get((impl, operation))
-            if sample is None:
-                continue
-            versus = _ratio(paired_ratio(sample, floor)) if floor is not None and impl != "floor" else "-"
-            faster = _ratio(paired_ratio(sdk, sample)) if sdk is not None and impl == "ours" else "-"
-            lines.append(f"| `{operation}` | {label} | {_mmm(sample, 1)} | {versus} | {faster} |")
-    lines += ["", "```", *client.commands, "```", ""]
-    if report.imports is not None:
-        lines += [
-            "### Import time",
-            "",
-            "Milliseconds to import in a fresh interpreter (start-up of the interpreter not counted).",
-            "",
-        ]
-        lines += ["| statement | median ms | min ms | max ms |", "|---|---:|---:|---:|"]
-        for label, sample in report.imports.milliseconds.items():
-            lines.append(f"| `{label}` | {_mmm(sample, 1)} |")
-        lines += ["", "```", *report.imports.commands.values(), "```", ""]
-    return lines + render_github_imports(report.github_imports)
-
-
-def _contract(report: Report) -> list[str]:
-    contract = report.contract
-    if contract is None:
-        return []
-    lines = ["## 3. Contract throughput", ""]
-    lines += [
-        "Both suites against one reference server (`--fast` lifecycle) on the same spec. Ours: `python -m contract_tests`,",
-        "profile `ci`; a case is a request it sent. `st run`: Schemathesis's CLI with its defaults and the API key; a",
-        "case is a generated test case. Rates use the process's wall time, start-up included. The two suites do",
-        "different work: ours waits for runs to reach a terminal status and checks webhooks; `st run` only fuzzes.",
-        "",
-        "| suite | cases/s median | min | max | cases per run (median) | seconds per run (median) | exit codes |",
-        "|---|---:|---:|---:|---:|---:|---|",
-    ]
-    for suite, rate in contract.rate.items():
-        codes = ", ".join(str(code) for code in sorted(contract.exit_codes[suite]))
-        lines.append(
-            f"| {suite} | {_mmm(rate, 1)} | {contract.cases[suite].median:,.0f} | {contract.seconds[suite].median:.1f} | {codes} |"
-        )
-    if {"ours", "st run"} <= contract.rate.keys():
-        lines += [
-            "",
-            f"Ours / `st run`, per round: {_ratio(paired_ratio(contract.rate['ours'], contract.rate['st run']))}.",
-        ]
-    lines += ["", "```", *contract.commands.values(), "```", ""]
-    return lines
-
-
-def _server(report: Report) -> list[str]:
-    server = report.server
-    if server is None:
-        return []
-    lines = ["## 4. Reference server vs Prism", ""]
-    lines += [
-        f"wrk, {report.duration} s per measurement, {len(next(iter(server.rps.values())))} rounds; each round starts one",
-        "server at a time on 127.0.0.1 (the reference server with a fresh SQLite file; Prism 5.16 `mock` on",
-        "`spec/openapi.yaml`), runs GET then POST at each concurrency and stops it. POST is `/v1/run/workflows` with a",
-        "JSON body and `x-api-key` (a Lua script), validated by both; GET is `/v1/runs/{run_id}` of a run created first.",
-        "Prism stores nothing: it answers with examples. The reference server persists every run (SQLite WAL) and moves",
-        "it through its lifecycle.",
-        "",
-        "| method | connections | server | requests/s median | min | max | p50 ms | p99 ms | ours / Prism | non-2xx |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for method in ("POST", "GET"):
-        for count in report.connections:
-            for name, label in (("reference", "reference server"), ("prism", "Prism mock")):
-                key = (name, method, count)
-                if key not in server.rps:
-                    continue
-                ratio = "-"
-                if name == "reference" and ("prism", method, count) in server.rps:
-                    ratio = _ratio(paired_ratio(server.rps[key], server.rps["prism", method, count]))
-                lines.append(
-                    f"| {method} | {count} | {label} | {_mmm(server.rps[key], 0)} | {_f(server.p50[key].median)} | "
-                    f"{_f(server.p99[key].median)} | {ratio} | {server.non_2xx.get(key, 0)} |"
-                )
-    lines += ["", "```", *server.commands.values(), "```", ""]
-    return lines
-
-
 def render(report: Report, notes: Sequence[str]) -> str:
     """The whole document."""
     kind = "a quick run, `BENCH_QUICK=1`: fewer runs and sizes" if report.quick else "a full run"
@@ -448,6 +342,8 @@ def render(report: Report, notes: Sequence[str]) -> str:
     if report.skipped:
         lines += ["Not measured in this run: " + "; ".join(report.skipped) + ".", ""]
     lines += list(notes)
-    lines += _generation(report) + _client(report) + _contract(report) + _server(report)
+    lines += _generation(report)
+    lines += render_client(report.client, report.imports) + render_github_imports(report.github_imports)
+    lines += render_contract(report.contract) + render_server(report.server, report.connections, report.duration)
     lines += render_real_target(report.real_target)
     return "\n".join(lines).rstrip() + "\n"

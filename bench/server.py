@@ -20,11 +20,11 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.stats import BenchError, Sample, run_timed, shell_line
+from bench.stats import BenchError, Sample, median_min_max, number, paired_ratio, ratio_text, run_timed, shell_line
 from bench.tools import Tools
 from reference_server.process import RunningServer, start_server
 
-__all__ = ["Endpoint", "ServerResult", "prism", "reference_server", "run_wrk_series"]
+__all__ = ["Endpoint", "ServerResult", "prism", "reference_server", "render_server", "run_wrk_series"]
 
 API_KEY = "sk-bench-0123456789"
 _LUA = """wrk.method = "{method}"
@@ -206,3 +206,36 @@ def run_wrk_series(
                 )
                 log(f"  server run {round_ + 1}/{runs} {name}: {line}")
     return result
+
+
+def render_server(server: ServerResult | None, connections: Sequence[int], duration: int) -> list[str]:
+    """Section 4 of `docs/benchmarks*.md`: `duration` seconds per measurement at each of `connections`."""
+    if server is None:
+        return []
+    lines = ["## 4. Reference server vs Prism", ""]
+    lines += [
+        f"wrk, {duration} s per measurement, {len(next(iter(server.rps.values())))} rounds; each round starts one",
+        "server at a time on 127.0.0.1 (the reference server with a fresh SQLite file; Prism 5.16 `mock` on",
+        "`spec/openapi.yaml`), runs GET then POST at each concurrency and stops it. POST is `/v1/run/workflows` with a",
+        "JSON body and `x-api-key` (a Lua script), validated by both; GET is `/v1/runs/{run_id}` of a run created first.",
+        "Prism stores nothing: it answers with examples. The reference server persists every run (SQLite WAL) and moves",
+        "it through its lifecycle.",
+        "",
+        "| method | connections | server | requests/s median | min | max | p50 ms | p99 ms | ours / Prism | non-2xx |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for method in ("POST", "GET"):
+        for count in connections:
+            for name, label in (("reference", "reference server"), ("prism", "Prism mock")):
+                key = (name, method, count)
+                if key not in server.rps:
+                    continue
+                ratio = "-"
+                if name == "reference" and ("prism", method, count) in server.rps:
+                    ratio = ratio_text(paired_ratio(server.rps[key], server.rps["prism", method, count]))
+                lines.append(
+                    f"| {method} | {count} | {label} | {median_min_max(server.rps[key], 0)} | {number(server.p50[key].median)} | "
+                    f"{number(server.p99[key].median)} | {ratio} | {server.non_2xx.get(key, 0)} |"
+                )
+    lines += ["", "```", *server.commands.values(), "```", ""]
+    return lines

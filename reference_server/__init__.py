@@ -6,7 +6,7 @@
 - `reference_server.process.start_server()` starts it as a subprocess on a free port (for tests); `spawn()` runs any
   server command line the same way.
 - `FAULTS` names the opt-in contract breaks (`--fault NAME`) for the contract suite's kill matrix; each is defined,
-  with its behaviour, in `reference_server.faults`.
+  with its behaviour, in `reference_server.breaks`; `reference_server.faults` switches them on.
 
 This `__init__` imports nothing heavy, so `from reference_server import FAULTS` works without the generated client.
 

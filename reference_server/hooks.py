@@ -1,8 +1,8 @@
 """Where a fault can change what the server does: the hooks of `Fault`, each of whose defaults is what a faithful
 server does, and `ReadBody`, what a request's body is read as.
 
-The faults themselves (`Fault` subclasses, one per name) and `FaultSet`, which calls these hooks for the faults a
-server has switched on, are in `reference_server.faults`. This module knows no fault.
+The faults themselves (`Fault` subclasses, one per name) are in `reference_server.breaks`; `FaultSet`, which calls
+these hooks for the faults a server has switched on, is in `reference_server.faults`. This module knows no fault.
 
 Example:
     >>> Fault().error_detail(422, [{"type": "missing"}])

@@ -2,7 +2,7 @@
 
 The one way to start it as a process: `spawn(argv)` runs a command line, reads its output for its whole life (so it
 never blocks on a full pipe, keeping the last lines) and waits for the READY line; `start_server` builds that command
-line from keyword arguments. `contract_tests.target` spawns its own command line through `spawn`.
+line from keyword arguments. `contract_tests.transport.target` spawns its own command line through `spawn`.
 
 Example:
     >>> with start_server(db=tmp_path / "runs.sqlite3", fast=True) as server:  # doctest: +SKIP

@@ -3,8 +3,6 @@ cases as curl commands. No server: the real one runs only under `make fidelity`.
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import json
 import shutil
 import subprocess
@@ -13,7 +11,6 @@ from typing import Any
 
 import pytest
 
-import campaigns.fidelity
 from campaigns.fidelity import clauses, curl
 from campaigns.fidelity.cases import RUN_MARK, STATES
 from tests.campaigns.fidelity_answers import (
@@ -23,13 +20,6 @@ from tests.campaigns.fidelity_answers import (
     case,
     sent,
 )
-
-
-def test_doctests() -> None:
-    names = ["cases", "classify", "clauses", "cli", "curl", "expectations", "matrix", "report", "sending", "shape"]
-    modules = [campaigns.fidelity, *(importlib.import_module(f"campaigns.fidelity.{name}") for name in names)]
-    assert sum(doctest.testmod(module, raise_on_error=True).attempted for module in modules) > 0
-
 
 # --- the matrix --------------------------------------------------------------------------------------------------
 

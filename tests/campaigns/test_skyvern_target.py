@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import doctest
 import hashlib
 import hmac
 import importlib
@@ -18,7 +17,6 @@ from typing import Any
 
 import pytest
 
-import campaigns.skyvern
 from campaigns.skyvern import cli, coverage, keys, network, paths, plain_st, server
 from campaigns.skyvern.doc import RunInfo, render_doc
 from campaigns.skyvern.plain_st import StFinding, StRun
@@ -31,12 +29,6 @@ CAUSE = "server errors|no_server_error|run_workflow|500"
 
 def _unb64(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
-def test_doctests() -> None:
-    names = ["cli", "coverage", "doc", "keys", "network", "paths", "plain_st", "server", "suite"]
-    modules = [campaigns.skyvern, *(importlib.import_module(f"campaigns.skyvern.{name}") for name in names)]
-    assert sum(doctest.testmod(module, raise_on_error=True).attempted for module in modules) > 0
 
 
 def test_api_key_is_an_hs256_jwt_signed_with_the_secret() -> None:

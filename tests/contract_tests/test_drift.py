@@ -68,6 +68,7 @@ def test_the_report_shows_the_drift_and_marks_the_findings_it_explains(skyvern_1
     assert "skipped" in json.loads(summary.as_json(Verdict([], [], no_drift="none served"), {}))["drift"]
 
 
+@pytest.mark.network
 def test_the_reference_server_serves_the_spec_and_has_no_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     server = ReferenceServer(tmp_path).start()
     try:

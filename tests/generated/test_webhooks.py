@@ -1,4 +1,4 @@
-"""The generated `skyvern_client.webhooks` as the README shows it: a Starlette endpoint that verifies deliveries."""
+"""The generated `skyvern_client.webhooks` as `docs/client.md` shows it: a Starlette endpoint that verifies deliveries."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from starlette.requests import Request
 
 import skyvern_client
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-KEY = "sk-readme"
+CLIENT_DOC = Path(__file__).resolve().parents[2] / "docs" / "client.md"
+KEY = "sk-doc"
 BODY = b'{"run_id":"wr_1","status":"completed","created_at":"2025-01-01T00:00:00Z","modified_at":"2025-01-01T00:05:00Z","run_type":"workflow_run"}'  # fmt: skip
 
 
-def readme_example() -> str:
-    section = README.read_text(encoding="utf-8").split("### Verify a webhook", 1)[1]
+def doc_example() -> str:
+    section = CLIENT_DOC.read_text(encoding="utf-8").split("## Verify a webhook", 1)[1]
     found = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert found is not None
     return found.group(1)
@@ -65,13 +65,13 @@ DELIVERIES: dict[str, tuple[Callable[[], tuple[bytes, dict[str, str]]], int]] = 
 
 
 @pytest.mark.parametrize("case", DELIVERIES)
-def test_the_readme_endpoint_accepts_only_signed_fresh_deliveries(
+def test_the_documented_endpoint_accepts_only_signed_fresh_deliveries(
     case: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     make, status = DELIVERIES[case]
     body, headers = make()
     namespace: dict[str, Any] = {"SKYVERN_API_KEY": KEY}
-    exec(readme_example(), namespace)
+    exec(doc_example(), namespace)
     response = asyncio.run(namespace["skyvern_webhook"](request(body, headers)))
     assert response.status_code == status
     assert capsys.readouterr().out == ("wr_1 completed\n" if status == 204 else "")

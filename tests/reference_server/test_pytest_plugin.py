@@ -88,6 +88,7 @@ def test_the_example_user_project_passes_with_the_plugin(tmp_path: Path) -> None
     assert "6 passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_an_unknown_fault_fails_the_test_that_names_it(tmp_path: Path) -> None:
     (tmp_path / "test_typo.py").write_text(
         'import pytest\n\n\n@pytest.mark.skyvern_faults("no_such_fault")\ndef test_it(skyvern_server):\n    pass\n',
@@ -106,6 +107,6 @@ def test_an_unknown_fault_fails_the_test_that_names_it(tmp_path: Path) -> None:
     assert "unknown fault(s) no_such_fault" in result.stdout
 
 
-def test_readme_shows_the_example_test_file_as_it_is() -> None:
+def test_the_plugins_doc_shows_the_example_test_file_as_it_is() -> None:
     example = (EXAMPLE / "test_orders.py").read_text(encoding="utf-8")
-    assert f"```python\n{example}```\n" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"```python\n{example}```\n" in (ROOT / "docs" / "pytest-plugin.md").read_text(encoding="utf-8")
