@@ -19,6 +19,8 @@ PARTS = (
     "codegen",
     "reference_server",
     "bench",
+    "contract_tests",
+    "campaigns",
 )
 TEMPLATES = ROOT / "codegen" / "templates"
 
