@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import enum
 
+from contract_tests.model.checks import is_registered
+
 __all__ = ["Area", "ContractViolation"]
 
 
@@ -63,6 +65,8 @@ class ContractViolation(AssertionError):
     def __init__(
         self, area: Area, check: str, detail: str, location: str = "", kind: str = "", operation: str = ""
     ) -> None:
+        if not is_registered(check):
+            raise ValueError(f"unknown check {check!r}: register it in contract_tests.model.checks")
         super().__init__(f"[{area}] {check}: {detail}")
         self.area = area
         self.check = check

@@ -10,9 +10,9 @@ Example:
     >>> from contract_tests.model.areas import Area, ContractViolation
     >>> seen = begin("t", chain=list)
     >>> with soft():
-    ...     raise ContractViolation(Area.AUTH, "c", "d")
+    ...     raise ContractViolation(Area.AUTH, "forbidden_without_valid_key", "served without a key")
     >>> [v.check for v, _ in finish().violations]
-    ['c']
+    ['forbidden_without_valid_key']
 """
 
 from __future__ import annotations

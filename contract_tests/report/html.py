@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from html import escape
 
 from contract_tests.model.areas import Area
+from contract_tests.model.checks import guards
 from contract_tests.model.findings import RootCause
 from contract_tests.model.verdict import Verdict
 from contract_tests.report.matrix import CellView, Table
@@ -140,7 +141,7 @@ def _cause(number: int, cause: RootCause, allowed: str | None = None) -> str:
         f"</h3><p class=meta>key <code>{escape(cause.key)}</code> · seen {cause.count} time(s){known}"
         + (f" · operations: {escape(', '.join(cause.operations))}" if cause.operations else "")
         + (f" · also seen in: {escape(', '.join(cause.also_seen_in))}" if cause.also_seen_in else "")
-        + f"</p><p class=meta>tests: {escape(tests)}</p>"
+        + f"</p><p class=meta>the check: {escape(guards(example.check))}</p><p class=meta>tests: {escape(tests)}</p>"
         + (f"<p class=meta>Drift: {escape(allowed)}.</p>" if allowed else "")
         + f"<p>{escape(example.detail)}</p>"
     ]

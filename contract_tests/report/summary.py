@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contract_tests.model.areas import Area
+from contract_tests.model.checks import guards
 from contract_tests.model.findings import RootCause
 from contract_tests.model.verdict import EXIT_OK, Verdict
 
@@ -96,6 +97,8 @@ def _cause_lines(cause: RootCause, allowed: str | None = None) -> list[str]:
     kind = f" ({example.kind})" if example.kind else ""
     tests = ", ".join(cause.tests[:4]) + (f" and {len(cause.tests) - 4} more" if len(cause.tests) > 4 else "")
     lines = ["", f"### {example.check}{where}{kind}: seen {cause.count} time(s){mark}", ""]
+    if guards(example.check):
+        lines.append(f"The check: {guards(example.check)}. ")
     if cause.operations:
         lines.append(f"Operations: {', '.join(cause.operations)}. ")
     if cause.also_seen_in:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -10,10 +11,13 @@ import pytest
 from contract_tests.config import ConfigurationError
 from contract_tests.engine.plugin import ContractPlugin
 from contract_tests.model import baseline, findings
-from contract_tests.model.areas import Area
+from contract_tests.model import checks as checks_registry
+from contract_tests.model.areas import Area, ContractViolation
 from contract_tests.model.baseline import Known
 from contract_tests.model.verdict import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, EXIT_VIOLATIONS, TestOutcome, Verdict
 from contract_tests.report import summary
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _finding(area: Area, check: str, location: str, kind: str, test: str, script: str = "curl a") -> findings.Finding:
@@ -105,3 +109,27 @@ def test_baseline_known_and_gone(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("[]")
     with pytest.raises(ConfigurationError, match="not a baseline"):
         baseline.load(tmp_path / "bad.json")
+
+
+def _check_names_used() -> set[str]:
+    """Every check name the package gives a `ContractViolation` (or the webhooks' `_violation`) as a literal."""
+    used: set[str] = set()
+    for path in (ROOT / "contract_tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            position = {"ContractViolation": 1, "_violation": 0}.get(name)
+            argument = node.args[position] if position is not None and len(node.args) > position else None
+            if isinstance(argument, ast.Constant):
+                used.add(str(argument.value))
+    return used
+
+
+def test_every_check_is_registered_and_every_registered_check_is_used() -> None:
+    used = _check_names_used()
+    assert sorted(name for name in used if not checks_registry.is_registered(name)) == []
+    dynamic = {"status_in_enum", "response_conforms"}  # also chosen at run time (a webhook body's breakage)
+    assert sorted(set(checks_registry.CHECKS) - used - dynamic) == []
+    with pytest.raises(ValueError, match="unknown check 'made_up'"):
+        ContractViolation(Area.AUTH, "made_up", "detail")
