@@ -26,7 +26,7 @@ from typing import Any
 import jsonschema_rs
 
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.record.observations import CHAIN_ATTRIBUTE, report, soft
+from contract_tests.record.observations import report, soft
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Reply
 
@@ -85,7 +85,7 @@ def no_server_error(reply: Reply, operation_id: str) -> None:
             operation_id,
         )
         if reply.culprit_exchange is not None:
-            setattr(violation, CHAIN_ATTRIBUTE, (reply.culprit_exchange,))
+            violation.chain = (reply.culprit_exchange,)
         raise violation
 
 

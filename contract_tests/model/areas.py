@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from contract_tests.model.checks import is_registered
 
@@ -56,11 +57,15 @@ class ContractViolation(AssertionError):
             (`/proxy_location/country`), or an operation id.
         kind: the kind of breakage (a JSON Schema keyword, a status code, ...).
         operation: the operation whose exchange showed it (may be empty).
+        chain: see below.
         strip_headers: request headers its reproduction must leave out (the key, for a finding that a request
             without it was served).
     """
 
     strip_headers: tuple[str, ...] = ()
+    chain: tuple[Any, ...] | None = None
+    """Its own reproduction (`record.repro.Exchange`s), when it has a shorter one than the example's chain (the
+    smallest request that brings a 5xx back)."""
 
     def __init__(
         self, area: Area, check: str, detail: str, location: str = "", kind: str = "", operation: str = ""

@@ -27,7 +27,6 @@ from contract_tests.model.findings import Finding
 from contract_tests.record.repro import Exchange, render_script
 
 __all__ = [
-    "CHAIN_ATTRIBUTE",
     "BudgetSpent",
     "Observations",
     "Unverifiable",
@@ -128,17 +127,13 @@ def active() -> Observations | None:
     return _active[0] if _active else None
 
 
-CHAIN_ATTRIBUTE = "contract_chain"
-"""A violation that carries its own reproduction (a shorter one than the example's chain) has it here."""
-
-
 def report(violation: ContractViolation, chain: Sequence[Exchange] | None = None) -> None:
     """Record a violation for the running test (with its own chain, or the example's so far), or raise it when no
     test records."""
     seen = active()
     if seen is None:
         raise violation
-    own = getattr(violation, CHAIN_ATTRIBUTE, None)
+    own = violation.chain
     seen.violations.append((violation, tuple(own if own is not None else seen.chain() if chain is None else chain)))
 
 
