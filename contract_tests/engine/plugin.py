@@ -2,7 +2,7 @@
 
 - `TestRecording` runs where the tests run (each pytest-xdist worker, or the one process): it gives each test its
   `observations` record and time allowance, lets the test go on past violations, fails it at its end with everything
-  it saw, and ships the record to the controller on the test's report (a `record.TestRecord`, as JSON: pytest-xdist
+  it saw, and ships the record to the controller on the test's report (a `wire.TestRecord`, as JSON: pytest-xdist
   carries it over), with the test's `coverage` (what it exercised) next to its violations.
 - `ContractPlugin` runs in the controller (registered by the runner): it gathers those records into the `Verdict`
   and the run's coverage, and writes the summary and the HTML report.
@@ -23,7 +23,7 @@ from contract_tests.checks.lifecycle import is_terminal, timestamps_ordered
 from contract_tests.config import Context
 from contract_tests.engine import plan
 from contract_tests.engine.cleanup import Leftovers, cancel_leftovers
-from contract_tests.engine.record import ATTRIBUTE, TestRecord
+from contract_tests.engine.wire import ATTRIBUTE, TestRecord
 from contract_tests.model import baseline
 from contract_tests.model.areas import Area
 from contract_tests.model.findings import Finding, Unverifiable, not_verifiable, root_causes
