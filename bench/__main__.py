@@ -5,7 +5,8 @@ Environment:
         runs and fewer client calls (a few minutes; for checking the harness, not for quoting).
     BENCH_ONLY=generation,client,contract,server: run only these sections (the others are left out of the doc).
         `real-target` (never part of a full run: it needs root and the real server's venv) runs the contract suite
-        against the real Skyvern server, quiet and with both cores busy.
+        against the real Skyvern server, quiet and with both cores busy; `large-clients` (never part of a full run:
+        about 10 minutes) generates and imports Kubernetes' and AWS EC2's clients, ours beside openapi-python-client's.
     BENCH_OUT=path: where to write the document (default `docs/benchmarks.md` for a full run, and
         `docs/benchmarks-<sections>.md` for a BENCH_ONLY run, so that a partial run never replaces the full one).
 """
@@ -24,6 +25,7 @@ from bench.client import run_client, run_imports
 from bench.contract import run_contract
 from bench.generation import run_generation, spec_cases, tools_for
 from bench.github_import import run_github_imports
+from bench.large_clients import run_large_clients
 from bench.notes import notes
 from bench.real_target import run_real_target
 from bench.regeneration import run_regeneration
@@ -33,7 +35,7 @@ from bench.stats import BenchError, machine, run_timed
 from bench.tools import find_tools
 
 SECTIONS = ("generation", "client", "contract", "server")
-OPT_IN = ("real-target",)
+OPT_IN = ("real-target", "large-clients")
 """Sections only `BENCH_ONLY` runs."""
 
 
@@ -79,7 +81,7 @@ def main() -> int:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
         plan = plan_from_env(dict(os.environ))
-        needs_tools = bool(set(plan.sections) - set(OPT_IN))  # the opt-in sections need none of the compared tools
+        needs_tools = bool(set(plan.sections) - {"real-target"})  # the real target needs none of the compared tools
         tools = (
             find_tools(root, github=plan.github and bool({"generation", "client"} & set(plan.sections)))
             if needs_tools
@@ -121,6 +123,9 @@ def main() -> int:
         if tools is not None and "contract" in plan.sections:
             log("contract ...")
             report.contract = run_contract(tools, root, plan.runs, log)
+        if tools is not None and "large-clients" in plan.sections:
+            log("large clients ...")
+            report.large_clients = run_large_clients(tools, root, 3 if not plan.quick else 1, log)
         if "real-target" in plan.sections:
             log("real target ...")
             report.real_target = run_real_target(Path(sys.executable), root, 1 if plan.quick else 2, log)

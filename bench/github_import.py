@@ -14,19 +14,27 @@ from bench.generation import OPC, OURS, tools_for
 from bench.stats import BenchError, Sample, median_min_max, number, paired_ratio, ratio_text, run_timed, shell_line
 from bench.tools import Tools
 
-__all__ = ["GITHUB_OPC", "GITHUB_OURS", "github_import_goals", "render_github_imports", "run_github_imports"]
+__all__ = [
+    "GITHUB_OPC",
+    "GITHUB_OURS",
+    "MEASURED",
+    "OPC_ALL",
+    "github_import_goals",
+    "render_github_imports",
+    "run_github_imports",
+]
 
 GITHUB_OURS = "import bench_client (ours)"
 GITHUB_OURS_FIRST_USE = "import bench_client; bench_client.models.FullRepository (ours, a model's first use)"
 GITHUB_OPC = "import opc.models and every opc.api module (openapi-python-client)"
-_MEASURED = (
+MEASURED = (
     "import time\nt = time.perf_counter()\n{stmt}\nseconds = time.perf_counter() - t\n"
     "hwm = next(line for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
     "print(seconds, hwm.split()[1])"
 )
 """Peak memory as the kernel's high-water mark of this process's own address space (`VmHWM`, KiB): `ru_maxrss`
 would also count the forked bench process before `exec` (Linux keeps it), the same ~120 MiB for every case."""
-_OPC_ALL = (
+OPC_ALL = (
     "import importlib, pkgutil, opc.models, opc.api\n"
     "for m in pkgutil.walk_packages(opc.api.__path__, 'opc.api.'):\n"
     "    try:\n        importlib.import_module(m.name)\n"
@@ -50,12 +58,12 @@ def run_github_imports(tools: Tools, root: Path, runs: int) -> ImportResult:
     cases = {
         GITHUB_OURS: (tools.python, folder / OURS, "import bench_client"),
         GITHUB_OURS_FIRST_USE: (tools.python, folder / OURS, "import bench_client\nbench_client.models.FullRepository"),
-        GITHUB_OPC: (opc_python, folder / OPC, _OPC_ALL),
+        GITHUB_OPC: (opc_python, folder / OPC, OPC_ALL),
     }
     result = ImportResult()
     for round_ in range(runs + 1):
         for label, (python, cwd, stmt) in cases.items():
-            argv = [str(python), "-c", _MEASURED.format(stmt=stmt)]
+            argv = [str(python), "-c", MEASURED.format(stmt=stmt)]
             result.commands.setdefault(label, f"cd {shell_line([cwd])} && {shell_line([python, '-c', stmt])}")
             seconds, peak_kib = run_timed(argv, cwd=cwd, env={"PYTHONDONTWRITEBYTECODE": "1"}).stdout.split()
             if round_:

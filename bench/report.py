@@ -17,6 +17,7 @@ from bench.generation import (
     Tool,
 )
 from bench.github_import import github_import_goals, render_github_imports
+from bench.large_clients import LargeClientsResult, large_clients_goals, render_large_clients
 from bench.real_target import RealTargetResult, render_real_target
 from bench.regeneration import CHECK, COLD, DIFF, LOAD, WARM, RegenerationResult
 from bench.server import ServerResult, render_server
@@ -55,6 +56,7 @@ class Report:
     contract: ContractResult | None = None
     server: ServerResult | None = None
     real_target: RealTargetResult | None = None
+    large_clients: LargeClientsResult | None = None
     connections: Sequence[int] = ()
     duration: int = 0
     skipped: list[str] = field(default_factory=list)
@@ -140,6 +142,7 @@ def goals(report: Report) -> list[Goal]:
                     )
                 )
     found += [Goal(*goal) for goal in github_import_goals(report.github_imports)]
+    found += [Goal(*goal) for goal in large_clients_goals(report.large_clients)]
     if report.server is not None:
         for method in ("POST", "GET"):
             for count in report.connections:
@@ -346,4 +349,5 @@ def render(report: Report, notes: Sequence[str]) -> str:
     lines += render_client(report.client, report.imports) + render_github_imports(report.github_imports)
     lines += render_contract(report.contract) + render_server(report.server, report.connections, report.duration)
     lines += render_real_target(report.real_target)
+    lines += render_large_clients(report.large_clients)
     return "\n".join(lines).rstrip() + "\n"
