@@ -12,7 +12,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from codegen.diff import command as spec_diff
 from codegen.errors import CodegenError, Level
 from codegen.pipeline import Options, check, spec_copy, write
 
@@ -58,6 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["diff"]:
+        from codegen.diff import command as spec_diff  # on first use: a check answered from the cache never loads it
+
         return spec_diff.main(arguments[1:])
     args = parse_args(arguments)
     options = Options(
@@ -89,5 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(f"wrote {options.out / options.package} from {options.spec} in {elapsed:.2f}s ({len(notes)} warnings)")
     if previous is not None:
+        from codegen.diff import command as spec_diff  # on first use (see above)
+
         print(spec_diff.since(previous, copy.name, options.spec))
     return 0

@@ -43,10 +43,12 @@ class Media:
 
 @dataclass(frozen=True, slots=True)
 class Content:
-    """A request body or a response, dereferenced: whether it is required and its media types in spec order."""
+    """A request body or a response, dereferenced: whether it is required, its media types in spec order, and (a
+    response's) the names of its headers."""
 
     required: bool
     media: tuple[Media, ...]
+    headers: tuple[str, ...] = ()
 
     @property
     def json(self) -> Media | None:
@@ -189,4 +191,5 @@ def _content(spec: Spec, node: Any) -> Content:
         raw = value.get("encoding") if isinstance(value, dict) else None
         encoding = {str(key): _follow(spec, entry) for key, entry in raw.items()} if isinstance(raw, dict) else {}
         media.append(Media(str(name), schema, _follow(spec, schema), MappingProxyType(encoding)))
-    return Content(required=node.get("required") is True, media=tuple(media))
+    headers = tuple(str(name) for name in node.get("headers") or ()) if isinstance(node.get("headers"), dict) else ()
+    return Content(required=node.get("required") is True, media=tuple(media), headers=headers)

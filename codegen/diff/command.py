@@ -45,12 +45,15 @@ def diff_files(old: Path, new: Path) -> list[Change]:
 def since(previous: bytes, name: str, spec: Path) -> str:
     """What changed in `spec` since `previous` (the bytes of the spec a package was last generated from), in a few
     lines: the counts, and each breaking change; `python -m codegen diff` gives the rest."""
+    unchanged = "spec changes since the last generation: none that a user of the client sees"
+    if previous == spec.read_bytes():
+        return unchanged  # the same bytes: nothing to read
     try:
         changes = compare(view_of(data=parse(previous, name), name=name), view_of(spec))
     except CodegenError as error:
         return f"spec changes since the last generation: not compared ({error.diagnostics[0]})"
     if not changes:
-        return "spec changes since the last generation: none that a user of the client sees"
+        return unchanged
     counts = summary(changes)
     lines = [
         "spec changes since the last generation: "

@@ -203,14 +203,8 @@ class _Walk:
                 self.add(Level.ADDED, read, "status-added", f"new response {status}", where_old, join(where_new, status))  # fmt: skip
 
     def headers(self, old: OperationView, new: OperationView, status: str, where_old: str, where_new: str) -> None:
-        def names(op: OperationView, view: SpecView) -> dict[str, str]:
-            response = op.operation.get("responses", {}).get(status) or op.operation.get("responses", {}).get(int(status) if status.isdigit() else status)  # fmt: skip
-            if isinstance(response, dict) and "$ref" in response:
-                response = view.refs.get(response["$ref"], {})
-            headers = response.get("headers", {}) if isinstance(response, dict) else {}
-            return {str(name).lower(): str(name) for name in headers}
-
-        before, after = names(old, self.old), names(new, self.new)
+        before = {name.lower(): name for name in old.responses[status].headers}
+        after = {name.lower(): name for name in new.responses[status].headers}
         for name in sorted(before.keys() - after.keys()):
             level = Level.BREAKING if status.startswith("2") else Level.CHANGED
             self.add(level, Side.RESPONSE, "header-removed", f"response {status}: header `{before[name]}` removed", join(where_old, "headers", before[name]), join(where_new, "headers"))  # fmt: skip
