@@ -12,6 +12,14 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAMETER_LOCATIONS = frozenset({"query", "header", "path", "cookie"})
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 """The values of a JSON Schema `type`."""
+NAMED_MAPS = frozenset(
+    {
+        *("schemas", "responses", "parameters", "examples", "requestBodies", "headers", "securitySchemes"),
+        *("links", "callbacks", "pathItems", "paths", "webhooks", "content", "encoding", "variables"),
+    }
+)
+"""The OpenAPI objects that map names of the author's choosing to objects (`components.parameters.type` is a
+parameter called `type`, not a keyword)."""
 SCHEMA_REF = "#/components/schemas/"
 """What a `$ref` to a component schema (a model) starts with."""
 

@@ -7,6 +7,8 @@ Each rewrite keeps the meaning where it can and says so where it cannot (a warni
 - a `pattern` that pydantic cannot compile would make the package fail at import; it is left out;
 - a `default` that its own schema rejects (`type: boolean, default: "false"`) would make the model mistyped; it is
   left out;
+- a `type` that names no type (an object: a schema written under the keyword by mistake) would stop
+  datamodel-code-generator; it is left out, so the schema takes any value;
 - `anyOf: [{type: X, ...}, {type: "null"}]` becomes `type: [X, "null"]`: the same in JSON Schema, but
   datamodel-code-generator turns constraints inside an `anyOf` branch into a one-field root model where the
   type-list form gives `X | None` with the constraint on the field.
@@ -25,12 +27,12 @@ from pydantic_core import core_schema
 from codegen.errors import Diagnostic, warning
 from codegen.load import DATA_KEYS, NAME_MAPS
 from codegen.naming import pascal
-from codegen.openapi import SCHEMA_REF
+from codegen.openapi import NAMED_MAPS, SCHEMA_REF
 from codegen.pointer import escape
 
-_NAME_MAPS = NAME_MAPS | {"schemas", "$defs", "definitions"}
-"""Keys whose value maps names to schemas (`load`'s, and the maps of whole schemas): a property may be called
-`pattern` or `default`."""
+_NAME_MAPS = NAME_MAPS | NAMED_MAPS | {"$defs", "definitions"}
+"""Keys whose value maps names of the author's choosing to objects (`load`'s, the maps of whole schemas and OpenAPI's
+own): a property, parameter or header may be called `pattern`, `default` or `type`."""
 _JSON_TYPES: Mapping[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -105,6 +107,11 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
+def _names_types(kinds: Any) -> bool:
+    """Whether a `type` keyword's value is what JSON Schema allows there: a type name or a list of them."""
+    return isinstance(kinds, str) or (isinstance(kinds, list) and all(isinstance(kind, str) for kind in kinds))
+
+
 def _fits(value: Any, schema: Mapping[str, Any]) -> bool:
     kinds = schema.get("type")
     names = kinds if isinstance(kinds, list) else [kinds] if isinstance(kinds, str) else []
@@ -149,6 +156,9 @@ class _Walker:
             if isinstance(mapping, dict):
                 targets = {name: self._ref(target) if isinstance(target, str) else target for name, target in mapping.items()}  # fmt: skip
                 result["discriminator"] = {**result["discriminator"], "mapping": targets}
+        if "type" in result and not _names_types(result["type"]):
+            self.notes.append(warning(f"{where}/type", "`type` is neither a type name nor a list of them: it is left out, so any value is accepted"))  # fmt: skip
+            del result["type"]
         if isinstance(result.get("pattern"), str):
             problem = pattern_problem(result["pattern"])
             if problem:

@@ -136,6 +136,32 @@ def test_a_default_its_own_schema_rejects_is_left_out_with_a_warning(tmp_path: P
     assert _generate(tmp_path, spec, "gen_defaults").models.Flags().size == 3
 
 
+def test_a_type_that_names_no_type_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    # codat.io/accounting: a schema written under the `type` keyword by mistake stopped datamodel-code-generator
+    item_type = {"type": {"type": "string", "enum": ["Inventory", "Service"]}}
+    kind = {"$ref": "#/components/schemas/Item/definitions/itemType"}
+    spec = _spec(
+        {
+            "Item": {
+                "type": "object",
+                "properties": {"type": {"type": "string"}, "kind": kind},
+                "definitions": {"itemType": item_type},
+            }
+        }
+    )
+    type_parameter = {"name": "type", "in": "query", "schema": {"type": "string", "pattern": "^[a-z]+$"}}
+    spec["components"]["parameters"] = {"type": type_parameter}  # a parameter called `type` is not the keyword
+    spec["paths"]["/things"]["get"]["parameters"] = [{"$ref": "#/components/parameters/type"}]
+    notes = [note for note in _notes(tmp_path, spec) if "type name" in note]
+    assert [note.split(": `type`")[0] for note in notes] == [
+        "warning: #/components/schemas/Item/definitions/itemType/type"
+    ]
+    package = _generate(tmp_path, spec, "gen_bad_type")
+    item = package.models.Item.model_validate({"type": "x", "kind": {"any": "value"}})
+    assert (item.type, item.kind) == ("x", {"any": "value"})
+    assert "type" in inspect.signature(package.OddClient.get_thing).parameters
+
+
 def test_an_operation_named_like_a_name_the_client_uses_gets_a_suffix(tmp_path: Path) -> None:
     ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}}}  # fmt: skip
     paths = {
