@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from codegen.errors import CodegenError, Diagnostic, warning
 from codegen.ir.bodies import body_names, build_body
@@ -22,6 +23,7 @@ from codegen.ir.nodes import Api, Operation, Param, TypeRef, Waiter
 from codegen.ir.typemap import ANY, NONE, TypeMapper
 from codegen.ir.webhooks import build_webhooks
 from codegen.naming import CLIENT_ATTRIBUTES, RESERVED, doc_text, first_line, pascal, snake, unique
+from codegen.openapi import METHODS
 from codegen.pointer import join, pointer
 from codegen.view import OperationView, SpecView
 from codegen.wait import X_WAIT, read_wait
@@ -54,6 +56,7 @@ def build(
     mapper = TypeMapper(view, model_names)
     used_names: set[str] = set()
     operations = [_operation(mapper, op, notes, used_names) for op in view.operations]
+    _own_servers(view, notes)
     waiters = _waiters(view, operations, notes, used_names)
     auth_header, auth_prefix = _auth(view, notes)
     hooks, hook_imports = build_webhooks(view, mapper, notes)
@@ -199,14 +202,38 @@ def _auth(view: SpecView, notes: list[Diagnostic]) -> tuple[str | None, str]:
     return None, ""
 
 
+def _own_servers(view: SpecView, notes: list[Diagnostic]) -> None:
+    """A warning for each path item or operation with servers of its own other than the default one: its calls go to
+    the client's base URL."""
+    default = _server_url(view.servers[0]) if view.servers else None
+    for path, item in (view.data.get("paths") or {}).items():
+        item = view.target(item["$ref"]) if isinstance(item, Mapping) and isinstance(item.get("$ref"), str) else item
+        if not isinstance(item, Mapping):
+            continue
+        owners = [
+            ((), item),
+            *(((method,), item[method]) for method in METHODS if isinstance(item.get(method), Mapping)),
+        ]
+        for where, owner in owners:
+            urls = [_server_url(server) for server in owner.get("servers") or () if isinstance(server, Mapping)]
+            if urls and urls[0] != default:
+                message = f"servers of its own ({', '.join(urls)}) are not used: its calls go to the client's base_url"
+                notes.append(warning(pointer("paths", path, *where, "servers"), message))
+
+
+def _server_url(server: Mapping[str, Any]) -> str:
+    """A server's URL with each variable at its default, without a trailing slash."""
+    url = str(server.get("url"))
+    for name, variable in (server.get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    return url.rstrip("/")
+
+
 def _default_server(view: SpecView, notes: list[Diagnostic]) -> str | None:
     if not view.servers:
         return None
-    server = view.servers[0]
-    url = str(server["url"])
-    for name, variable in (server.get("variables") or {}).items():
-        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    url = _server_url(view.servers[0])
     if not url.startswith(("http://", "https://")):
         notes.append(warning(pointer("servers", 0, "url"), f"server url {url!r} is not absolute: base_url is required"))
         return None
-    return url.rstrip("/")
+    return url

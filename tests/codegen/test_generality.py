@@ -162,6 +162,17 @@ def test_a_type_that_names_no_type_is_left_out_with_a_warning(tmp_path: Path) ->
     assert "type" in inspect.signature(package.OddClient.get_thing).parameters
 
 
+def test_servers_of_an_operation_or_path_item_other_than_the_default_are_said(tmp_path: Path) -> None:
+    spec = _spec({"Thing": {"type": "string"}})
+    ok = spec["paths"]["/things"]["get"]["responses"]
+    spec["paths"]["/things"]["servers"] = [{"url": "https://odd.example/"}]  # the default: nothing to say
+    spec["paths"]["/files"] = {"post": {"operationId": "upload", "servers": [{"url": "https://{host}", "variables": {"host": {"default": "files.odd.example"}}}], "responses": ok}}  # fmt: skip
+    assert [note for note in _notes(tmp_path, spec) if "servers" in note] == [
+        "warning: #/paths/~1files/post/servers: servers of its own (https://files.odd.example) are not used: its"
+        " calls go to the client's base_url"
+    ]
+
+
 def test_an_operation_named_like_a_name_the_client_uses_gets_a_suffix(tmp_path: Path) -> None:
     ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}}}  # fmt: skip
     paths = {
