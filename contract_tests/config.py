@@ -1,6 +1,8 @@
 """What one run of the suite is pointed at, and how hard it pushes: the target and the profile.
 
-The runner (`python -m contract_tests`) fills a `Context` before pytest starts; tests read it with `current()`.
+The runner (`python -m contract_tests`) fills a `Context` before pytest starts and hands it to pytest with a plugin,
+`ContextPlugin`: into `config.stash` in its own process, and as JSON into each pytest-xdist worker's `workerinput`
+(`pytest_configure_node`); the suite reads it with `context_of(config)` (its `context` fixture). Nothing else holds it.
 
 Profiles (`CONTRACT_PROFILE`):
 
@@ -29,10 +31,19 @@ from typing import Any
 import pytest
 
 from contract_tests.model.errors import ConfigurationError
-from contract_tests.record import observations
+from contract_tests.record.observations import BudgetSpent, Observations
 from contract_tests.record.repro import Recorder
 
-__all__ = ["ENV_VAR", "PROFILES", "ConfigurationError", "Context", "Example", "Profile", "current", "set_current"]
+__all__ = [
+    "CONTEXT",
+    "PROFILES",
+    "ConfigurationError",
+    "Context",
+    "ContextPlugin",
+    "Example",
+    "Profile",
+    "context_of",
+]
 
 Example = Callable[[], contextlib.AbstractContextManager[None]]
 """The `example` fixture: `with example():` around one Hypothesis example (see `conftest.py`)."""
@@ -125,27 +136,27 @@ class Context:
     max_runs: int | None = None
     recorder: Recorder = field(default_factory=Recorder)
 
-    def admit_run(self) -> None:
-        """Called before a request that may start a run: end the calling test when it has started the runs its share
-        of the run cap allows (`BudgetSpent` when it completed an example, else a skip). Tests that mean to start no
-        run, and every test when there is no cap, are never held back."""
-        seen = observations.active()
+    def admit_run(self, seen: Observations | None) -> None:
+        """Called before a request that may start a run: end the calling test (its record `seen`) when it has started
+        the runs its share of the run cap allows (`BudgetSpent` when it completed an example, else a skip). Tests that
+        mean to start no run, and every test when there is no cap, are never held back."""
         if seen is not None and seen.run_allowance is not None and len(seen.runs) >= seen.run_allowance:
-            _out_of_budget(f"its share of the run cap spent ({seen.run_allowance} of {self.max_runs} runs)")
+            _out_of_budget(seen, f"its share of the run cap spent ({seen.run_allowance} of {self.max_runs} runs)")
 
-    def check_budget(self) -> None:
-        """End the calling test when the run's request budget (this process's share) or time budget is spent: it
-        counts as judged when it has completed an example (`BudgetSpent`), else it is skipped (not run)."""
+    def check_budget(self, seen: Observations | None) -> None:
+        """End the calling test (its record `seen`; None: one not yet started) when the run's request budget (this
+        process's share) or time budget is spent: it counts as judged when it has completed an example
+        (`BudgetSpent`), else it is skipped (not run)."""
         share = self.profile.max_requests // max(self.workers, 1)
         if self.recorder.total >= share:
             _out_of_budget(
-                f"request budget of profile {self.profile.name} spent ({self.profile.max_requests} requests)"
+                seen, f"request budget of profile {self.profile.name} spent ({self.profile.max_requests} requests)"
             )
         if time.time() - self.started >= self.profile.max_seconds:
-            _out_of_budget(f"time budget of profile {self.profile.name} spent ({self.profile.max_seconds:.0f} s)")
+            _out_of_budget(seen, f"time budget of profile {self.profile.name} spent ({self.profile.max_seconds:.0f} s)")
 
-    def to_env(self) -> str:
-        """The context as JSON, for the workers' environment (`CONTRACT_RUN_CONTEXT`)."""
+    def to_json(self) -> str:
+        """The context as JSON, for the pytest-xdist workers (`ContextPlugin`); its recorder stays behind."""
         names = ("base_url", "api_key", "workflow_id", "sink_url", "replay_hint", "workers", "started")
         data = {name: getattr(self, name) for name in (*names, "webhook_wait", "webhook_secret", "max_runs")}
         data.update(
@@ -158,8 +169,8 @@ class Context:
         return json.dumps(data)
 
     @classmethod
-    def from_env(cls, text: str) -> Context:
-        """The inverse of `to_env`."""
+    def from_json(cls, text: str) -> Context:
+        """The inverse of `to_json` (with a recorder of its own)."""
         data = json.loads(text)
         return cls(
             **{
@@ -171,37 +182,48 @@ class Context:
         )
 
 
-def _out_of_budget(reason: str) -> None:
-    seen = observations.active()
+def _out_of_budget(seen: Observations | None, reason: str) -> None:
     if seen is not None and seen.examples:
         seen.truncated = True
-        raise observations.BudgetSpent(reason)
+        raise BudgetSpent(reason)
     pytest.skip(reason)
 
 
-ENV_VAR = "CONTRACT_RUN_CONTEXT"
-"""Where a pytest-xdist worker finds the run's context (the runner sets it before starting pytest)."""
-_current: list[Context] = []
+CONTEXT = pytest.StashKey[Context]()
+"""Where a pytest run keeps its context (`config.stash`): see `ContextPlugin` and `context_of`."""
+_WORKER_INPUT = "contract_context"
 
 
-def set_current(context: Context | None) -> None:
-    """Install (or clear) the context tests read."""
-    _current.clear()
-    if context is not None:
-        _current.append(context)
+class ContextPlugin:
+    """The runner's plugin that hands the run's context to pytest: into `config.stash[CONTEXT]` in the runner's process
+    (before any other plugin or conftest configures), and as JSON into each pytest-xdist worker's `workerinput`."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[CONTEXT] = self.context
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """A pytest-xdist worker is being started: its context travels in its `workerinput`."""
+        node.workerinput[_WORKER_INPUT] = self.context.to_json()
 
 
-def current() -> Context:
-    """The context of this run (in a pytest-xdist worker: read from `CONTRACT_RUN_CONTEXT` once).
+def context_of(config: pytest.Config) -> Context:
+    """The context of this pytest run: the runner's (`ContextPlugin`), or in a pytest-xdist worker the one its
+    `workerinput` carries (read once, then kept in `config.stash`).
 
     Raises:
         RuntimeError: when the suite was not started by `python -m contract_tests`.
     """
-    if not _current and os.environ.get(ENV_VAR):
-        _current.append(Context.from_env(os.environ[ENV_VAR]))
-    if not _current:
-        raise RuntimeError("the contract suite runs via `python -m contract_tests` (or `make contract`)")
-    return _current[0]
+    if CONTEXT not in config.stash:
+        sent = getattr(config, "workerinput", {}).get(_WORKER_INPUT)
+        if sent is None:
+            raise RuntimeError("the contract suite runs via `python -m contract_tests` (or `make contract`)")
+        config.stash[CONTEXT] = Context.from_json(sent)
+    return config.stash[CONTEXT]
 
 
 def profile_from_env(environ: Mapping[str, str] = os.environ) -> Profile:

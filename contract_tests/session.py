@@ -1,6 +1,7 @@
 """One run of the suite from its settings: the target (`CONTRACT_BASE_URL`, else a fresh reference server), the sink,
-the pytest run of `suite/` with the engine's plugins, the drift of the spec against the target's own document, the
-verdict and the reports (`run`); or the plan of a run, sending nothing (`plan_only`).
+the pytest run of `suite/` with the engine's plugins (and `config.ContextPlugin`, which hands the run's context to
+pytest and to its workers), the drift of the spec against the target's own document, the verdict and the reports
+(`run`); or the plan of a run, sending nothing (`plan_only`).
 """
 
 from __future__ import annotations
@@ -17,15 +18,7 @@ from typing import Any
 import pytest
 
 from contract_tests.checks import drift
-from contract_tests.config import (
-    ENV_VAR,
-    ConfigurationError,
-    Context,
-    Profile,
-    profile_from_env,
-    seconds_setting,
-    set_current,
-)
+from contract_tests.config import ConfigurationError, Context, ContextPlugin, Profile, profile_from_env, seconds_setting
 from contract_tests.engine import plan
 from contract_tests.engine.plugin import ContractPlugin
 from contract_tests.model import baseline
@@ -213,15 +206,14 @@ def run(
                 webhook_secret=environ.get("CONTRACT_WEBHOOK_SECRET", ""),
                 max_runs=_max_runs(environ, base_url),
             )
-            set_current(context)
-            os.environ[ENV_VAR] = context.to_env()
             plugin = ContractPlugin(
                 context, target=target, seed=seed, workers=workers, known=known_causes, selected=bool(keyword)
             )
             served, no_drift = drift.for_target(
                 DEFAULT_SPEC, base_url, api_key, environ.get("CONTRACT_SERVED_SPEC", "")
             )
-            code = pytest.main(_pytest_args(reports, seed, profile.name, keyword, quiet, workers), plugins=[plugin])
+            args = _pytest_args(reports, seed, profile.name, keyword, quiet, workers)
+            code = pytest.main(args, plugins=[ContextPlugin(context), plugin])
             plugin.clean_up()
             verdict = plugin.verdict()
             verdict.drift, verdict.no_drift = served, no_drift
@@ -235,8 +227,6 @@ def run(
             print(f"contract suite: {error}", file=sys.stderr)
             return EXIT_ERROR, None
         finally:
-            os.environ.pop(ENV_VAR, None)
-            set_current(None)
             if server is not None:
                 server.stop()
     return verdict.exit_status, verdict
@@ -263,12 +253,7 @@ def _plan(
         known_values=known_values,
         max_runs=_max_runs(environ, base_url),
     )
-    set_current(context)
-    os.environ[ENV_VAR] = context.to_env()
-    try:
-        args = [*_pytest_args(Path("."), seed, profile.name, keyword, True, 1), "--collect-only", "-qq"]
-        code = pytest.main([a for a in args if not a.startswith("--junitxml")], plugins=[plan.PlanPrinter(context)])
-    finally:
-        os.environ.pop(ENV_VAR, None)
-        set_current(None)
+    args = [*_pytest_args(Path("."), seed, profile.name, keyword, True, 1), "--collect-only", "-qq"]
+    plugins = [ContextPlugin(context), plan.PlanPrinter(context)]
+    code = pytest.main([a for a in args if not a.startswith("--junitxml")], plugins=plugins)
     return (EXIT_OK if code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) else EXIT_ERROR), None

@@ -127,7 +127,7 @@ def broken_clause(spec: Spec, case: Case, aspect: str, answer: Answer) -> tuple[
             sent = {name: {k: v for k, v in sent[name].items() if k == key}}  # judge that one key
             got = {name: {k: v for k, v in got[name].items() if k == key}}
         try:
-            echoed(spec, sent, got, case.operation_id)
+            echoed(None, spec, sent, got, case.operation_id)
         except ContractViolation as violation:
             return _RUN_REQUEST_CLAUSE, violation.detail
     return None

@@ -2,7 +2,7 @@
 
 Example:
     >>> from contract_tests.spec import Spec
-    >>> echoed(Spec.load(), {"workflow_id": "w", "title": "a"}, {"workflow_id": "w", "title": "a"})  # no report
+    >>> echoed(None, Spec.load(), {"workflow_id": "w", "title": "a"}, {"workflow_id": "w", "title": "a"})  # no report
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from contract_tests.checks.reply import PROXY_FIELD, short_json
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.record.observations import report
+from contract_tests.record.observations import Observations, report
 from contract_tests.spec import Spec, declared_properties
 
 __all__ = ["echoed"]
@@ -39,9 +39,11 @@ def _echo_area(name: str) -> Area:
     return Area.PROXY_OPTIONS if name == PROXY_FIELD else Area.NULLABLE_FIELDS
 
 
-def echoed(spec: Spec, sent: Mapping[str, Any], run_request: Any, operation_id: str = "run_workflow") -> None:
+def echoed(
+    seen: Observations | None, spec: Spec, sent: Mapping[str, Any], run_request: Any, operation_id: str = "run_workflow"
+) -> None:
     """`run_request` echoes the request, field by field, as the spec lists them (each field judged on its own, one
-    root cause per field however it was sent).
+    root cause per field however it was sent), each mismatch reported into `seen` (with none: the first raises).
 
     A value sent (null included) comes back equal; an omitted field comes back absent, or as the spec's default (null
     when the spec gives none). Inside an object, a key not sent may come back null, and keys the spec does not declare
@@ -72,5 +74,6 @@ def echoed(spec: Spec, sent: Mapping[str, Any], run_request: Any, operation_id: 
         else:
             continue
         report(
-            ContractViolation(_echo_area(name), "echoed", detail, f"/run_request/{name}", "not echoed", operation_id)
+            seen,
+            ContractViolation(_echo_area(name), "echoed", detail, f"/run_request/{name}", "not echoed", operation_id),
         )

@@ -9,7 +9,7 @@ malformed one is the response schema's finding), one without a timezone is read 
 Example:
     >>> is_terminal("completed"), is_terminal("running"), is_terminal("paused")
     (True, False, False)
-    >>> timestamps_ordered({"created_at": "2026-01-01T00:00:02Z", "queued_at": None, "started_at": "2026-01-01T00:00:01Z"})
+    >>> timestamps_ordered(None, {"created_at": "2026-01-01T00:00:02Z", "queued_at": None, "started_at": "2026-01-01T00:00:01Z"})
     Traceback (most recent call last):
     ...
     contract_tests.model.areas.ContractViolation: [lifecycle] timestamps_ordered: started_at 2026-01-01T00:00:01Z is before \
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.record.observations import report
+from contract_tests.record.observations import Observations, report
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Reply
 
@@ -163,24 +163,28 @@ def instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def timestamps_ordered(run: Mapping[str, Any], operation_id: str = "get_run") -> None:
+def timestamps_ordered(seen: Observations | None, run: Mapping[str, Any], operation_id: str = "get_run") -> None:
     """On every read, a run's timestamps are in their natural order: each of `TIMESTAMP_ORDER` that is set is not
-    before the one set before it, and `modified_at` is not before `created_at` (each breach reported on its own)."""
+    before the one set before it, and `modified_at` is not before `created_at` (each breach reported on its own into
+    `seen`; with none, the first raises)."""
     previous: tuple[str, datetime] | None = None
     for name in TIMESTAMP_ORDER:
         at = instant(run.get(name))
         if at is None:
             continue
         if previous is not None and at < previous[1]:
-            _out_of_order(run, name, previous[0], operation_id)
+            _out_of_order(seen, run, name, previous[0], operation_id)
         previous = (name, at)
     created, modified = instant(run.get("created_at")), instant(run.get("modified_at"))
     if created is not None and modified is not None and modified < created:
-        _out_of_order(run, "modified_at", "created_at", operation_id)
+        _out_of_order(seen, run, "modified_at", "created_at", operation_id)
 
 
-def _out_of_order(run: Mapping[str, Any], name: str, earlier: str, operation_id: str) -> None:
+def _out_of_order(
+    seen: Observations | None, run: Mapping[str, Any], name: str, earlier: str, operation_id: str
+) -> None:
     report(
+        seen,
         ContractViolation(
             Area.LIFECYCLE,
             "timestamps_ordered",
@@ -188,7 +192,7 @@ def _out_of_order(run: Mapping[str, Any], name: str, earlier: str, operation_id:
             f"/{name}",
             "out of order",
             operation_id,
-        )
+        ),
     )
 
 

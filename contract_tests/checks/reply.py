@@ -2,8 +2,9 @@
 
 Each function's name is what a finding reports as its check; its area, and the location and kind that make the
 finding's root cause, are fixed in its body. A check that finds several independent problems (a schema broken in two
-places, two fields echoed wrongly) `report`s each and goes on; one after which nothing more can be judged (a 5xx, a
-body that is not JSON) raises. Everything they compare against (enums, required and nullable fields, defaults,
+places, two fields echoed wrongly) takes the test's record first (`seen`) and `report`s each there and goes on (with
+no record, None, the first one raises); one after which nothing more can be judged (a 5xx, a body that is not JSON)
+raises. Everything they compare against (enums, required and nullable fields, defaults,
 documented statuses, response schemas) is read from the spec. What `run_request` echoes is judged in `echo_checks`,
 a run's status over time in `lifecycle_checks`.
 
@@ -26,7 +27,7 @@ from typing import Any
 import jsonschema_rs
 
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.record.observations import report, soft
+from contract_tests.record.observations import Observations, report, soft
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Reply
 
@@ -227,31 +228,34 @@ def body_is_valid(spec: Spec, operation_id: str, status: int, body: Any) -> bool
     return validator is None or bool(validator.is_valid(body))
 
 
-def response_conforms(spec: Spec, operation_id: str, reply: Reply) -> Any:
+def response_conforms(seen: Observations | None, spec: Spec, operation_id: str, reply: Reply) -> Any:
     """The whole reply conforms: no 5xx, a documented status, JSON, and the body matches that status's schema.
 
     A 5xx or a body that is not JSON ends the check (raised); an undocumented status and each schema breakage are
-    reported softly (`observations.soft`), so the caller goes on with the body.
+    reported softly into `seen` (`observations.soft`), so the caller goes on with the body.
 
     Returns:
         The parsed body (None when the status has no JSON schema).
     """
     no_server_error(reply, operation_id)
-    with soft():
+    with soft(seen):
         documented_status(spec, operation_id, reply)
     if _validator(spec, operation_id, reply.status) is None:
         return None
     body = json_body(reply, operation_id)
     for violation in schema_violations(spec, operation_id, reply.status, body):
-        report(violation)
+        report(seen, violation)
     return body
 
 
-def nullable_keys_present(spec: Spec, body: Mapping[str, Any], operation_id: str = "") -> None:
+def nullable_keys_present(
+    seen: Observations | None, spec: Spec, body: Mapping[str, Any], operation_id: str = ""
+) -> None:
     """A run carries every nullable field of `WorkflowRunResponse`, as `null` when it has no value (not dropped)."""
     for name in spec.nullable_fields(_RUN_SCHEMA):
         if name not in body:
             report(
+                seen,
                 ContractViolation(
                     Area.NULLABLE_FIELDS,
                     "nullable_keys_present",
@@ -259,7 +263,7 @@ def nullable_keys_present(spec: Spec, body: Mapping[str, Any], operation_id: str
                     f"/{name}",
                     "missing",
                     operation_id,
-                )
+                ),
             )
 
 

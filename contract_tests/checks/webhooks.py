@@ -35,7 +35,7 @@ import jsonschema_rs
 from contract_tests.checks import reply as checks
 from contract_tests.checks.lifecycle import LIFECYCLE_ORDER
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.record.observations import report
+from contract_tests.record.observations import Observations, report
 from contract_tests.spec import Spec, escape_pointer, non_null_branches
 from contract_tests.webhook_spec import (
     DEFAULT_WAIT,
@@ -163,9 +163,9 @@ def timestamp_present(hook: Webhook, headers: Mapping[str, str], received_at: fl
         )
 
 
-def headers_conform(hook: Webhook, headers: Mapping[str, str]) -> None:
+def headers_conform(seen: Observations | None, hook: Webhook, headers: Mapping[str, str]) -> None:
     """A delivery carries the webhook's other header parameters (those `x-signature` does not name), each matching
-    its schema; each problem is reported and the check goes on."""
+    its schema; each problem is reported into `seen` and the check goes on."""
     named = {hook.scheme.header, hook.scheme.timestamp_header} if hook.scheme is not None else set()
     for parameter in hook.header_parameters():
         name = str(parameter.get("name", "")).lower()
@@ -174,14 +174,16 @@ def headers_conform(hook: Webhook, headers: Mapping[str, str]) -> None:
         value = header_value(headers, name)
         if value is None:
             if parameter.get("required"):
-                report(_violation("headers_conform", f"the delivery has no {name} header", name, "missing", hook))
+                report(seen, _violation("headers_conform", f"the delivery has no {name} header", name, "missing", hook))
             continue
         schema = parameter.get("schema")
         if not isinstance(schema, Mapping):
             continue
         for error in jsonschema_rs.validator_for(dict(schema)).iter_errors(value):
             _, kind, message = checks.precise(error)
-            report(_violation("headers_conform", f"the {name} header {value[:80]!r}: {message}", name, kind, hook))
+            report(
+                seen, _violation("headers_conform", f"the {name} header {value[:80]!r}: {message}", name, kind, hook)
+            )
 
 
 @functools.cache
@@ -192,11 +194,11 @@ def _body_validator(spec: Spec, pointer: str) -> Any:
     return None if schema is None else jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
-def body_conforms(spec: Spec, hook: Webhook, headers: Mapping[str, str], body: bytes) -> Any:
+def body_conforms(seen: Observations | None, spec: Spec, hook: Webhook, headers: Mapping[str, str], body: bytes) -> Any:
     """A delivery's body is of a documented media type and, as JSON, matches the webhook's body schema.
 
-    A body that is not JSON ends the check (raised); a wrong media type and each schema breakage are reported, and
-    the caller goes on with the body.
+    A body that is not JSON ends the check (raised); a wrong media type and each schema breakage are reported into
+    `seen`, and the caller goes on with the body.
 
     Returns:
         The parsed body.
@@ -204,13 +206,14 @@ def body_conforms(spec: Spec, hook: Webhook, headers: Mapping[str, str], body: b
     media = (header_value(headers, "content-type") or "").split(";")[0].strip().lower()
     if hook.content and media not in hook.content:
         report(
+            seen,
             _violation(
                 "body_conforms",
                 f"a delivery has content-type {media!r}, the spec says {', '.join(hook.content)}",
                 "content-type",
                 media or "(none)",
                 hook,
-            )
+            ),
         )
     try:
         value = json.loads(body)
@@ -224,7 +227,9 @@ def body_conforms(spec: Spec, hook: Webhook, headers: Mapping[str, str], body: b
             # Keyed as `checks.response_conforms` keys a run body that breaks the same schema: the same defect
             # (a naive timestamp in every run) is one root cause, whether a read or a delivery showed it.
             check = "status_in_enum" if (where, kind) == ("/status", "enum") else "response_conforms"
-            report(_violation(check, f"a delivery's body breaks the spec at {where}: {message}", where, kind, hook))
+            report(
+                seen, _violation(check, f"a delivery's body breaks the spec at {where}: {message}", where, kind, hook)
+            )
     return value
 
 
@@ -265,9 +270,9 @@ _UNIX_SECONDS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?", re.ASCII)
 _ABSENT = object()
 
 
-def agrees_with_run(hook: Webhook, body: Any, run: Mapping[str, Any]) -> None:
+def agrees_with_run(seen: Observations | None, hook: Webhook, body: Any, run: Mapping[str, Any]) -> None:
     """A delivery carries what `get_run` answers for the run once it has ended, in every field that cannot change
-    after the end (`FINAL_FIELDS` the body schema declares); each difference is reported."""
+    after the end (`FINAL_FIELDS` the body schema declares); each difference is reported into `seen`."""
     if not isinstance(body, Mapping):
         return
     declared = (hook.content.get("application/json") or {}).get("properties", {})
@@ -277,13 +282,14 @@ def agrees_with_run(hook: Webhook, body: Any, run: Mapping[str, Any]) -> None:
             continue
         shown = ["(absent)" if v is _ABSENT else checks.short_json(v, 80) for v in (sent, read)]
         report(
+            seen,
             _violation(
                 "agrees_with_run",
                 f"a delivery for run {run.get('run_id')} says {name} {shown[0]}, get_run answers {shown[1]}",
                 f"/{escape_pointer(name)}",
                 "differs",
                 hook,
-            )
+            ),
         )
 
 

@@ -19,6 +19,7 @@ import skyvern_client
 from contract_tests.checks.reply import pointer
 from contract_tests.config import Context
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record.observations import Observations
 from contract_tests.record.repro import Exchange, now
 from contract_tests.spec import Spec
 
@@ -28,14 +29,15 @@ _STARTED = "contract_started"
 
 
 @contextlib.contextmanager
-def recording_client(context: Context) -> Iterator[skyvern_client.SkyvernClient]:
-    """A strict `SkyvernClient` (unknown enum values are errors) without retries, whose requests are recorded."""
+def recording_client(context: Context, seen: Observations) -> Iterator[skyvern_client.SkyvernClient]:
+    """A strict `SkyvernClient` (unknown enum values are errors) without retries, whose requests are recorded, for
+    the test whose record is `seen` (its share of the run cap)."""
 
     run_path = urlsplit(context.base_url).path.rstrip("/") + Spec.load().operation("run_workflow")[0]
 
     def on_request(request: httpx2.Request) -> None:
         if request.method == "POST" and request.url.path == run_path:
-            context.admit_run()  # it may start a run: within the test's share of the run cap only
+            context.admit_run(seen)  # it may start a run: within the test's share of the run cap only
         request.extensions[_STARTED] = now()
 
     def on_response(response: httpx2.Response) -> None:

@@ -5,6 +5,9 @@ strict parse with the generated client's models (`skyvern_client.strict_parsing(
 also guards the status enum, the response schema and the nullable fields; and through the lifecycle's timestamp checks
 (`lifecycle_checks.timestamps_ordered`, and `created_at_unchanged` against the first answer this process saw for the
 run), so it guards those too.
+
+Every flow takes the test's record (`seen`, an `observations.Observations`) first: what it finds is reported there, and
+what the test learned (the fields the target refuses the suite's values of) is read from it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from contract_tests.checks import lifecycle as lifecycle_checks
 from contract_tests.checks import reply as checks
 from contract_tests.model.areas import Area, ContractViolation
 from contract_tests.record import coverage
-from contract_tests.record.observations import active, report, soft, unverifiable
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api, Reply
 from skyvern_client import models, strict_parsing
@@ -46,11 +49,12 @@ _REQUEST = "WorkflowRunRequest"
 
 
 def strict_parse(
-    body: Any, operation_id: str = "", *, only: Collection[str] | None = None
+    seen: Observations, body: Any, operation_id: str = "", *, only: Collection[str] | None = None
 ) -> models.WorkflowRunResponse | None:
     """Parse a run with the generated model, unknown enum values rejected; each problem is reported softly.
 
     Args:
+        seen: the test's record.
         body: the run.
         operation_id: the operation that answered it.
         only: report only problems in these top-level fields (the others are some other check's to judge).
@@ -67,7 +71,7 @@ def strict_parse(
                 continue
             where = checks.pointer(problem["loc"])
             area = Area.STATUS_ENUM if where == "/status" else Area.RESPONSE_SCHEMA
-            report(
+            seen.report(
                 ContractViolation(
                     area,
                     "strict_parse",
@@ -80,7 +84,7 @@ def strict_parse(
     return None
 
 
-def _run_body(spec: Spec, body: Any, operation_id: str) -> dict[str, Any]:
+def _run_body(seen: Observations, spec: Spec, body: Any, operation_id: str) -> dict[str, Any]:
     """A run as the properties use it: an object with a `run_id` (else nothing more can be judged: raised), its
     nullable keys, its strict parse and its timestamps judged softly. The strict parse runs only on a body the schema
     accepts: on any other the schema check has already named each problem."""
@@ -94,11 +98,11 @@ def _run_body(spec: Spec, body: Any, operation_id: str) -> dict[str, Any]:
             operation_id,
         )
     valid = checks.body_is_valid(spec, operation_id, 200, body)
-    with coverage.run_body(spec, body, parsed=valid):
-        checks.nullable_keys_present(spec, body, operation_id)
+    with coverage.run_body(seen, spec, body, parsed=valid):
+        checks.nullable_keys_present(seen, spec, body, operation_id)
         if valid:
-            strict_parse(body, operation_id)
-    _judge_times(body, operation_id)
+            strict_parse(seen, body, operation_id)
+    _judge_times(seen, body, operation_id)
     return body
 
 
@@ -106,13 +110,13 @@ _first_created_at: dict[str, Any] = {}
 """Each run's `created_at` as the first answer this process saw showed it (its POST's, mostly), by run id."""
 
 
-def _judge_times(run: dict[str, Any], operation_id: str) -> None:
+def _judge_times(seen: Observations, run: dict[str, Any], operation_id: str) -> None:
     """A run's timestamps on this answer: in their order, and `created_at` as first seen (each reported softly)."""
-    lifecycle_checks.timestamps_ordered(run, operation_id)
+    lifecycle_checks.timestamps_ordered(seen, run, operation_id)
     if lifecycle_checks.instant(run.get("created_at")) is None:
         return  # none, or not a timestamp: the response schema's finding
     first = _first_created_at.setdefault(run["run_id"], run["created_at"])
-    with soft():
+    with seen.soft():
         lifecycle_checks.created_at_unchanged(first, run.get("created_at"), operation_id)
 
 
@@ -167,14 +171,15 @@ def leave_out_candidates(
     return candidates
 
 
-def learned_unverifiable() -> frozenset[str]:
-    """The fields the running test found to carry values the target refuses (left out of its later requests;
-    learned per test, so that what a test sends does not depend on which tests ran before it in this process)."""
-    seen = active()
-    return frozenset(name for item in seen.unverifiable for name in item.fields) if seen is not None else frozenset()
+def learned_unverifiable(seen: Observations) -> frozenset[str]:
+    """The fields the test found to carry values the target refuses (left out of its later requests; learned per
+    test, so that what a test sends does not depend on which tests ran before it in this process)."""
+    return frozenset(name for item in seen.unverifiable for name in item.fields)
 
 
-def note_refused(api: Api, spec: Spec, names: Sequence[str], body: Mapping[str, Any], status: int, text: str) -> None:
+def note_refused(
+    seen: Observations, api: Api, spec: Spec, names: Sequence[str], body: Mapping[str, Any], status: int, text: str
+) -> None:
     """Note that the target refuses the suite's own values in these fields (a valid `body` with them answered
     `status` and `text`, and was accepted without them): not verifiable on this target, with the setting that would
     make them verifiable."""
@@ -188,7 +193,7 @@ def note_refused(api: Api, spec: Spec, names: Sequence[str], body: Mapping[str, 
         )
     if sinks:
         settings.append("CONTRACT_SINK_URL=<an address of the suite's sink that the target accepts, with its port>")
-    unverifiable(
+    seen.note_unverifiable(
         names,
         f"a valid request with {values} (chosen by the suite: "
         + ("made-up ids" if not sinks else "its loopback sink" if not made_up else "made-up ids, its loopback sink")
@@ -197,13 +202,14 @@ def note_refused(api: Api, spec: Spec, names: Sequence[str], body: Mapping[str, 
     )
 
 
-def without_unverifiable(api: Api, body: Mapping[str, Any]) -> dict[str, Any]:
-    """The body without the fields the running test found the target refuses the suite's values of (see `send_run`)."""
-    learned = learned_unverifiable()
+def without_unverifiable(seen: Observations, api: Api, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The body without the fields the test found the target refuses the suite's values of (see `send_run`)."""
+    learned = learned_unverifiable(seen)
     return {k: v for k, v in body.items() if k not in learned or api.known_values.get(k) == v}
 
 
 def retry_without_chosen(
+    seen: Observations,
     api: Api,
     spec: Spec,
     body: Mapping[str, Any],
@@ -223,13 +229,13 @@ def retry_without_chosen(
         retry = {k: v for k, v in body.items() if k not in names}
         answer = attempt(retry, names)
         if answer is not None:
-            note_refused(api, spec, names, body, status, text)
+            note_refused(seen, api, spec, names, body, status, text)
             return retry, answer
     return None
 
 
 def send_run(
-    api: Api, spec: Spec, body: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
+    seen: Observations, api: Api, spec: Spec, body: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
 ) -> tuple[dict[str, Any], Reply]:
     """POST a schema-valid request; when the target refuses it with the documented "cannot be run" 4xx and the body
     carries values the suite chose for itself, send it again without them (`leave_out_candidates`, in turn): the
@@ -238,7 +244,7 @@ def send_run(
     Returns:
         The body that was judged last (the accepted retry's, when there was one) and its reply.
     """
-    sent = without_unverifiable(api, body)
+    sent = without_unverifiable(seen, api, body)
     reply = api.run_workflow(sent, headers=headers)
 
     def accepted(retry: dict[str, Any], names: tuple[str, ...]) -> Reply | None:
@@ -246,11 +252,12 @@ def send_run(
         return second if 200 <= second.status < 300 else None
 
     text = reply.content.decode("utf-8", "replace")
-    found = retry_without_chosen(api, spec, sent, reply.status, text, accepted)
+    found = retry_without_chosen(seen, api, spec, sent, reply.status, text, accepted)
     return found if found is not None else (sent, reply)
 
 
 def start_run(
+    seen: Observations,
     api: Api,
     spec: Spec,
     body: Mapping[str, Any],
@@ -264,6 +271,7 @@ def start_run(
     caller goes on with the run.
 
     Args:
+        seen: the test's record.
         api: the target.
         spec: the spec.
         body: a valid request body.
@@ -273,14 +281,14 @@ def start_run(
     Returns:
         The run.
     """
-    sent, reply = send_run(api, spec, body, headers=headers)
-    with coverage.request(spec, sent, "accepted"):
+    sent, reply = send_run(seen, api, spec, body, headers=headers)
+    with coverage.request(seen, spec, sent, "accepted"):
         checks.accepted(reply, area, "run_workflow request")
-    run = _run_body(spec, checks.response_conforms(spec, "run_workflow", reply), "run_workflow")
-    with soft(), coverage.request(spec, sent, "echoed"):
-        echo_checks.echoed(spec, sent, run.get("run_request"))
+    run = _run_body(seen, spec, checks.response_conforms(seen, spec, "run_workflow", reply), "run_workflow")
+    with seen.soft(), coverage.request(seen, spec, sent, "echoed"):
+        echo_checks.echoed(seen, spec, sent, run.get("run_request"))
     if run["status"] != _CREATED:
-        report(
+        seen.report(
             ContractViolation(
                 Area.LIFECYCLE,
                 "created_on_post",
@@ -293,20 +301,20 @@ def start_run(
     return run
 
 
-def read_run(api: Api, spec: Spec, run_id: str) -> dict[str, Any]:
+def read_run(seen: Observations, api: Api, spec: Spec, run_id: str) -> dict[str, Any]:
     """GET an acknowledged run: it must exist and conform."""
     reply = api.get_run(run_id)
     lifecycle_checks.retrievable(reply, run_id, "get_run")
-    return _run_body(spec, checks.response_conforms(spec, "get_run", reply), "get_run")
+    return _run_body(seen, spec, checks.response_conforms(seen, spec, "get_run", reply), "get_run")
 
 
-def cancel(api: Api, spec: Spec, run_id: str) -> None:
+def cancel(seen: Observations, api: Api, spec: Spec, run_id: str) -> None:
     """Cancel an acknowledged run: it must exist and the answer conform (200 with a `null` body)."""
     reply = api.cancel_run(run_id)
     lifecycle_checks.retrievable(reply, run_id, "cancel_run")
-    checks.response_conforms(spec, "cancel_run", reply)
+    checks.response_conforms(seen, spec, "cancel_run", reply)
     if reply.status != 200:
-        report(
+        seen.report(
             ContractViolation(
                 Area.LIFECYCLE,
                 "cancelable",

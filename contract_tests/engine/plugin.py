@@ -1,9 +1,12 @@
 """The pytest side of a contract run, in two plugins.
 
-- `TestRecording` runs where the tests run (each pytest-xdist worker, or the one process): it gives each test its
-  `observations` record and time allowance, lets the test go on past violations, fails it at its end with everything
-  it saw, and ships the record to the controller on the test's report (a `wire.TestRecord`, as JSON: pytest-xdist
-  carries it over), with the test's `coverage` (what it exercised) next to its violations.
+- `TestRecording` runs where the tests run (each pytest-xdist worker, or the one process): it makes each test's
+  record (an `observations.Observations`, with its time allowance and run cap share) before the test's fixtures are
+  set up and keeps it in the test's stash (`RECORD`), the one place it lives: the suite's `seen` fixture hands it to
+  the test, which passes it on. For the test's call it binds the process's `Recorder` to it (listeners that note
+  each response's cell and each run started, removed at the call's end). It lets the test go on past violations,
+  fails it at its end with everything it saw, and ships the record to the controller on the test's report (a
+  `wire.TestRecord`, as JSON: pytest-xdist carries it over), with the test's coverage next to its violations.
 - `ContractPlugin` runs in the controller (registered by the runner): it gathers those records into the `Verdict`
   and the run's coverage, and writes the summary and the HTML report.
 """
@@ -28,13 +31,14 @@ from contract_tests.model import baseline
 from contract_tests.model.areas import Area
 from contract_tests.model.findings import Finding, Unverifiable, not_verifiable, root_causes
 from contract_tests.model.verdict import Gone, TestOutcome, Verdict, gone_causes
-from contract_tests.record import coverage, observations
+from contract_tests.record import coverage
+from contract_tests.record.observations import BudgetSpent, Observations, findings_of
 from contract_tests.record.repro import Exchange, render_script
 from contract_tests.report import html as html_report
 from contract_tests.report import matrix, summary
 from contract_tests.spec import Spec
 
-__all__ = ["REPORT_HTML", "SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "TestRecording"]
+__all__ = ["RECORD", "REPORT_HTML", "SUMMARY_JSON", "SUMMARY_MD", "ContractFailure", "ContractPlugin", "TestRecording"]
 
 SUMMARY_MD = "contract-summary.md"
 SUMMARY_JSON = "contract-summary.json"
@@ -43,9 +47,9 @@ _T = TypeVar("_T")
 _RUN_OPERATION = "run_workflow"
 END_OF_RUN = "(the end of the run: every run it started, read once more)"
 """Where the controller's own judgement of those last reads is filed (as the test that saw it)."""
-_RECORD = pytest.StashKey[observations.Observations]()
+RECORD = pytest.StashKey[Observations]()
+"""Where each test's record lives (`item.stash`), from its setup on."""
 _FINDINGS = pytest.StashKey[list[Finding]]()
-_COVERAGE = pytest.StashKey[coverage.Coverage]()
 
 
 class ContractFailure(AssertionError):
@@ -70,9 +74,6 @@ class TestRecording:
         self.allowed: dict[str, int | None] = {}
         self.areas: dict[str, Area | None] = {}
         """Each collected test's area, from its `area` marker (`plan.area_of`)."""
-        for listener in (coverage.saw_exchange, saw_run):
-            if listener not in context.recorder.listeners:
-                context.recorder.listeners.append(listener)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Interleave the areas (see `interleaved`) and share out the run cap (`plan.allowances`), in every process
@@ -89,31 +90,36 @@ class TestRecording:
         if output is not None:
             output["areas"] = {nodeid: str(area) for nodeid, area in self.areas.items() if area is not None}
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """Skip a test that would start after the run's request or time budget is spent (it counts as not run)."""
-        self.context.check_budget()
+        """Make the test's record (before its fixtures, which hand it out); skip a test that would start after the
+        run's request or time budget is spent (it counts as not run)."""
+        item.stash[RECORD] = Observations(
+            item.nodeid,
+            chain=self.context.recorder.chain,
+            allowance=self.context.profile.test_seconds,
+            # A test that declares no cost starts no run under a cap (a unit test keeps every test declared).
+            run_allowance=self.allowed.get(item.nodeid, None if self.context.max_runs is None else 0),
+        )
+        self.context.check_budget(None)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        recorder = self.context.recorder
-        seen = item.stash[_RECORD] = observations.begin(
-            item.nodeid, chain=recorder.chain, allowance=self.context.profile.test_seconds
-        )
-        # A test that declares no cost starts no run under a cap (a unit test keeps every test declared).
-        seen.run_allowance = self.allowed.get(item.nodeid, None if self.context.max_runs is None else 0)
-        coverage.begin()
+        recorder, seen = self.context.recorder, item.stash[RECORD]
+        seen.started = time.monotonic()
+        listeners = [functools.partial(coverage.saw_exchange, seen.coverage), functools.partial(saw_run, seen)]
+        recorder.listeners.extend(listeners)
         requests = recorder.total
         try:
             yield
-        except observations.BudgetSpent as spent:
+        except BudgetSpent as spent:
             seen.cut = str(spent)
         finally:
-            seen = observations.finish()
+            for listener in listeners:
+                recorder.listeners.remove(listener)
             seen.requests = recorder.total - requests
-            item.stash[_COVERAGE] = coverage.finish(seen)
-            item.stash[_FINDINGS] = observations.findings_of(
-                seen, {self.context.api_key}
-            )  # reproductions rendered once
+            seen.coverage.add_violations(seen.violations)
+            item.stash[_FINDINGS] = findings_of(seen, {self.context.api_key})  # reproductions rendered once
         findings = item.stash[_FINDINGS]
         if findings:
             raise ContractFailure(_failure_message(findings))
@@ -123,7 +129,7 @@ class TestRecording:
         report: pytest.TestReport = yield
         if call.when != "call" and not report.skipped and not report.failed:
             return report
-        seen = item.stash.get(_RECORD, None)
+        seen = item.stash.get(RECORD, None)
         fields: dict[str, Any] = {}
         if seen is not None and call.when == "call":
             secrets = {self.context.api_key}
@@ -135,13 +141,13 @@ class TestRecording:
                 requests=seen.requests,
                 runs=tuple(seen.runs),
                 findings=tuple(found),
-                coverage=item.stash.get(_COVERAGE, coverage.Coverage()),
+                coverage=seen.coverage,
                 unverifiable=tuple(
                     Unverifiable(u.fields, u.detail, u.setting, item.nodeid, _reproduction(u.chain, secrets))
                     for u in seen.unverifiable
                 ),
             )
-        if call.excinfo is not None and isinstance(call.excinfo.value, observations.BudgetSpent):
+        if call.excinfo is not None and isinstance(call.excinfo.value, BudgetSpent):
             report.outcome = "passed"  # cut short by a budget (a unittest-style test lets it through): not an error
             if seen is not None:
                 seen.truncated, seen.cut = True, str(call.excinfo.value)
@@ -174,12 +180,13 @@ def interleaved(items: Sequence[_T], area_of: Callable[[_T], Area | None]) -> li
     return [lane[turn] for turn in range(max(map(len, lanes), default=0)) for lane in lanes if turn < len(lane)]
 
 
-def saw_run(exchange: Exchange) -> None:
-    """A recorder listener: an accepted `run_workflow` request started a run of the running test."""
+def saw_run(seen: Observations, exchange: Exchange) -> None:
+    """A recorder listener once bound to a test's record (`functools.partial(saw_run, seen)`): an accepted
+    `run_workflow` request started a run of that test."""
     if exchange.method == "POST" and exchange.status is not None and 200 <= exchange.status < 300:
         run_id = exchange.run_id()
         if run_id is not None and coverage.operation_of(exchange.method, exchange.url) == _RUN_OPERATION:
-            observations.run_started(run_id)
+            seen.run_started(run_id)
 
 
 def _reproduction(chain: Any, secrets: set[str]) -> str:
@@ -308,12 +315,9 @@ class ContractPlugin:
         for exchange, body in self.leftovers.reads:
             if not isinstance(body, dict) or exchange.status != 200:
                 continue  # a run that cannot be read back is the lifecycle tests' to judge
-            seen = observations.begin(END_OF_RUN, chain=functools.partial(list, [exchange]))
-            try:
-                timestamps_ordered(body, "get_run")
-            finally:
-                observations.finish()
-            self.findings += observations.findings_of(seen, {self.context.api_key})
+            seen = Observations(END_OF_RUN, chain=functools.partial(list, [exchange]))
+            timestamps_ordered(seen, body, "get_run")
+            self.findings += findings_of(seen, {self.context.api_key})
         return self.leftovers
 
     def _facts(self, verdict: Verdict) -> list[str]:

@@ -1,12 +1,13 @@
 """What a run exercised, cell by cell: the facts behind the report's coverage matrix.
 
-Each test keeps a `Coverage` record next to its `observations` (begun and finished by `contract_tests.engine.plugin`); it
-travels to the controller on `report.contract` with the violations and is merged there. A cell is one
+Each test's record (`observations.Observations`, made by `contract_tests.engine.plugin`) owns a `Coverage`; it travels
+to the controller on `report.contract` with the violations and is merged there. A cell is one
 (table, row, column): how often the suite exercised it, and the root-cause keys of the violations seen while it
 was judged. Recorded where the suite really looks:
 
 - `operations`: every response the suite's `Recorder` sees (the `api` layer, the generated client, Schemathesis),
-  as operation x status code; a violation lands on the cell of the last response of its chain.
+  as operation x status code (`saw_exchange`, the listener the plugin binds to the running test's record); a
+  violation lands on the cell of the last response of its chain (`Coverage.add_violations`, at the test's end).
 - `run status`: the `status` of every run body the flows read (`run_body`), with the violations at `/status`.
 - `nullable response fields`: each nullable field of every such body, as omitted / null / value.
 - `nullable request fields` and `proxy options`: the request every `flows.start_run` sent (`request`), each
@@ -15,12 +16,14 @@ was judged. Recorded where the suite really looks:
 - `lifecycle`: status transitions of one run seen within a test (`run_body`), and those the lifecycle checks judge
   (`transition`).
 
-Outside a test nothing is recorded. Which rows and columns exist comes from the spec (`contract_tests.report.matrix`).
+The context managers that judge (`run_body`, `request`, `rejected`, `transition`) take the test's record explicitly
+(`Judged`: its violations and its coverage). Which rows and columns exist comes from the spec
+(`contract_tests.report.matrix`).
 
 Example:
-    >>> record = begin()
-    >>> note("run status", "created", "observed")
-    >>> [(cell.count, cell.keys) for cell in finish().cells.values()]
+    >>> record = Coverage()
+    >>> record.add("run status", "created", "observed")
+    >>> [(cell.count, cell.keys) for cell in record.cells.values()]
     [(1, set())]
 """
 
@@ -29,13 +32,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from contract_tests.model.areas import ContractViolation
-from contract_tests.record import observations
 from contract_tests.record.repro import Exchange
 from contract_tests.spec import Spec
 
@@ -53,9 +55,7 @@ __all__ = [
     "TRANSITIONS",
     "Cell",
     "Coverage",
-    "begin",
-    "finish",
-    "note",
+    "Judged",
     "operation_of",
     "proxy_option",
     "rejected",
@@ -102,6 +102,14 @@ class Coverage:
         cell.count += count
         cell.keys.update(keys)
 
+    def add_violations(self, violations: Iterable[tuple[ContractViolation, Sequence[Exchange]]]) -> None:
+        """Put each violation on the operation x status cell of its chain's last response (a test's, at its end)."""
+        for violation, chain in violations:
+            answered = [exchange for exchange in chain if exchange.status is not None]
+            if answered:
+                operation = operation_of(answered[-1].method, answered[-1].url)
+                self.add(OPERATIONS, operation, str(answered[-1].status), 0, [violation.key])
+
     def merge(self, other: Coverage) -> None:
         """Add another record's cells to this one."""
         for (table, row, column), cell in other.cells.items():
@@ -128,31 +136,16 @@ class Coverage:
         return record
 
 
-_active: list[Coverage] = []
+class Judged(Protocol):
+    """What the judging context managers need of a test's record (`observations.Observations` is one)."""
 
+    @property
+    def violations(self) -> list[tuple[ContractViolation, tuple[Exchange, ...]]]:
+        """Each violation reported so far, with its chain."""
 
-def begin() -> Coverage:
-    """Start a test's record (replacing any earlier one)."""
-    _active[:] = [Coverage()]
-    return _active[0]
-
-
-def finish(seen: observations.Observations | None = None) -> Coverage:
-    """End the test's record; each violation of `seen` is put on the operation x status cell of its chain's last
-    response."""
-    record = _active.pop() if _active else Coverage()
-    for violation, chain in seen.violations if seen is not None else ():
-        answered = [exchange for exchange in chain if exchange.status is not None]
-        if answered:
-            operation = operation_of(answered[-1].method, answered[-1].url)
-            record.add(OPERATIONS, operation, str(answered[-1].status), 0, [violation.key])
-    return record
-
-
-def note(table: str, row: str, column: str, keys: Sequence[str] = (), count: int = 1) -> None:
-    """Record a cell exercised in the running test (nothing outside a test)."""
-    if _active:
-        _active[0].add(table, row, column, count, keys)
+    @property
+    def coverage(self) -> Coverage:
+        """The test's cells."""
 
 
 @functools.cache
@@ -175,17 +168,17 @@ def operation_of(method: str, url: str) -> str:
     return OTHER_OPERATION
 
 
-def saw_exchange(exchange: Exchange) -> None:
-    """A `Recorder` listener: count every answered request as operation x status."""
+def saw_exchange(record: Coverage, exchange: Exchange) -> None:
+    """A `Recorder` listener once bound to a test's record (`functools.partial(saw_exchange, record)`): count every
+    answered request as operation x status."""
     if exchange.status is not None:
-        note(OPERATIONS, operation_of(exchange.method, exchange.url), str(exchange.status))
+        record.add(OPERATIONS, operation_of(exchange.method, exchange.url), str(exchange.status))
 
 
 @contextlib.contextmanager
-def _judged(record: Callable[[list[ContractViolation]], None]) -> Iterator[None]:
-    """Hand `record` the violations reported (softly) or raised inside the block (raised ones go on)."""
-    seen = observations.active()
-    start = len(seen.violations) if seen is not None else 0
+def _judged(seen: Judged, record: Callable[[list[ContractViolation]], None]) -> Iterator[None]:
+    """Hand `record` the violations reported (softly, into `seen`) or raised inside the block (raised ones go on)."""
+    start = len(seen.violations)
     raised: list[ContractViolation] = []
     try:
         yield
@@ -193,8 +186,7 @@ def _judged(record: Callable[[list[ContractViolation]], None]) -> Iterator[None]
         raised.append(violation)
         raise
     finally:
-        reported = [violation for violation, _ in seen.violations[start:]] if seen is not None else []
-        record(reported + raised)
+        record([violation for violation, _ in seen.violations[start:]] + raised)
 
 
 def _segments(location: str) -> set[str]:
@@ -212,29 +204,32 @@ def state_of(body: Mapping[str, Any], name: str) -> str:
 
 
 @contextlib.contextmanager
-def run_body(spec: Spec, body: Any, *, parsed: bool) -> Iterator[None]:
+def run_body(seen: Judged, spec: Spec, body: Any, *, parsed: bool) -> Iterator[None]:
     """Around the checks of a run body: note its status (and, when the block `parsed` it strictly, the violations at
     `/status`), each nullable response field's state (with the violations at it) and the run's status transition
     within this test."""
+    cells = seen.coverage
 
     def record(found: list[ContractViolation]) -> None:
         if not isinstance(body, Mapping):
             return
         status = body.get(_STATUS)
         if isinstance(status, str):
-            note(RUN_STATUS, status, "observed")
+            cells.add(RUN_STATUS, status, "observed")
             if parsed:
-                note(RUN_STATUS, status, "strict parse", [v.key for v in found if v.location == "/" + _STATUS])
+                cells.add(
+                    RUN_STATUS, status, "strict parse", keys=[v.key for v in found if v.location == "/" + _STATUS]
+                )
             run_id, previous = body.get("run_id"), None
-            if isinstance(run_id, str) and _active:
-                previous = _active[0].last_status.get(run_id)
-                _active[0].last_status[run_id] = status
+            if isinstance(run_id, str):
+                previous = cells.last_status.get(run_id)
+                cells.last_status[run_id] = status
             if previous is not None and previous != status:
-                note(TRANSITIONS, previous, status)
+                cells.add(TRANSITIONS, previous, status)
         for name in spec.nullable_fields(RESPONSE):
-            note(NULLABLE_RESPONSE, name, state_of(body, name), _about(name, found))
+            cells.add(NULLABLE_RESPONSE, name, state_of(body, name), keys=_about(name, found))
 
-    with _judged(record):
+    with _judged(seen, record):
         yield
 
 
@@ -256,7 +251,7 @@ def proxy_option(spec: Spec, body: Mapping[str, Any]) -> str:
 
 
 @contextlib.contextmanager
-def request(spec: Spec, body: Mapping[str, Any], stage: str) -> Iterator[None]:
+def request(seen: Judged, spec: Spec, body: Mapping[str, Any], stage: str) -> Iterator[None]:
     """Around judging a valid request at one `stage` (`accepted`, then `echoed`): note its proxy option and each
     nullable field's state, with the violations that name the field (a refusal naming no field counts for all)."""
 
@@ -264,30 +259,30 @@ def request(spec: Spec, body: Mapping[str, Any], stage: str) -> Iterator[None]:
         names = spec.nullable_fields(REQUEST)
         fields = {f.name for f in spec.fields(REQUEST)}
         unnamed = [v.key for v in found if not _segments(v.location) & fields]
-        note(PROXY, proxy_option(spec, body), stage, _about(PROXY_FIELD, found) + unnamed)
+        seen.coverage.add(PROXY, proxy_option(spec, body), stage, keys=_about(PROXY_FIELD, found) + unnamed)
         for name in names:  # one count per request: the echo stage adds its violations only
             count = int(stage == "accepted")
-            note(NULLABLE_REQUEST, name, state_of(body, name), _about(name, found) + unnamed, count)
+            seen.coverage.add(NULLABLE_REQUEST, name, state_of(body, name), count, _about(name, found) + unnamed)
 
-    with _judged(record):
+    with _judged(seen, record):
         yield
 
 
 @contextlib.contextmanager
-def rejected(spec: Spec, body: Mapping[str, Any], cause: tuple[str, str]) -> Iterator[None]:
+def rejected(seen: Judged, spec: Spec, body: Mapping[str, Any], cause: tuple[str, str]) -> Iterator[None]:
     """Around judging the refusal of an invalid proxy value: note its row (`what it is: location keyword`)."""
     location, kind = cause
 
     def record(found: list[ContractViolation]) -> None:
         row = f"{proxy_option(spec, body)}: {location} {kind}".strip()
-        note(PROXY, row, "rejected as expected", [v.key for v in found])
+        seen.coverage.add(PROXY, row, "rejected as expected", keys=[v.key for v in found])
 
-    with _judged(record):
+    with _judged(seen, record):
         yield
 
 
 @contextlib.contextmanager
-def transition(previous: str, current: str) -> Iterator[None]:
+def transition(seen: Judged, previous: str, current: str) -> Iterator[None]:
     """Around a lifecycle check of one run going from `previous` to `current` (the same status: it stayed)."""
-    with _judged(lambda found: note(TRANSITIONS, previous, current, [v.key for v in found])):
+    with _judged(seen, lambda found: seen.coverage.add(TRANSITIONS, previous, current, keys=[v.key for v in found])):
         yield

@@ -1,18 +1,29 @@
 """What one test observed: every violation with the chain of requests that showed it, the requests it could not
-judge on this target, and how many examples it completed; and the pace its time allowance sets.
+judge on this target, how many examples it completed, the runs it started and the cells it exercised (`coverage`);
+and the pace its time allowance sets.
 
-A violation does not end a test. Checks that find a problem which leaves the rest checkable run inside `soft()`; a
-violation that escapes an example is recorded by the `example` fixture; Schemathesis failures are `report`ed. The
-test goes on with its next check and its next example, and fails at its end with everything it saw (see
-`contract_tests.engine.plugin`). Outside a test (unit tests, doctests) nothing is active and checks raise as usual.
+One `Observations` per test: `contract_tests.engine.plugin` makes it before the test's fixtures are set up and keeps it
+in the test's stash; the suite hands it to the test as the `seen` fixture, and everything that records passes it on
+explicitly (checks, flows, the `Api` bound to the test). Nothing here knows which test is running.
+
+A violation does not end a test. Checks that find a problem which leaves the rest checkable run inside `seen.soft()`;
+a violation that escapes an example is recorded by the `example` fixture; Schemathesis failures are `report`ed. The
+test goes on with its next check and its next example, and fails at its end with everything it saw. Checks take the
+record as `Observations | None`: with none (unit tests, doctests, tools outside a run) `report` and `soft` let the
+violation through, so checks raise as usual.
 
 Example:
     >>> from contract_tests.model.areas import Area, ContractViolation
-    >>> seen = begin("t", chain=list)
-    >>> with soft():
+    >>> seen = Observations("t", chain=list)
+    >>> with seen.soft():
     ...     raise ContractViolation(Area.AUTH, "forbidden_without_valid_key", "served without a key")
-    >>> [v.check for v, _ in finish().violations]
+    >>> [v.check for v, _ in seen.violations]
     ['forbidden_without_valid_key']
+    >>> with soft(None):
+    ...     raise ContractViolation(Area.AUTH, "forbidden_without_valid_key", "served without a key")
+    Traceback (most recent call last):
+    ...
+    contract_tests.model.areas.ContractViolation: [auth] forbidden_without_valid_key: served without a key
 """
 
 from __future__ import annotations
@@ -24,22 +35,10 @@ from dataclasses import dataclass, field
 
 from contract_tests.model.areas import ContractViolation
 from contract_tests.model.findings import Finding
+from contract_tests.record.coverage import Coverage
 from contract_tests.record.repro import Exchange, render_script
 
-__all__ = [
-    "BudgetSpent",
-    "Observations",
-    "Unverifiable",
-    "active",
-    "begin",
-    "findings_of",
-    "finish",
-    "pace",
-    "report",
-    "run_started",
-    "soft",
-    "unverifiable",
-]
+__all__ = ["BudgetSpent", "Observations", "Unverifiable", "findings_of", "report", "soft"]
 
 
 class BudgetSpent(BaseException):
@@ -84,6 +83,7 @@ class Observations:
         trials: what each isolation trial of a 5xx answered (`Api.isolate`): the 5xx exchange, or None.
         runs: the ids of the runs it started (every accepted `run_workflow` request it sent, whatever its intent).
         run_allowance: how many runs it may start (its share of the run cap; None: no limit).
+        coverage: the cells it exercised, with the violations seen while judging them.
     """
 
     test: str
@@ -99,42 +99,43 @@ class Observations:
     trials: dict[tuple[str, str, str, bytes], Exchange | None] = field(default_factory=dict)
     runs: list[str] = field(default_factory=list)
     run_allowance: int | None = None
+    coverage: Coverage = field(default_factory=Coverage)
+
+    def report(self, violation: ContractViolation, chain: Sequence[Exchange] | None = None) -> None:
+        """Record a violation, with its own chain, else `chain`, else the example's so far."""
+        own = violation.chain
+        self.violations.append((violation, tuple(own if own is not None else self.chain() if chain is None else chain)))
+
+    def soft(self) -> contextlib.AbstractContextManager[None]:
+        """Record the violations raised inside and go on (see `soft`)."""
+        return soft(self)
+
+    def note_unverifiable(self, fields: Sequence[str], detail: str, setting: str) -> None:
+        """Note a request this target cannot judge, with the example's chain so far."""
+        self.unverifiable.append(Unverifiable(tuple(fields), detail, setting, tuple(self.chain())))
+
+    def run_started(self, run_id: str) -> None:
+        """Note a run this test started (once)."""
+        if run_id not in self.runs:
+            self.runs.append(run_id)
+
+    def pace(self) -> None:
+        """Called before each example: end the test (`BudgetSpent`) once its allowance is spent and it has completed
+        at least one example, so that every test is judged and none starves the ones after it."""
+        if self.allowance <= 0 or self.examples == 0:
+            return
+        if time.monotonic() - self.started >= self.allowance:
+            self.truncated = True
+            raise BudgetSpent(
+                f"{self.test}: allowance of {self.allowance:.0f} s spent after {self.examples} example(s)"
+            )
 
 
-_active: list[Observations] = []
-
-
-def begin(test: str, *, chain: Callable[[], Sequence[Exchange]], allowance: float = 0.0) -> Observations:
-    """Start recording for a test (replacing any earlier record)."""
-    _active[:] = [Observations(test, chain, allowance)]
-    return _active[0]
-
-
-def finish() -> Observations:
-    """Stop recording and hand back the record."""
-    return _active.pop()
-
-
-def run_started(run_id: str) -> None:
-    """Note a run the running test started (nothing is recorded outside a test)."""
-    seen = active()
-    if seen is not None and run_id not in seen.runs:
-        seen.runs.append(run_id)
-
-
-def active() -> Observations | None:
-    """The record of the running test, if any."""
-    return _active[0] if _active else None
-
-
-def report(violation: ContractViolation, chain: Sequence[Exchange] | None = None) -> None:
-    """Record a violation for the running test (with its own chain, or the example's so far), or raise it when no
-    test records."""
-    seen = active()
+def report(seen: Observations | None, violation: ContractViolation) -> None:
+    """Record a violation in a test's record (with the example's chain so far), or raise it when there is none."""
     if seen is None:
         raise violation
-    own = violation.chain
-    seen.violations.append((violation, tuple(own if own is not None else seen.chain() if chain is None else chain)))
+    seen.report(violation)
 
 
 def _violations(error: BaseException) -> list[ContractViolation] | None:
@@ -149,34 +150,16 @@ def _violations(error: BaseException) -> list[ContractViolation] | None:
 
 
 @contextlib.contextmanager
-def soft() -> Iterator[None]:
-    """Record the violations raised inside and go on (outside a test: let them through)."""
+def soft(seen: Observations | None) -> Iterator[None]:
+    """Record the violations raised inside in `seen` and go on (with no record: let them through)."""
     try:
         yield
     except (ContractViolation, ExceptionGroup) as error:
         found = _violations(error)
-        if found is None or active() is None:
+        if found is None or seen is None:
             raise
         for violation in found:
-            report(violation)
-
-
-def unverifiable(fields: Sequence[str], detail: str, setting: str) -> None:
-    """Note a request this target cannot judge (nothing is recorded outside a test)."""
-    seen = active()
-    if seen is not None:
-        seen.unverifiable.append(Unverifiable(tuple(fields), detail, setting, tuple(seen.chain())))
-
-
-def pace() -> None:
-    """Called before each example: end the test (`BudgetSpent`) once its allowance is spent and it has completed at
-    least one example, so that every test is judged and none starves the ones after it."""
-    seen = active()
-    if seen is None or seen.allowance <= 0 or seen.examples == 0:
-        return
-    if time.monotonic() - seen.started >= seen.allowance:
-        seen.truncated = True
-        raise BudgetSpent(f"{seen.test}: allowance of {seen.allowance:.0f} s spent after {seen.examples} example(s)")
+            seen.report(violation)
 
 
 def _script(chain: Sequence[Exchange], secrets: set[str], strip: Iterable[str] = ()) -> tuple[str, str]:

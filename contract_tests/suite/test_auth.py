@@ -10,6 +10,7 @@ from contract_tests.config import Example
 from contract_tests.engine import flows
 from contract_tests.generate.strategies import Requests
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api
 
@@ -23,7 +24,7 @@ _WRONG_KEY = "contract-suite-wrong-key"
 @pytest.mark.parametrize("key", [None, _WRONG_KEY], ids=["missing key", "wrong key"])
 @pytest.mark.parametrize("operation_id", ["run_workflow", "get_run", "cancel_run"])
 def test_bad_key_is_forbidden(
-    api: Api, spec: Spec, bodies: Requests, example: Example, operation_id: str, key: str | None
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, operation_id: str, key: str | None
 ) -> None:
     """403 on every operation, for a request that would otherwise succeed."""
     with example():
@@ -31,7 +32,7 @@ def test_bad_key_is_forbidden(
         if operation_id == "run_workflow":
             reply = api.run_workflow(body, key=key)
         else:
-            run = flows.start_run(api, spec, body)
+            run = flows.start_run(seen, api, spec, body)
             call = api.get_run if operation_id == "get_run" else api.cancel_run
             reply = call(run["run_id"], key=key)
         checks.no_server_error(reply, operation_id)
@@ -49,4 +50,4 @@ def test_bad_key_is_forbidden(
             if served:
                 violation.strip_headers = (spec.api_key_header(),)
             raise violation
-        checks.response_conforms(spec, operation_id, reply)
+        checks.response_conforms(seen, spec, operation_id, reply)

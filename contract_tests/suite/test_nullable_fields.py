@@ -18,6 +18,7 @@ from contract_tests.config import Example
 from contract_tests.engine import flows
 from contract_tests.generate.strategies import OMIT, Requests
 from contract_tests.model.areas import Area
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api
 
@@ -48,7 +49,9 @@ def _minimal_object(field: str) -> dict[str, Any]:
 
 @pytest.mark.cost(requests=1, runs=1, examples=3)
 @pytest.mark.parametrize("name", NULLABLE)
-def test_nullable_request_field_states(api: Api, spec: Spec, bodies: Requests, example: Example, name: str) -> None:
+def test_nullable_request_field_states(
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, name: str
+) -> None:
     """Omitted, null, or a value: each accepted and echoed as sent."""
     field = next(f for f in spec.fields(REQUEST) if f.name == name)
     value = st.none() if name in bodies.null_only else bodies.field_value(field, allow_null=False)
@@ -59,7 +62,7 @@ def test_nullable_request_field_states(api: Api, spec: Spec, bodies: Requests, e
         with example():
             body = bodies.minimal() if value is OMIT else {**bodies.minimal(), name: value}
             area = Area.PROXY_OPTIONS if name == "proxy_location" and value is not None else Area.NULLABLE_FIELDS
-            flows.start_run(api, spec, body, area=area)
+            flows.start_run(seen, api, spec, body, area=area)
 
     prop()
 
@@ -67,7 +70,7 @@ def test_nullable_request_field_states(api: Api, spec: Spec, bodies: Requests, e
 @pytest.mark.cost(requests=1)
 @pytest.mark.parametrize("path", NOT_NULLABLE, ids=".".join)
 def test_non_nullable_field_rejects_null(
-    api: Api, spec: Spec, bodies: Requests, example: Example, path: tuple[str, ...]
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, path: tuple[str, ...]
 ) -> None:
     """A null where the spec allows none: 422."""
     with example():
@@ -75,14 +78,16 @@ def test_non_nullable_field_rejects_null(
         reply = api.run_workflow(body)
         location, kind = classify.invalid_cause(spec, body)
         checks.rejected(reply, Area.NULLABLE_FIELDS, f"null {'.'.join(path)}", location=location, kind=kind)
-        checks.response_conforms(spec, "run_workflow", reply)
+        checks.response_conforms(seen, spec, "run_workflow", reply)
 
 
 @pytest.mark.cost(requests=1, runs=1)
-def test_nullable_response_fields_parse_when_null(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
+def test_nullable_response_fields_parse_when_null(
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example
+) -> None:
     """A real run with every nullable field set to null still parses (strictly) with the generated model, and a
     real run sends every nullable field (checked in `flows`)."""
     with example():
-        run = flows.start_run(api, spec, bodies.minimal())
+        run = flows.start_run(seen, api, spec, bodies.minimal())
         nullable = spec.nullable_fields(RESPONSE)
-        flows.strict_parse({**run, **dict.fromkeys(nullable)}, "run_workflow", only=nullable)
+        flows.strict_parse(seen, {**run, **dict.fromkeys(nullable)}, "run_workflow", only=nullable)

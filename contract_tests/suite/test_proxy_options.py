@@ -20,6 +20,7 @@ from contract_tests.engine import flows
 from contract_tests.generate.strategies import Requests, from_schema, text
 from contract_tests.model.areas import Area
 from contract_tests.record import coverage
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec, non_null_branches
 from contract_tests.transport.api import Api
 
@@ -78,27 +79,31 @@ def invalid_proxy_values(spec: Spec) -> st.SearchStrategy[Any]:
 @pytest.mark.cost(requests=1, runs=1)
 @pytest.mark.parametrize("name", NAMES)
 def test_every_proxy_name_is_accepted_and_echoed(
-    api: Api, spec: Spec, bodies: Requests, example: Example, name: str
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, name: str
 ) -> None:
     """Each name of the enum: 2xx, echoed as sent."""
     with example():
-        flows.start_run(api, spec, {**bodies.minimal(), FIELD: name}, area=Area.PROXY_OPTIONS)
+        flows.start_run(seen, api, spec, {**bodies.minimal(), FIELD: name}, area=Area.PROXY_OPTIONS)
 
 
 @pytest.mark.cost(requests=1, runs=1, examples="property")
-def test_valid_geotargets_are_accepted_and_echoed(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
+def test_valid_geotargets_are_accepted_and_echoed(
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example
+) -> None:
     """Arbitrary valid GeoTargets: 2xx, echoed (country and subdivision up to case)."""
 
     @given(from_schema(spec.schema("GeoTarget")))
     def prop(geo: dict[str, Any]) -> None:
         with example():
-            flows.start_run(api, spec, {**bodies.minimal(), FIELD: geo}, area=Area.PROXY_OPTIONS)
+            flows.start_run(seen, api, spec, {**bodies.minimal(), FIELD: geo}, area=Area.PROXY_OPTIONS)
 
     prop()
 
 
 @pytest.mark.cost(requests=1, examples="property")
-def test_invalid_proxy_values_are_rejected(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
+def test_invalid_proxy_values_are_rejected(
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example
+) -> None:
     """Names outside the enum, wrong types, broken GeoTargets: 422."""
 
     @given(invalid_proxy_values(spec))
@@ -107,15 +112,17 @@ def test_invalid_proxy_values_are_rejected(api: Api, spec: Spec, bodies: Request
             body = {**bodies.minimal(), FIELD: value}
             reply = api.run_workflow(body)
             location, kind = classify.invalid_cause(spec, body)
-            with coverage.rejected(spec, body, (location, kind)):
+            with coverage.rejected(seen, spec, body, (location, kind)):
                 checks.rejected(reply, Area.PROXY_OPTIONS, f"proxy_location {value!r}", location=location, kind=kind)
-            checks.response_conforms(spec, "run_workflow", reply)
+            checks.response_conforms(seen, spec, "run_workflow", reply)
 
     prop()
 
 
 @pytest.mark.cost(requests=1, runs=1)
-def test_omitted_proxy_means_the_default(api: Api, spec: Spec, bodies: Requests, example: Example) -> None:
+def test_omitted_proxy_means_the_default(
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example
+) -> None:
     """Left out, `proxy_location` is echoed absent or as the spec's default (checked by `echo_checks.echoed`)."""
     with example():
-        flows.start_run(api, spec, bodies.minimal(), area=Area.PROXY_OPTIONS)
+        flows.start_run(seen, api, spec, bodies.minimal(), area=Area.PROXY_OPTIONS)

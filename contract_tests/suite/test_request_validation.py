@@ -45,7 +45,7 @@ from contract_tests.generate.edges import EdgeValue, edge_values, plain_value, s
 from contract_tests.generate.strategies import OMIT, Requests
 from contract_tests.generate.wrong_types import wrong_type_values
 from contract_tests.model.areas import Area
-from contract_tests.record import observations
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Field, Spec, non_null_branches
 from contract_tests.transport.api import Api
 
@@ -129,11 +129,11 @@ def _what(path: tuple[str, ...], edge: EdgeValue) -> str:
 @pytest.mark.cost(requests=1, runs=1, examples=4)
 @pytest.mark.parametrize("path", EDGE_PATHS, ids=".".join)
 def test_edge_values_are_accepted_and_echoed(
-    api: Api, spec: Spec, bodies: Requests, example: Example, path: tuple[str, ...]
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, path: tuple[str, ...]
 ) -> None:
     """Each edge value of the field, in the minimal body: 2xx, a conforming run, `run_request` echoing it."""
     if path[0] in bodies.null_only:
-        observations.unverifiable(
+        seen.note_unverifiable(
             [path[0]], "its edge values are not sent: it is only sent null", "no CONTRACT_NULL_ONLY_FIELDS for it"
         )
         return
@@ -143,14 +143,16 @@ def test_edge_values_are_accepted_and_echoed(
             content = splice(base, path, edge.json_text)
             reply = api.run_workflow(content=content)
             checks.accepted(reply, _area(path), _what(path, edge))
-            run = checks.response_conforms(spec, OPERATION, reply)
-            echo_checks.echoed(spec, json.loads(content), run.get("run_request") if isinstance(run, dict) else run)
+            run = checks.response_conforms(seen, spec, OPERATION, reply)
+            echo_checks.echoed(
+                seen, spec, json.loads(content), run.get("run_request") if isinstance(run, dict) else run
+            )
 
 
 @pytest.mark.cost(requests=1, examples=4)
 @pytest.mark.parametrize("path", list(FIELDS), ids=".".join)
 def test_wrong_types_are_rejected(
-    api: Api, spec: Spec, bodies: Requests, example: Example, path: tuple[str, ...]
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, path: tuple[str, ...]
 ) -> None:
     """Each JSON type the field's schema does not admit (and each coercible string), in the minimal body: 422."""
     field = FIELDS[path]
@@ -161,7 +163,7 @@ def test_wrong_types_are_rejected(
             reply = api.run_workflow(content=content)
             location, kind = classify.invalid_cause(spec, json.loads(content))
             checks.rejected(reply, _area(path, wrong.value), _what(path, wrong), location=location, kind=kind)
-            checks.response_conforms(spec, OPERATION, reply)
+            checks.response_conforms(seen, spec, OPERATION, reply)
 
 
 _KIB = 1024
@@ -199,28 +201,28 @@ def _large(spec: Spec, case: str, body: Mapping[str, Any], *, valid: bool) -> by
 @pytest.mark.cost(requests=1, runs=1)
 @pytest.mark.parametrize("case", list(LARGE_BODIES))
 def test_large_bodies_are_accepted_and_echoed(
-    api: Api, spec: Spec, bodies: Requests, example: Example, case: str
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, case: str
 ) -> None:
     """A valid body well above 16 KiB: 2xx (not a 413, not a 5xx), a conforming run, `run_request` echoing it."""
     fields = LARGE_BODIES[case]
     null_only = sorted(bodies.null_only & fields.keys())
     if null_only:
-        observations.unverifiable(
-            null_only, f"{case} is not sent: it is only sent null", "no CONTRACT_NULL_ONLY_FIELDS"
-        )
+        seen.note_unverifiable(null_only, f"{case} is not sent: it is only sent null", "no CONTRACT_NULL_ONLY_FIELDS")
         return
     body = {**bodies.minimal(), **fields}
     content = _large(spec, case, body, valid=True)
     with example():
         reply = api.run_workflow(content=content)
         checks.accepted(reply, Area.REQUEST_VALIDATION, f"{case} ({len(content)} bytes)")
-        run = checks.response_conforms(spec, OPERATION, reply)
-        echo_checks.echoed(spec, body, run.get("run_request") if isinstance(run, dict) else run)
+        run = checks.response_conforms(seen, spec, OPERATION, reply)
+        echo_checks.echoed(seen, spec, body, run.get("run_request") if isinstance(run, dict) else run)
 
 
 @pytest.mark.cost(requests=1)
 @pytest.mark.parametrize("case", list(LARGE_INVALID))
-def test_large_invalid_bodies_are_rejected(api: Api, spec: Spec, bodies: Requests, example: Example, case: str) -> None:
+def test_large_invalid_bodies_are_rejected(
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, case: str
+) -> None:
     """A body well above 16 KiB with a field of the wrong type: 422 (not a 413, not a 5xx)."""
     body = {**bodies.minimal(), **LARGE_INVALID[case]}
     content = _large(spec, case, body, valid=False)
@@ -228,4 +230,4 @@ def test_large_invalid_bodies_are_rejected(api: Api, spec: Spec, bodies: Request
         reply = api.run_workflow(content=content)
         location, kind = classify.invalid_cause(spec, body)
         checks.rejected(reply, Area.REQUEST_VALIDATION, f"{case} ({len(content)} bytes)", location=location, kind=kind)
-        checks.response_conforms(spec, OPERATION, reply)
+        checks.response_conforms(seen, spec, OPERATION, reply)

@@ -17,6 +17,7 @@ from contract_tests.checks import reply as checks
 from contract_tests.config import Example
 from contract_tests.generate.strategies import Requests
 from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api
 
@@ -43,10 +44,10 @@ MALFORMED_BODIES: Mapping[str, tuple[bytes, Mapping[str, str]]] = {
 
 UNKNOWN_RUN_IDS = ["wr_0", "wr_" + "9" * 40, "run id with spaces", "..", ".", "%00", "\u00e9t\u00e9", "x" * 1000]
 """Run ids no target made: a 404 (or another documented 4xx), never a 5xx. Each is sent as one path segment
-(`api.path_segment`: `..` as `%2E%2E`, so that no client or proxy resolves it to another path)."""
+(`paths.path_segment`: `..` as `%2E%2E`, so that no client or proxy resolves it to another path)."""
 
 
-def _refused(spec: Spec, operation_id: str, reply: Any, what: str, location: str) -> None:
+def _refused(seen: Observations, spec: Spec, operation_id: str, reply: Any, what: str, location: str) -> None:
     checks.no_server_error(reply, operation_id)
     documented = [s for s in spec.documented_statuses(operation_id) if 400 <= s < 500 and s != 403]
     if reply.status not in documented:
@@ -58,17 +59,17 @@ def _refused(spec: Spec, operation_id: str, reply: Any, what: str, location: str
             str(reply.status),
             operation_id,
         )
-    checks.response_conforms(spec, operation_id, reply)
+    checks.response_conforms(seen, spec, operation_id, reply)
 
 
 @pytest.mark.cost(requests=1)
 @pytest.mark.parametrize("case", list(MALFORMED_BODIES))
-def test_malformed_body_is_refused(api: Api, spec: Spec, example: Example, case: str) -> None:
+def test_malformed_body_is_refused(api: Api, spec: Spec, seen: Observations, example: Example, case: str) -> None:
     """A body no schema admits: a documented 4xx, not a 5xx."""
     content, headers = MALFORMED_BODIES[case]
     with example():
         reply = api.request("POST", api.path_of(RUN), content=content, headers=headers)
-        _refused(spec, RUN, reply, case, "body")
+        _refused(seen, spec, RUN, reply, case, "body")
 
 
 def _header_cases(spec: Spec) -> list[tuple[str, str]]:
@@ -87,19 +88,21 @@ def _header_cases(spec: Spec) -> list[tuple[str, str]]:
 @pytest.mark.cost(requests=1)
 @pytest.mark.parametrize(("header", "value"), _header_cases(SPEC))
 def test_header_of_the_wrong_type_is_refused(
-    api: Api, spec: Spec, bodies: Requests, example: Example, header: str, value: str
+    api: Api, spec: Spec, bodies: Requests, seen: Observations, example: Example, header: str, value: str
 ) -> None:
     """An integer header with a value that is not an integer: 422, not a 5xx."""
     with example():
         reply = api.run_workflow(bodies.minimal(), headers={header: value})
-        _refused(spec, RUN, reply, f"header {header}: {value!r}", f"header:{header}")
+        _refused(seen, spec, RUN, reply, f"header {header}: {value!r}", f"header:{header}")
 
 
 @pytest.mark.cost(requests=1, examples=len(UNKNOWN_RUN_IDS))
 @pytest.mark.parametrize("operation_id", ["get_run", "cancel_run"])
-def test_unknown_run_is_not_found(api: Api, spec: Spec, example: Example, operation_id: str) -> None:
+def test_unknown_run_is_not_found(
+    api: Api, spec: Spec, seen: Observations, example: Example, operation_id: str
+) -> None:
     """Run ids no target made, odd ones included: a documented 4xx, not a 5xx."""
     for run_id in UNKNOWN_RUN_IDS:
         with example():
             reply = (api.get_run if operation_id == "get_run" else api.cancel_run)(run_id)
-            _refused(spec, operation_id, reply, f"unknown run id {json.dumps(run_id)[:40]}", "/run_id")
+            _refused(seen, spec, operation_id, reply, f"unknown run id {json.dumps(run_id)[:40]}", "/run_id")

@@ -15,6 +15,7 @@ from contract_tests.config import Context, Example
 from contract_tests.engine import flows
 from contract_tests.generate.strategies import Requests
 from contract_tests.model.areas import Area
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api
 from skyvern_client import models
@@ -36,17 +37,17 @@ def test_strict_parsing_rejects_unknown_status(spec: Spec) -> None:
 
 @pytest.mark.cost(requests=40, runs=1)
 def test_every_status_of_a_run_parses_strictly(
-    api: Api, spec: Spec, bodies: Requests, context: Context, example: Example
+    api: Api, spec: Spec, bodies: Requests, context: Context, seen: Observations, example: Example
 ) -> None:
     """Poll a run from `created` to its end; every status seen is in the enum and parses strictly."""
     with example():
-        run = flows.start_run(api, spec, bodies.minimal())
-        seen = {run["status"]}
+        run = flows.start_run(seen, api, spec, bodies.minimal())
+        statuses = {run["status"]}
         deadline = time.monotonic() + context.profile.lifecycle_timeout
         status = run["status"]
         while not lifecycle_checks.is_terminal(status) and time.monotonic() < deadline:
             time.sleep(_POLL_INTERVAL)
-            status = flows.read_run(api, spec, run["run_id"])["status"]
-            seen.add(status)
-        for value in seen:
+            status = flows.read_run(seen, api, spec, run["run_id"])["status"]
+            statuses.add(status)
+        for value in statuses:
             checks.status_in_enum(spec, {"status": value})

@@ -26,12 +26,11 @@ import pytest
 from contract_tests.checks import lifecycle as lifecycle_checks
 from contract_tests.checks import webhooks as webhook_checks
 from contract_tests.checks.webhooks import Webhook
-from contract_tests.config import Context, Example, current
+from contract_tests.config import Context, Example
 from contract_tests.engine import flows
 from contract_tests.generate.strategies import Requests
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.record import observations
-from contract_tests.record.observations import soft
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec
 from contract_tests.transport import sink
 from contract_tests.transport.api import Api
@@ -55,11 +54,10 @@ _SINK_SETTING = (
 )
 
 
-def _time_limit() -> float:
+def _time_limit(context: Context) -> float:
     """The test's own bound: its runs' lifecycle, the cancel grace, the delivery wait (which also bounds the wait for
-    the run without a URL) and a margin; its pytest-timeout, so that a target that never delivers is a finding, not a
-    timeout."""
-    context = current()
+    the run without a URL) and a margin; its pytest-timeout (the `time_limit` marker), so that a target that never
+    delivers is a finding, not a timeout."""
     hooks = webhook_checks.run_webhooks(Spec.load())
     wait = webhook_checks.delivery_wait(hooks[0], context.webhook_wait) if hooks else 0.0
     return context.profile.lifecycle_timeout + _CANCEL_GRACE + wait + _MARGIN
@@ -78,9 +76,9 @@ class _Run:
 
 
 @pytest.mark.cost(requests=30, runs=1 + len(_PLANS))
-@pytest.mark.timeout(_time_limit())
+@pytest.mark.time_limit.with_args(_time_limit)
 def test_ended_runs_are_delivered_signed_and_as_read(
-    api: Api, spec: Spec, bodies: Requests, context: Context, example: Example
+    api: Api, spec: Spec, bodies: Requests, context: Context, seen: Observations, example: Example
 ) -> None:
     """Three runs with a webhook URL and one without, to their ends; then every delivery judged, and the silence."""
     hooks = webhook_checks.run_webhooks(spec)
@@ -89,13 +87,13 @@ def test_ended_runs_are_delivered_signed_and_as_read(
     hook = hooks[0]
     wait = webhook_checks.delivery_wait(hook, context.webhook_wait)
     with example():
-        runs = _start(api, spec, bodies, context)
+        runs = _start(seen, api, spec, bodies, context)
         if runs is None:
             return
-        _until_ended(api, spec, runs, context.profile.lifecycle_timeout)
+        _until_ended(seen, api, spec, runs, context.profile.lifecycle_timeout)
         latencies: list[float] = []
         for run, found in _deliveries(context.sink_url, [r for r in runs if r.path and r.ended], wait):
-            _judge(api, spec, hook, context, run, found, wait)
+            _judge(seen, api, spec, hook, context, run, found, wait)
             latencies += [item.received_at - run.ended for item in found]
         plain = runs[0]
         if plain.ended:
@@ -105,22 +103,22 @@ def test_ended_runs_are_delivered_signed_and_as_read(
             webhook_checks.nothing_unrequested(hook, plain.run_id, found, _URL_FIELD)
 
 
-def _start(api: Api, spec: Spec, bodies: Requests, context: Context) -> list[_Run] | None:
+def _start(seen: Observations, api: Api, spec: Spec, bodies: Requests, context: Context) -> list[_Run] | None:
     """Start the run without a webhook URL, then one per plan with a sink path of its own; None when the target
     refuses the sink's address (noted as not verifiable, the runs started so far canceled)."""
     parameters = {"parameters": dict(context.workflow_parameters)} if context.workflow_parameters else {}
     base = {**bodies.minimal(), **parameters}
-    runs = [_Run(flows.start_run(api, spec, base)["run_id"], "cancel")]
+    runs = [_Run(flows.start_run(seen, api, spec, base)["run_id"], "cancel")]
     prefix = urllib.parse.urlsplit(context.sink_url).path.rstrip("/")  # a CONTRACT_SINK_URL may have a path
     for plan in _PLANS:
         path = _SINK_PREFIX + secrets.token_hex(8)
         try:
             url = context.sink_url.rstrip("/") + path
-            run = flows.start_run(api, spec, {**base, _URL_FIELD: url}, area=Area.WEBHOOKS)
+            run = flows.start_run(seen, api, spec, {**base, _URL_FIELD: url}, area=Area.WEBHOOKS)
         except ContractViolation as refusal:
             if not _refuses_sink(spec, refusal):
                 raise
-            observations.unverifiable(
+            seen.note_unverifiable(
                 [_URL_FIELD],
                 f"a valid request with {_URL_FIELD} at the suite's sink was refused: {refusal.detail}; "
                 "without it, it was accepted",
@@ -129,7 +127,7 @@ def _start(api: Api, spec: Spec, bodies: Requests, context: Context) -> list[_Ru
             _cancel_quietly(api, runs)
             return None
         runs.append(_Run(run["run_id"], plan, prefix + path))
-        if _URL_FIELD in flows.learned_unverifiable():  # refused with the sink's address, accepted without (noted)
+        if _URL_FIELD in flows.learned_unverifiable(seen):  # refused with the sink's address, accepted without (noted)
             _cancel_quietly(api, runs)
             return None
     return runs
@@ -148,7 +146,7 @@ def _cancel_quietly(api: Api, runs: Sequence[_Run]) -> None:
         api.cancel_run(run.run_id)
 
 
-def _until_ended(api: Api, spec: Spec, runs: Sequence[_Run], timeout: float) -> None:
+def _until_ended(seen: Observations, api: Api, spec: Spec, runs: Sequence[_Run], timeout: float) -> None:
     """Poll the runs until each is seen with a terminal status, canceling them as planned (and every one still going
     at `timeout`, which then has `_CANCEL_GRACE` more seconds to end)."""
     deadline = time.monotonic() + timeout
@@ -156,13 +154,13 @@ def _until_ended(api: Api, spec: Spec, runs: Sequence[_Run], timeout: float) -> 
         late = time.monotonic() >= deadline
         for run in (run for run in runs if not run.ended):
             if not run.canceled and (run.plan == "cancel" or late):
-                flows.cancel(api, spec, run.run_id)
+                flows.cancel(seen, api, spec, run.run_id)
                 run.canceled = True
-            status = flows.read_run(api, spec, run.run_id)["status"]
+            status = flows.read_run(seen, api, spec, run.run_id)["status"]
             if lifecycle_checks.is_terminal(status):
                 run.ended = time.time()
             elif run.plan == "cancel when running" and status == _RUNNING and not run.canceled:
-                flows.cancel(api, spec, run.run_id)
+                flows.cancel(seen, api, spec, run.run_id)
                 run.canceled = True
         time.sleep(_POLL_INTERVAL)
 
@@ -183,10 +181,17 @@ def _deliveries(sink_url: str, runs: Sequence[_Run], wait: float) -> list[tuple[
 
 
 def _judge(
-    api: Api, spec: Spec, hook: Webhook, context: Context, run: _Run, found: list[sink.Received], wait: float
+    seen: Observations,
+    api: Api,
+    spec: Spec,
+    hook: Webhook,
+    context: Context,
+    run: _Run,
+    found: list[sink.Received],
+    wait: float,
 ) -> None:
     """Every check of a run's deliveries (each violation recorded, the next check going on)."""
-    with soft():
+    with seen.soft():
         webhook_checks.delivered(hook, found, run.run_id, wait)
     if not found:
         return
@@ -194,26 +199,26 @@ def _judge(
     if hook.scheme is not None:
         key = webhook_checks.signing_key(hook.scheme, api_key=context.api_key, secret=context.webhook_secret)
         if key is None:
-            observations.unverifiable(
+            seen.note_unverifiable(
                 [hook.scheme.header],
                 f"the {webhook_checks.EXTENSION} key of {hook.name} is a signing secret, and none is configured",
                 "CONTRACT_WEBHOOK_SECRET=<the signing secret configured on the target>",
             )
-    read = flows.read_run(api, spec, run.run_id)
+    read = flows.read_run(seen, api, spec, run.run_id)
     for item in found:
-        with soft():
+        with seen.soft():
             webhook_checks.delivery_method(hook, item.method)
         if key is not None:
-            with soft():
+            with seen.soft():
                 webhook_checks.signed(hook, item.headers, item.body, key)
-        with soft():
+        with seen.soft():
             webhook_checks.timestamp_present(hook, item.headers, item.received_at)
-        with soft():
-            webhook_checks.headers_conform(hook, item.headers)
+        with seen.soft():
+            webhook_checks.headers_conform(seen, hook, item.headers)
         body: Any = None
-        with soft():
-            body = webhook_checks.body_conforms(spec, hook, item.headers, item.body)
-        with soft():
+        with seen.soft():
+            body = webhook_checks.body_conforms(seen, spec, hook, item.headers, item.body)
+        with seen.soft():
             webhook_checks.reports_terminal(hook, body)
-        with soft():
-            webhook_checks.agrees_with_run(hook, body, read)
+        with seen.soft():
+            webhook_checks.agrees_with_run(seen, hook, body, read)

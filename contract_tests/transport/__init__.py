@@ -1,3 +1,3 @@
-"""How requests are sent and recorded: the API as the tests call it (`api`) or through the generated client
-(`client`), every exchange recorded and replayable as curl (`repro`), the loopback sink URL fields point at (`sink`),
-the reference server started as the default target (`target`)."""
+"""How requests are sent: the API as the tests call it (`api`, bound to each test's record), path values that reach
+their operation (`paths`), the loopback sink URL fields point at (`sink`), the reference server started as the default
+target (`target`)."""

@@ -3,6 +3,9 @@
 The properties talk HTTP directly (not through the generated client) so that what they send is exactly what the
 reproduction shows; `test_client.py` drives the generated client separately.
 
+The suite makes one `Api` per run and hands each test a copy bound to its record (`for_test`): the same connections,
+recorder and settings; the test's budget, run cap share, isolation trials and started runs.
+
 Example:
     >>> paths = {"get_run": "/v1/runs/{run_id}"}
     >>> api = Api("http://t", api_key="k", key_header="x-api-key", paths=paths, recorder=Recorder())
@@ -13,21 +16,21 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import functools
+import copy
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import httpx2
 
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.record import observations
+from contract_tests.record.observations import Observations
 from contract_tests.record.repro import Exchange, Recorder, now
+from contract_tests.transport.paths import MovedRequestError, path_pattern, path_segment
 
-__all__ = ["Api", "MovedRequestError", "Reply", "path_segment", "routable_segment"]
+__all__ = ["Api", "Reply"]
 
 _NO_BODY: Any = object()
 _ORDINARY_HEADERS = frozenset(
@@ -78,12 +81,12 @@ class Api:
         key_header: str,
         paths: Mapping[str, str],
         recorder: Recorder,
-        budget: Callable[[], None] | None = None,
+        budget: Callable[[Observations | None], None] | None = None,
         timeout: float = 10.0,
         known_values: Mapping[str, Any] | None = None,
         minimal_body: Mapping[str, Any] | None = None,
         sink_url: str = "",
-        admit_run: Callable[[], None] | None = None,
+        admit_run: Callable[[Observations | None], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.sink_url = sink_url.rstrip("/")
@@ -97,10 +100,19 @@ class Api:
         self.paths = dict(paths)
         self.recorder = recorder
         self.budget = budget
+        """Called with `record` before every request: `Context.check_budget`."""
         self.admit_run = admit_run
-        """Called before every `run_workflow` request (it may start a run): `Context.admit_run`."""
+        """Called with `record` before every `run_workflow` request (it may start a run): `Context.admit_run`."""
+        self.record: Observations | None = None
+        """The record of the test this copy serves (`for_test`); None: no test's."""
         self.created_runs: list[str] = []
         self._client = httpx2.Client(timeout=timeout)
+
+    def for_test(self, seen: Observations) -> Api:
+        """This `Api` for one test: its connections, recorder and settings, with the test's record."""
+        bound = copy.copy(self)
+        bound.record = seen
+        return bound
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -133,9 +145,9 @@ class Api:
             The reply. When `budget` (called first) finds the profile's budget spent, the test is skipped instead.
         """
         if self.budget is not None:
-            self.budget()
+            self.budget(self.record)
         if self.admit_run is not None and method == "POST" and self.operation_of(path) == "run_workflow":
-            self.admit_run()
+            self.admit_run(self.record)
         all_headers: dict[str, str] = {}
         if key is not None:
             all_headers[self.key_header] = self.api_key if key == "" else key
@@ -190,7 +202,7 @@ class Api:
     def _match(self, path: str) -> tuple[str, tuple[str, ...]] | None:
         """The operation whose path template matches a path, and its path parameters (decoded); None for none."""
         for operation_id, template in self.paths.items():
-            found = _pattern(template).fullmatch(path)
+            found = path_pattern(template).fullmatch(path)
             if found is not None:
                 return operation_id, tuple(unquote(value) for value in found.groups())
         return None
@@ -222,9 +234,9 @@ class Api:
         `query:template`, `/run_with`). Headers come first, so that a bad header is not blamed on the first body
         field. When the smallest valid body alone already fails, the operation itself does: no trigger.
 
-        Each trial's outcome is kept for the running test (`observations.Observations.trials`), so a trigger met
-        again costs no request, and the same test against the same server narrows the same way whatever ran
-        before it. Trials are counted, not chained: the trigger's request becomes the finding's reproduction.
+        Each trial's outcome is kept in the test's `record` (`Observations.trials`), so a trigger met again costs no
+        request, and the same test against the same server narrows the same way whatever ran before it. Trials are
+        counted, not chained: the trigger's request becomes the finding's reproduction.
 
         Returns:
             The reply, with `culprit` and `culprit_exchange` set when one trigger alone reproduces it.
@@ -273,11 +285,11 @@ class Api:
         """Send one isolation trial; its exchange when it answered a 5xx, else None (remembered for the test)."""
         content = json.dumps(body).encode()
         memo = (trigger, str(url), json.dumps(sorted(headers.items())), content)
-        seen = observations.active()
+        seen = self.record
         if seen is not None and memo in seen.trials:
             return seen.trials[memo]
         if self.admit_run is not None:
-            self.admit_run()
+            self.admit_run(seen)
         attempt = self._client.build_request(method, url, headers=dict(headers), content=content)
         started = now()
         try:
@@ -285,9 +297,9 @@ class Api:
         except httpx2.HTTPError:
             return None
         self.recorder.count()
-        if 200 <= response.status_code < 300:
+        if 200 <= response.status_code < 300 and seen is not None:
             with contextlib.suppress(ValueError, AttributeError, TypeError):
-                observations.run_started(str(response.json()["run_id"]))
+                seen.run_started(str(response.json()["run_id"]))
         found = None
         if response.status_code >= 500:
             sent = {k: v for k, v in attempt.headers.items() if k.lower() != "content-length"}
@@ -345,53 +357,3 @@ class Api:
         """The path of an operation from the spec, with `{run_id}` filled in as one segment (`path_segment`)."""
         path = self.paths[operation_id]
         return path if run_id is None else path.replace("{run_id}", path_segment(run_id))
-
-
-class MovedRequestError(RuntimeError):
-    """A request the HTTP client would send to another path than the one it was given: a bug in the suite (a path
-    value not encoded as `path_segment` encodes it), never a finding about the target."""
-
-
-@functools.cache
-def _pattern(template: str) -> re.Pattern[str]:
-    """A path template (`/v1/runs/{run_id}`) as a pattern with one group per path parameter (one segment each)."""
-    return re.compile(re.sub(r"\\\{[^}]*\\\}", "([^/]+)", re.escape(template)))
-
-
-def path_segment(value: str) -> str:
-    """A path parameter as one path segment that nothing on the way normalises away: percent-encoded (`/` included),
-    and a segment of dots only (`.`, `..`, which RFC 3986 clients and servers resolve: httpx2 sends `/v1/runs/..` to
-    `/v1`) with each dot as `%2E`.
-
-    Example:
-        >>> path_segment(".."), path_segment("."), path_segment("a/b c"), path_segment("wr_1.2")
-        ('%2E%2E', '%2E', 'a%2Fb%20c', 'wr_1.2')
-
-    Raises:
-        ValueError: for an empty value (an empty segment names nothing: the path would be another operation's).
-    """
-    if not value:
-        raise ValueError("a path parameter cannot be empty")
-    if not value.strip("."):
-        return "%2E" * len(value)
-    return quote(value, safe="")
-
-
-_SLASH = re.compile(r"/|%2[Ff]")
-
-
-def routable_segment(encoded: str) -> str:
-    """A path parameter that is already percent-encoded (as Schemathesis encodes the values it generates), made a
-    segment that reaches its operation whichever client sends it: one that decodes to nothing or to dots only is
-    replaced by as many `_` (Schemathesis sends `..` as `%2E%2E`, but its `requests` transport decodes `%2E` back to
-    `.` before sending, and the segment is then resolved away), and each `/` in one, encoded or not, becomes `_` (many
-    servers decode `%2F` before routing); any other is kept as it is.
-
-    Example:
-        >>> routable_segment("%2E%2E"), routable_segment(""), routable_segment("a%2Fb"), routable_segment("wr_1%20")
-        ('__', '_', 'a_b', 'wr_1%20')
-    """
-    decoded = unquote(encoded)
-    if not decoded.strip("."):
-        return "_" * max(1, len(decoded))
-    return _SLASH.sub("_", encoded) if "/" in decoded else encoded

@@ -1,6 +1,6 @@
-"""Path values reach the operation they are sent as: `api.path_segment` encodes them so that no client resolves them
+"""Path values reach the operation they are sent as: `paths.path_segment` encodes them so that no client resolves them
 away (httpx2 sends `/v1/runs/..` to `/v1`), `Api.request` refuses to send a request the client would move, and
-`api.routable_segment` makes Schemathesis's path values safe through its `requests` transport (which decodes `%2E`
+`paths.routable_segment` makes Schemathesis's path values safe through its `requests` transport (which decodes `%2E`
 back to `.`). Offline: `httpx2.MockTransport`, and `requests` only preparing requests."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from schemathesis.transport.serialization import quote_all
 
 from contract_tests.record import repro
 from contract_tests.spec import DEFAULT_SPEC, Spec
-from contract_tests.transport.api import Api, MovedRequestError, path_segment, routable_segment
+from contract_tests.transport.api import Api
+from contract_tests.transport.paths import MovedRequestError, path_segment, routable_segment
 
 SPEC = Spec.load()
 PATHS = {operation_id: SPEC.operation(operation_id)[0] for operation_id in SPEC.operation_ids()}

@@ -30,18 +30,18 @@ def test_status_outside_the_enum_is_a_status_enum_violation() -> None:
 
 def test_response_conforms_names_the_area() -> None:
     with pytest.raises(ContractViolation) as server:
-        checks.response_conforms(SPEC, "get_run", _reply(500, {"detail": "boom"}))
+        checks.response_conforms(None, SPEC, "get_run", _reply(500, {"detail": "boom"}))
     assert server.value.area == Area.SERVER_ERRORS
     with pytest.raises(ContractViolation) as auth:
-        checks.response_conforms(SPEC, "get_run", _reply(401, {"detail": "no"}))
+        checks.response_conforms(None, SPEC, "get_run", _reply(401, {"detail": "no"}))
     assert auth.value.area == Area.AUTH
     with pytest.raises(ContractViolation) as shape:
-        checks.response_conforms(SPEC, "cancel_run", _reply(200, {"canceled": True}))
+        checks.response_conforms(None, SPEC, "cancel_run", _reply(200, {"canceled": True}))
     assert shape.value.area == Area.RESPONSE_SCHEMA
     with pytest.raises(ContractViolation) as media:
-        checks.response_conforms(SPEC, "cancel_run", _reply(200, None, "text/plain"))
+        checks.response_conforms(None, SPEC, "cancel_run", _reply(200, None, "text/plain"))
     assert media.value.area == Area.RESPONSE_SCHEMA
-    assert checks.response_conforms(SPEC, "cancel_run", _reply(200, None)) is None
+    assert checks.response_conforms(None, SPEC, "cancel_run", _reply(200, None)) is None
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_response_conforms_names_the_area() -> None:
 )
 def test_echo_mismatches(sent: dict[str, Any], echo: dict[str, Any], area: Area) -> None:
     with pytest.raises(ContractViolation) as caught:
-        echo_checks.echoed(SPEC, sent, echo)
+        echo_checks.echoed(None, SPEC, sent, echo)
     assert caught.value.area == area
 
 
@@ -71,7 +71,7 @@ def test_echo_mismatches(sent: dict[str, Any], echo: dict[str, Any], area: Area)
     ],
 )
 def test_faithful_echoes_pass(sent: dict[str, Any], echo: dict[str, Any]) -> None:
-    echo_checks.echoed(SPEC, sent, echo)
+    echo_checks.echoed(None, SPEC, sent, echo)
 
 
 def test_lifecycle_order() -> None:

@@ -6,8 +6,12 @@ import json
 import subprocess
 from typing import Any
 
+import pytest
+
 from contract_tests.checks import reply as checks
-from contract_tests.record import observations, repro
+from contract_tests.model.areas import Area, ContractViolation
+from contract_tests.record import repro
+from contract_tests.record.observations import BudgetSpent, Observations, soft
 from contract_tests.record.repro import Exchange, render_script
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Reply
@@ -48,19 +52,53 @@ def test_reproduction_of_binary_bodies_pipes_them() -> None:
 
 
 def test_a_violation_does_not_end_the_test() -> None:
-    seen = observations.begin("t", chain=list)
-    try:
-        with observations.soft():
-            checks.response_conforms(SPEC, "cancel_run", _reply(200, {"canceled": True}))
-        reply = _reply(200, {"run_id": "wr_1", "status": "paused", "created_at": "2026-01-01T00:00:00"})
-        checks.response_conforms(SPEC, "get_run", reply)  # goes on past each schema problem
-    finally:
-        observations.finish()
+    seen = Observations("t", chain=list)
+    with seen.soft():
+        checks.response_conforms(seen, SPEC, "cancel_run", _reply(200, {"canceled": True}))
+    reply = _reply(200, {"run_id": "wr_1", "status": "paused", "created_at": "2026-01-01T00:00:00"})
+    checks.response_conforms(seen, SPEC, "get_run", reply)  # goes on past each schema problem
     keys = [violation.key for violation, _ in seen.violations]
     assert "response_conforms|/|type" in keys
     assert "status_in_enum|/status|enum" in keys
     assert "response_conforms|/created_at|format" in keys
     assert len(keys) > 3  # and the required keys the reply leaves out
+
+
+def test_without_a_record_checks_raise_and_soft_lets_them_through() -> None:
+    reply = _reply(200, {"run_id": "wr_1", "status": "paused", "created_at": "2026-01-01T00:00:00"})
+    with pytest.raises(ContractViolation):
+        checks.response_conforms(None, SPEC, "get_run", reply)
+    with pytest.raises(ContractViolation), soft(None):
+        raise ContractViolation(Area.AUTH, "forbidden_without_valid_key", "served")
+
+
+def test_each_record_is_its_own() -> None:
+    """Two records side by side (two tests' records, in one process): each keeps what was reported into it."""
+    first, second = Observations("a", chain=list), Observations("b", chain=list)
+    with first.soft():
+        raise ContractViolation(Area.AUTH, "forbidden_without_valid_key", "served")
+    second.run_started("wr_1")
+    second.run_started("wr_1")
+    second.note_unverifiable(["browser_session_id"], "refused", "CONTRACT_KNOWN_VALUES")
+    assert ([v.check for v, _ in first.violations], first.runs, first.unverifiable) == (
+        ["forbidden_without_valid_key"],
+        [],
+        [],
+    )
+    assert (second.violations, second.runs, [u.fields for u in second.unverifiable]) == (
+        [],
+        ["wr_1"],
+        [("browser_session_id",)],
+    )
+
+
+def test_pace_ends_a_test_past_its_allowance_once_it_has_an_example() -> None:
+    seen = Observations("t", chain=list, allowance=1.0, started=0.0)
+    seen.pace()  # no example yet: it goes on
+    seen.examples = 1
+    with pytest.raises(BudgetSpent, match="allowance of 1 s spent after 1 example"):
+        seen.pace()
+    assert seen.truncated
 
 
 def test_recorder_keeps_the_current_example_only() -> None:

@@ -3,6 +3,7 @@ judging it), the matrix laid out from the spec, and the page (self-contained, ev
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 
@@ -11,8 +12,9 @@ import pytest
 from contract_tests.model.areas import Area, ContractViolation
 from contract_tests.model.findings import Finding, root_causes
 from contract_tests.model.verdict import TestOutcome, Verdict
-from contract_tests.record import coverage, observations
+from contract_tests.record import coverage
 from contract_tests.record.coverage import Coverage
+from contract_tests.record.observations import Observations
 from contract_tests.record.repro import Exchange, Recorder
 from contract_tests.report import html as html_report
 from contract_tests.report import matrix
@@ -33,20 +35,20 @@ def _keys(record: Coverage, table: str, row: str, column: str) -> set[str]:
 
 
 def test_a_test_record_notes_responses_runs_and_requests() -> None:
-    seen = observations.begin("t", chain=list)
-    coverage.begin()
-    recorder = Recorder(listeners=[coverage.saw_exchange])
+    seen = Observations("t", chain=list)
+    recorder = Recorder(listeners=[functools.partial(coverage.saw_exchange, seen.coverage)])
     recorder.add(_exchange("GET", "/v1/runs/wr_1", 200))
     recorder.add(_exchange("PUT", "/v1/runs/wr_1", 405))
     body = {"run_id": "wr_1", "status": "queued", "output": None}
-    with coverage.run_body(SPEC, {**body, "status": "created"}, parsed=False):
+    with coverage.run_body(seen, SPEC, {**body, "status": "created"}, parsed=False):
         pass
-    with coverage.run_body(SPEC, body, parsed=True):
-        observations.report(MISSING, [_exchange("GET", "/v1/runs/wr_1", 200)])
+    with coverage.run_body(seen, SPEC, body, parsed=True):
+        seen.report(MISSING, [_exchange("GET", "/v1/runs/wr_1", 200)])
     sent = {"workflow_id": "w", "title": None, "proxy_location": {"country": "US"}}
-    with pytest.raises(ContractViolation), coverage.request(SPEC, sent, "accepted"):
+    with pytest.raises(ContractViolation), coverage.request(seen, SPEC, sent, "accepted"):
         raise ContractViolation(Area.NULLABLE_FIELDS, "accepted", "422", "/title", "422")
-    record = coverage.finish(observations.finish())
+    seen.coverage.add_violations(seen.violations)  # as the plugin does at the test's end
+    record = seen.coverage
     assert seen.violations
     assert record.get(coverage.OPERATIONS, "get_run", "200") is not None
     assert record.get(coverage.OPERATIONS, coverage.OTHER_OPERATION, "405") is not None
@@ -61,10 +63,13 @@ def test_a_test_record_notes_responses_runs_and_requests() -> None:
     assert Coverage.from_json(record.to_json()).cells == record.cells
 
 
-def test_outside_a_test_nothing_is_recorded() -> None:
-    coverage.note(coverage.RUN_STATUS, "created", "observed")
-    coverage.saw_exchange(_exchange("GET", "/v1/runs/wr_1", 200))
-    assert coverage.finish().cells == {}
+def test_each_test_records_into_its_own_cells() -> None:
+    first, second = Observations("a", chain=list), Observations("b", chain=list)
+    coverage.saw_exchange(first.coverage, _exchange("GET", "/v1/runs/wr_1", 200))
+    with coverage.transition(second, "created", "queued"):
+        pass
+    assert list(first.coverage.cells) == [(coverage.OPERATIONS, "get_run", "200")]
+    assert list(second.coverage.cells) == [(coverage.TRANSITIONS, "created", "queued")]
 
 
 def test_the_matrix_comes_from_the_spec_and_links_only_this_runs_causes() -> None:

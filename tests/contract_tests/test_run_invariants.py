@@ -16,7 +16,8 @@ import pytest
 from contract_tests.checks import lifecycle as lifecycle_checks
 from contract_tests.engine import flows
 from contract_tests.model.areas import Area, ContractViolation
-from contract_tests.record import observations, repro
+from contract_tests.record import repro
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api
 from reference_server.faults import FaultSet
@@ -42,13 +43,10 @@ def _run(**overrides: Any) -> dict[str, Any]:
 
 
 def _keys(check: Any, *args: Any) -> list[str]:
-    """The root-cause keys a check finds, every one of them (recorded as a test records them)."""
-    observations.begin("t", chain=list)
-    try:
-        with observations.soft():
-            check(*args)
-    finally:
-        seen = observations.finish()
+    """The root-cause keys a check finds, every one of them (recorded as a test records them: into its record)."""
+    seen = Observations("t", chain=list)
+    with seen.soft():
+        check(seen, *args)
     assert all(violation.area == Area.LIFECYCLE for violation, _ in seen.violations)
     return [violation.key for violation, _ in seen.violations]
 
@@ -193,15 +191,12 @@ def _api(target: _Target) -> Api:
 
 def _lifecycle_keys(on_read: Any) -> list[str]:
     """The lifecycle root causes `flows` finds starting a run and reading it twice."""
-    api = _api(_Target(on_read))
-    seen = observations.begin("t", chain=list)
-    try:
-        with observations.soft():
-            run = flows.start_run(api, SPEC, {"workflow_id": "w", "title": "one"})
-            for _ in range(2):
-                flows.read_run(api, SPEC, run["run_id"])
-    finally:
-        observations.finish()
+    seen = Observations("t", chain=list)
+    api = _api(_Target(on_read)).for_test(seen)
+    with seen.soft():
+        run = flows.start_run(seen, api, SPEC, {"workflow_id": "w", "title": "one"})
+        for _ in range(2):
+            flows.read_run(seen, api, SPEC, run["run_id"])
     return sorted({violation.key for violation, _ in seen.violations if violation.area == Area.LIFECYCLE})
 
 

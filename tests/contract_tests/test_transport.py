@@ -13,7 +13,8 @@ from contract_tests.checks import reply as checks
 from contract_tests.engine import flows
 from contract_tests.generate.strategies import Requests
 from contract_tests.model.areas import ContractViolation
-from contract_tests.record import observations, repro
+from contract_tests.record import repro
+from contract_tests.record.observations import Observations
 from contract_tests.spec import Spec
 from contract_tests.transport.api import Api
 
@@ -51,19 +52,17 @@ def _target(request: httpx2.Request) -> httpx2.Response:
 
 
 def test_a_made_up_resource_id_is_not_verifiable_rather_than_a_violation() -> None:
-    api = _mock_api(_target)
+    seen = Observations("t", chain=list)
+    api = _mock_api(_target).for_test(seen)
     body = {"workflow_id": "w", "browser_session_id": "pbs_made_up", "title": "t"}
-    seen = observations.begin("t", chain=list)
-    try:
-        sent, reply = flows.send_run(api, SPEC, body)
-    finally:
-        observations.finish()
+    sent, reply = flows.send_run(seen, api, SPEC, body)
     assert (reply.status, sent) == (200, {"workflow_id": "w", "title": "t"})
     assert [u.fields for u in seen.unverifiable] == [("browser_session_id",)]
     assert "CONTRACT_KNOWN_VALUES" in seen.unverifiable[0].setting
     assert seen.violations == []
-    known = _mock_api(_target, {"browser_session_id": "pbs_real"})
-    assert flows.send_run(known, SPEC, {"workflow_id": "w", "browser_session_id": "pbs_real"})[1].status == 200
+    other = Observations("u", chain=list)
+    known = _mock_api(_target, {"browser_session_id": "pbs_real"}).for_test(other)
+    assert flows.send_run(other, known, SPEC, {"workflow_id": "w", "browser_session_id": "pbs_real"})[1].status == 200
 
 
 def test_a_server_error_is_narrowed_down_to_the_field_that_causes_it() -> None:
@@ -87,17 +86,14 @@ def _crashes_on_a_bad_header(request: httpx2.Request) -> httpx2.Response:
 
 
 def test_a_server_error_on_a_bad_header_is_blamed_on_the_header_not_a_body_field() -> None:
-    api = _mock_api(_crashes_on_a_bad_header)
+    seen = Observations("t", chain=list)
+    api = _mock_api(_crashes_on_a_bad_header).for_test(seen)
     keys = set()
-    seen = observations.begin("t", chain=list)
-    try:
-        for value in ("ten", "1.5"):  # different messages, one root cause
-            reply = api.run_workflow({"workflow_id": "w", "title": "t"}, headers={"x-max-steps-override": value})
-            with pytest.raises(ContractViolation) as crash:
-                checks.no_server_error(reply, "run_workflow")
-            keys.add(crash.value.key)
-    finally:
-        observations.finish()
+    for value in ("ten", "1.5"):  # different messages, one root cause
+        reply = api.run_workflow({"workflow_id": "w", "title": "t"}, headers={"x-max-steps-override": value})
+        with pytest.raises(ContractViolation) as crash:
+            checks.no_server_error(reply, "run_workflow")
+        keys.add(crash.value.key)
     assert keys == {"no_server_error|header:x-max-steps-override|500"}
     assert len(seen.trials) == 3  # the smallest request once (remembered for the test), each header value alone
 
@@ -120,16 +116,13 @@ def _blocks_loopback(request: httpx2.Request) -> httpx2.Response:
 
 
 def test_the_sink_address_refused_is_not_verifiable_and_the_made_up_id_beside_it_is_not_blamed() -> None:
-    api = _mock_api(_blocks_loopback)
+    seen = Observations("t", chain=list)
+    api = _mock_api(_blocks_loopback).for_test(seen)
     api.sink_url = SINK
     body = {"workflow_id": "w", "webhook_url": f"{SINK}/x", "browser_profile_id": "bp_made_up"}
-    seen = observations.begin("t", chain=list)
-    try:
-        sent, reply = flows.send_run(api, SPEC, body)
-        again, _ = flows.send_run(api, SPEC, body)  # learned for the rest of the test: not sent again
-    finally:
-        observations.finish()
+    sent, reply = flows.send_run(seen, api, SPEC, body)
+    again, _ = flows.send_run(seen, api, SPEC, body)  # learned for the rest of the test: not sent again
     assert (reply.status, sent) == (200, {"workflow_id": "w", "browser_profile_id": "bp_made_up"})
     assert again == sent
     assert [(u.fields, "CONTRACT_SINK_URL" in u.setting) for u in seen.unverifiable] == [(("webhook_url",), True)]
-    assert flows.learned_unverifiable() == frozenset()  # outside a test nothing is learned
+    assert flows.learned_unverifiable(Observations("u", chain=list)) == frozenset()  # learned per test
