@@ -3,7 +3,7 @@
 Every reply goes through `checks.response_conforms`; run bodies also through `checks.nullable_keys_present` and a
 strict parse with the generated client's models (`skyvern_client.strict_parsing()`), so any test that touches a run
 also guards the status enum, the response schema and the nullable fields; and through the lifecycle's timestamp checks
-(`lifecycle_checks.timestamps_ordered`, and `created_at_unchanged` against the first answer this process saw for the
+(`lifecycle_checks.timestamps_ordered`, and `created_at_unchanged` against the first answer this test saw for the
 run), so it guards those too.
 
 Every flow takes the test's record (`seen`, an `observations.Observations`) first: what it finds is reported there, and
@@ -106,16 +106,12 @@ def _run_body(seen: Observations, spec: Spec, body: Any, operation_id: str) -> d
     return body
 
 
-_first_created_at: dict[str, Any] = {}
-"""Each run's `created_at` as the first answer this process saw showed it (its POST's, mostly), by run id."""
-
-
 def _judge_times(seen: Observations, run: dict[str, Any], operation_id: str) -> None:
     """A run's timestamps on this answer: in their order, and `created_at` as first seen (each reported softly)."""
     lifecycle_checks.timestamps_ordered(seen, run, operation_id)
     if lifecycle_checks.instant(run.get("created_at")) is None:
         return  # none, or not a timestamp: the response schema's finding
-    first = _first_created_at.setdefault(run["run_id"], run["created_at"])
+    first = seen.created_at.setdefault(run["run_id"], run["created_at"])
     with seen.soft():
         lifecycle_checks.created_at_unchanged(first, run.get("created_at"), operation_id)
 

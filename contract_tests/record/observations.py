@@ -32,6 +32,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from contract_tests.model.areas import ContractViolation
 from contract_tests.model.findings import Finding
@@ -84,6 +85,8 @@ class Observations:
         runs: the ids of the runs it started (every accepted `run_workflow` request it sent, whatever its intent).
         run_allowance: how many runs it may start (its share of the run cap; None: no limit).
         coverage: the cells it exercised, with the violations seen while judging them.
+        created_at: each run's `created_at` as the first answer this test saw showed it, by run id (kept per test,
+            not per process, so that what is compared does not depend on which worker ran which test).
     """
 
     test: str
@@ -100,6 +103,7 @@ class Observations:
     runs: list[str] = field(default_factory=list)
     run_allowance: int | None = None
     coverage: Coverage = field(default_factory=Coverage)
+    created_at: dict[str, Any] = field(default_factory=dict)
 
     def report(self, violation: ContractViolation, chain: Sequence[Exchange] | None = None) -> None:
         """Record a violation, with its own chain, else `chain`, else the example's so far."""
