@@ -219,7 +219,7 @@ def run(
             verdict.drift, verdict.no_drift = served, no_drift
             if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
                 verdict.errors.append(f"pytest ended with {pytest.ExitCode(code).name}")
-            plugin.write(reports, verdict)
+            print("\n" + plugin.write(reports, verdict), flush=True)
             junit.annotate(reports / JUNIT, verdict)
             if write_baseline is not None:
                 plugin.write_baseline(write_baseline, verdict)

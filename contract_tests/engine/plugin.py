@@ -357,25 +357,23 @@ class ContractPlugin:
             "coverage": self.coverage.to_json(),
         }
 
-    def write(self, reports: Path, verdict: Verdict) -> None:
-        """Write `contract-summary.md`, `contract-summary.json` and `contract-report.html` into the report folder."""
+    def write(self, reports: Path, verdict: Verdict) -> str:
+        """Write `contract-summary.md`, `contract-summary.json` and `contract-report.html` into the report folder, and
+        hand back the Markdown summary (what the runner prints: the same verdict as the files, end-of-run reads and
+        drift included)."""
         reports.mkdir(parents=True, exist_ok=True)
         facts = self._facts(verdict)
-        (reports / SUMMARY_MD).write_text(summary.markdown(verdict, facts) + "\n", encoding="utf-8")
+        text = summary.markdown(verdict, facts)
+        (reports / SUMMARY_MD).write_text(text + "\n", encoding="utf-8")
         (reports / SUMMARY_JSON).write_text(summary.as_json(verdict, self.meta()) + "\n", encoding="utf-8")
         tables = matrix.tables(self.coverage, Spec.load(), [cause.key for cause in verdict.causes])
         (reports / REPORT_HTML).write_text(html_report.render(verdict, tables, facts), encoding="utf-8")
+        return text
 
     def write_baseline(self, path: Path, verdict: Verdict) -> None:
         """Record this run's root causes as the known ones."""
         causes = {cause.key: baseline.Known(cause.example.detail, cause.tests) for cause in verdict.causes}
         baseline.write(path, causes, target=self.target)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print the summary after pytest's own."""
-        verdict = self.verdict()
-        terminalreporter.write_line("")
-        terminalreporter.write_line(summary.markdown(verdict, self._facts(verdict)))
 
 
 def _last_line(report: pytest.TestReport) -> str:

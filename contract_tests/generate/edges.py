@@ -26,7 +26,11 @@ __all__ = ["LONG_STRING", "EdgeValue", "edge_values", "kept", "plain_value", "sp
 LONG_STRING = 10_000
 """Length of the long string sent where a schema sets no `maxLength`."""
 
-_LARGE_INTEGERS = ((2**31, "2**31, past int32"), (2**53, "2**53, the float64 integer limit"))
+_LARGE_INTEGERS = (
+    (2**31, "2**31, past int32"),
+    (2**53, "2**53, the float64 integer limit"),
+    (2**63, "2**63, past int64 (a SQL INTEGER)"),
+)
 _EMOJI = "\U0001f600\U0001f389"  # non-BMP: 4 bytes in UTF-8, a surrogate pair in UTF-16
 _FOUR_BYTE = "\U0001f600"
 _RTL = "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627"  # Hebrew and Arabic

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import example as explicit
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from contract_tests.checks import classify
 from contract_tests.checks import reply as checks
 from contract_tests.config import Example
 from contract_tests.engine import flows
+from contract_tests.generate.edges import plain_value
 from contract_tests.generate.strategies import Requests, from_schema, text
 from contract_tests.model.areas import Area
 from contract_tests.record import coverage
@@ -64,16 +66,44 @@ def invalid_proxy_values(spec: Spec) -> st.SearchStrategy[Any]:
     others = st.one_of(
         st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(st.sampled_from(names), min_size=1)
     )
-    broken: list[st.SearchStrategy[Any]] = [valid_geo.map(_without(name)) for name in geo.get("required", [])]
+    broken = [
+        valid_geo.map(_without(key)) if values is None else _replaced(valid_geo, key, values)
+        for key, _, values in _geo_breakages(geo)
+    ]
+    return st.one_of(wrong_names, others, *broken)
+
+
+def each_invalid_proxy_value(spec: Spec) -> list[Any]:
+    """One value of each kind `invalid_proxy_values` draws from, built without chance: the property's explicit examples,
+    so that every kind of invalid value is sent on every run whatever Hypothesis draws besides (a name in the wrong
+    case, a name with a suffix, the empty string, each other JSON type, and the spec's own GeoTarget example broken
+    each way)."""
+    names = spec.enum("ProxyLocation")
+    geo = spec.schema("GeoTarget")
+    base = plain_value(geo)
+    wrong_names = [value for value in (names[0].lower(), names[0] + "_X", "") if value not in names]
+    broken = [
+        _without(key)(base) if values is None else {**base, key: value} for key, value, values in _geo_breakages(geo)
+    ]
+    return [*wrong_names, 0, 1.5, True, [names[0]], *broken]
+
+
+def _geo_breakages(geo: dict[str, Any]) -> list[tuple[str, Any, st.SearchStrategy[Any] | None]]:
+    """Each way to break a GeoTarget at one key: the key, one value that breaks it and a strategy of such values (no
+    strategy: the required key left out)."""
+    found: list[tuple[str, Any, st.SearchStrategy[Any] | None]] = [
+        (name, None, None) for name in geo.get("required", [])
+    ]
     for name, schema in geo["properties"].items():
-        broken.append(_replaced(valid_geo, name, st.integers()))
+        found.append((name, 0, st.integers()))
         for branch in (b for b in non_null_branches(schema) if b.get("type") == "string"):
             if "maxLength" in branch:
                 size = branch["maxLength"] + 1
-                broken.append(_replaced(valid_geo, name, st.text("ABCDEFGH", min_size=size, max_size=size + 3)))
+                found.append((name, "A" * size, st.text("ABCDEFGH", min_size=size, max_size=size + 3)))
             if branch.get("minLength", 0) > 0:
-                broken.append(_replaced(valid_geo, name, st.text("ABCDEFGH", max_size=branch["minLength"] - 1)))
-    return st.one_of(wrong_names, others, *broken)
+                size = branch["minLength"] - 1
+                found.append((name, "A" * size, st.text("ABCDEFGH", max_size=size)))
+    return found
 
 
 @pytest.mark.cost(requests=1, runs=1)
@@ -106,7 +136,6 @@ def test_invalid_proxy_values_are_rejected(
 ) -> None:
     """Names outside the enum, wrong types, broken GeoTargets: 422."""
 
-    @given(invalid_proxy_values(spec))
     def prop(value: Any) -> None:
         with example():
             body = {**bodies.minimal(), FIELD: value}
@@ -116,7 +145,10 @@ def test_invalid_proxy_values_are_rejected(
                 checks.rejected(reply, Area.PROXY_OPTIONS, f"proxy_location {value!r}", location=location, kind=kind)
             checks.response_conforms(seen, spec, "run_workflow", reply)
 
-    prop()
+    run = given(invalid_proxy_values(spec))(prop)
+    for value in reversed(each_invalid_proxy_value(spec)):  # run first, in this order
+        run = explicit(value)(run)
+    run()
 
 
 @pytest.mark.cost(requests=1, runs=1)

@@ -4,7 +4,7 @@ with a 2xx, a conforming run and an echo equal to what was sent; and refuses a v
 not admit with a 422 (not a 5xx, not a 2xx).
 
 The values come from each field's schema in the spec, through `edges.edge_values` (integral numbers written
-`1.0`, `1e2`, `-0`; integers past int32 and float64; strings empty, at their length bounds in ASCII and in 4-byte
+`1.0`, `1e2`, `-0`; integers past int32, float64 and int64; strings empty, at their length bounds in ASCII and in 4-byte
 characters, 10,000 characters long, with emoji, an escaped NUL, only whitespace, right-to-left text, combining marks,
 `\\u` escapes; booleans; empty objects and maps with unusual keys) and `wrong_types.wrong_type_values` (a string, an
 integer, 1.5, a boolean, an array, an object, null where the field is not nullable, and strings a lax server coerces,
