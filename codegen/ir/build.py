@@ -55,8 +55,8 @@ def build(
     notes: list[Diagnostic] = []
     mapper = TypeMapper(view, model_names)
     used_names: set[str] = set()
-    operations = [_operation(mapper, op, notes, used_names) for op in view.operations]
-    _own_servers(view, notes)
+    servers = _own_servers(view, notes)
+    operations = [_operation(mapper, op, notes, used_names, servers) for op in view.operations]
     waiters = _waiters(view, operations, notes, used_names)
     auth_header, auth_prefix = _auth(view, notes)
     hooks, hook_imports = build_webhooks(view, mapper, notes)
@@ -87,7 +87,13 @@ def build(
     return api, notes
 
 
-def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], used_names: set[str]) -> Operation:
+def _operation(
+    mapper: TypeMapper,
+    op: OperationView,
+    notes: list[Diagnostic],
+    used_names: set[str],
+    servers: Mapping[tuple[str, str], str],
+) -> Operation:
     operation = op.operation
     name = _method_name(snake(operation.get("operationId") or f"{op.method}_{op.path}"), op.where, notes, used_names)
     taken = set(RESERVED) | (WAIT_NAMES if X_WAIT in operation else set())
@@ -122,6 +128,7 @@ def _operation(mapper: TypeMapper, op: OperationView, notes: list[Diagnostic], u
         idempotent=operation["x-idempotent"] if isinstance(operation.get("x-idempotent"), bool) else None,
         deprecated=operation.get("deprecated") is True,
         tag=next((str(tag) for tag in operation.get("tags") or [] if isinstance(tag, str)), ""),
+        server=servers.get((op.path, op.method)),
     )
 
 
@@ -202,23 +209,35 @@ def _auth(view: SpecView, notes: list[Diagnostic]) -> tuple[str | None, str]:
     return None, ""
 
 
-def _own_servers(view: SpecView, notes: list[Diagnostic]) -> None:
-    """A warning for each path item or operation with servers of its own other than the default one: its calls go to
-    the client's base URL."""
+def _own_servers(view: SpecView, notes: list[Diagnostic]) -> dict[tuple[str, str], str]:
+    """(path, method) -> the URL of each operation's own server, when it or its path item has `servers` whose first
+    is not the spec's default one (an operation's own win over its path item's). One that is not an absolute URL is
+    a warning: its calls go to the client's base URL."""
     default = _server_url(view.servers[0]) if view.servers else None
+    found: dict[tuple[str, str], str] = {}
     for path, item in (view.data.get("paths") or {}).items():
         item = view.target(item["$ref"]) if isinstance(item, Mapping) and isinstance(item.get("$ref"), str) else item
         if not isinstance(item, Mapping):
             continue
-        owners = [
-            ((), item),
-            *(((method,), item[method]) for method in METHODS if isinstance(item.get(method), Mapping)),
-        ]
-        for where, owner in owners:
-            urls = [_server_url(server) for server in owner.get("servers") or () if isinstance(server, Mapping)]
-            if urls and urls[0] != default:
-                message = f"servers of its own ({', '.join(urls)}) are not used: its calls go to the client's base_url"
-                notes.append(warning(pointer("paths", path, *where, "servers"), message))
+        shared = _first_server(item, pointer("paths", path, "servers"), default, notes)
+        for method in METHODS:
+            if isinstance(item.get(method), Mapping):
+                own = _first_server(item[method], pointer("paths", path, method, "servers"), default, notes)
+                url = own if "servers" in item[method] else shared
+                if url is not None:
+                    found[(path, method)] = url
+    return found
+
+
+def _first_server(owner: Mapping[str, Any], where: str, default: str | None, notes: list[Diagnostic]) -> str | None:
+    """The URL of `owner`'s first server when it is absolute and not `default`."""
+    servers = [server for server in owner.get("servers") or () if isinstance(server, Mapping)]
+    if not servers or (url := _server_url(servers[0])) == default:
+        return None
+    if not url.startswith(("http://", "https://")):
+        notes.append(warning(where, f"server url {url!r} is not absolute: its calls go to the client's base_url"))
+        return None
+    return url
 
 
 def _server_url(server: Mapping[str, Any]) -> str:

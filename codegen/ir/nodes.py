@@ -173,6 +173,7 @@ class Operation:
         body: `None` when the operation takes no body.
         error_types: (status code or `4XX`/`default`, the model of its JSON body), sorted.
         tag: its first tag, empty for none (a large client's methods are grouped into modules by it).
+        server: the URL of its own server (its or its path item's `servers`) when that is not the spec's default.
     """
 
     name: str
@@ -188,6 +189,7 @@ class Operation:
     idempotent: bool | None
     deprecated: bool
     tag: str = ""
+    server: str | None = None
 
     @property
     def endpoint_name(self) -> str:

@@ -35,6 +35,8 @@ class Endpoint(Generic[T]):
     Attributes:
         method: the HTTP method, upper case.
         path: the path template, e.g. `/items/{item_id}`.
+        server: the operation's own server (the spec's `servers` on it or its path item), used instead of the
+            spec's default one unless the client was given a base URL (`base_url=` or the environment).
         response_type: the type a 2xx JSON body parses into; `None` when the spec declares no body, `bytes` when
             the body is not JSON.
         error_types: the error model the spec declares per status code (`"4XX"`, `"default"` also accepted).
@@ -47,6 +49,7 @@ class Endpoint(Generic[T]):
 
     method: str
     path: str
+    server: str | None = None
     response_type: Any = None
     error_types: Mapping[int | str, Any] = field(default_factory=dict)
     idempotent: bool | None = None

@@ -84,6 +84,8 @@ class _BaseClient(Generic[HttpClientT]):
             raise APIError(f"{type(self).__name__} needs an API key: pass api_key=...{where}")
         if base_url is None and self._ENV_BASE_URL:
             base_url = os.environ.get(self._ENV_BASE_URL)
+        self._base_url_given = bool(base_url)
+        """Whether the caller chose the base URL: then every call goes there, even one with a server of its own."""
         base_url = base_url or self._DEFAULT_BASE_URL
         if not base_url:
             raise APIError(f"{type(self).__name__} needs a base URL: pass base_url=...")
@@ -120,7 +122,7 @@ class _BaseClient(Generic[HttpClientT]):
         """
         return type(self)(
             self._api_key if api_key is None else api_key,
-            base_url=self.base_url if base_url is None else base_url,
+            base_url=(self.base_url if self._base_url_given else None) if base_url is None else base_url,
             timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
             max_retries=self.max_retries if max_retries is None else max_retries,
             strict=self.strict if strict is None else strict,
@@ -133,7 +135,8 @@ class _BaseClient(Generic[HttpClientT]):
 
     def _build(self, endpoint: Endpoint[Any], options: RequestOptions) -> tuple[httpx2.Request, EncodedBody]:
         """The request, and its body (whose `rewind` says whether it may be sent again)."""
-        url = self.base_url + (_format_path(endpoint.path, options.path) if options.path else endpoint.path)
+        root = endpoint.server if endpoint.server is not None and not self._base_url_given else self.base_url
+        url = root + (_format_path(endpoint.path, options.path) if options.path else endpoint.path)
         headers = dict(self._headers)
         if options.headers:
             headers.update({key: str(value) for key, value in _given(options.headers).items()})

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pydantic
 import pytest
 
@@ -162,14 +163,36 @@ def test_a_type_that_names_no_type_is_left_out_with_a_warning(tmp_path: Path) ->
     assert "type" in inspect.signature(package.OddClient.get_thing).parameters
 
 
-def test_servers_of_an_operation_or_path_item_other_than_the_default_are_said(tmp_path: Path) -> None:
+def test_an_operation_with_a_server_of_its_own_goes_there_unless_the_client_was_given_a_base_url(
+    tmp_path: Path,
+) -> None:
+    # Stripe's POST /v1/files (files.stripe.com), GitHub's release-asset upload (uploads.github.com)
     spec = _spec({"Thing": {"type": "string"}})
-    ok = spec["paths"]["/things"]["get"]["responses"]
-    spec["paths"]["/things"]["servers"] = [{"url": "https://odd.example/"}]  # the default: nothing to say
-    spec["paths"]["/files"] = {"post": {"operationId": "upload", "servers": [{"url": "https://{host}", "variables": {"host": {"default": "files.odd.example"}}}], "responses": ok}}  # fmt: skip
-    assert [note for note in _notes(tmp_path, spec) if "servers" in note] == [
-        "warning: #/paths/~1files/post/servers: servers of its own (https://files.odd.example) are not used: its"
-        " calls go to the client's base_url"
+    ok = {"200": {"description": "ok"}}
+    spec["paths"]["/things"]["servers"] = [{"url": "https://odd.example/"}]  # the default: nothing changes
+    own = [{"url": "https://{host}", "variables": {"host": {"default": "files.odd.example"}}}]
+    spec["paths"]["/files"] = {"servers": own, "post": {"operationId": "upload", "responses": ok}}
+    spec["paths"]["/files"]["get"] = {"operationId": "list_files", "servers": [{"url": "https://odd.example"}], "responses": ok}  # fmt: skip
+    spec["paths"]["/relative"] = {"get": {"operationId": "relative", "servers": [{"url": "/v2"}], "responses": ok}}
+    assert [note for note in _notes(tmp_path, spec) if "server" in note] == [
+        "warning: #/paths/~1relative/get/servers: server url '/v2' is not absolute: its calls go to the client's"
+        " base_url"
+    ]
+    client_class = _generate(tmp_path, spec, "gen_servers").OddClient
+    sent: list[str] = []
+    transport = httpx2.MockTransport(lambda request: (sent.append(str(request.url)), httpx2.Response(200, json="x"))[1])
+    client = client_class(http_client=httpx2.Client(transport=transport))
+    client.upload(), client.list_files(), client.get_thing(), client.relative()
+    given = client_class(base_url="http://127.0.0.1:9", http_client=httpx2.Client(transport=transport))
+    given.upload(), given.with_options(max_retries=0).upload(), client.with_options(max_retries=0).upload()
+    assert sent == [
+        "https://files.odd.example/files",  # its path item's server
+        "https://odd.example/files",  # the operation's own server wins over its path item's
+        "https://odd.example/things",
+        "https://odd.example/relative",
+        "http://127.0.0.1:9/files",  # a base URL the caller chose takes every call
+        "http://127.0.0.1:9/files",
+        "https://files.odd.example/files",
     ]
 
 
