@@ -60,7 +60,7 @@ URL_FIELDS = frozenset(SPEC.url_fields(REQUEST))
 INVENTED = frozenset({"workflow_id", *URL_FIELDS, *SPEC.reference_fields(REQUEST)})
 """Never given made-up values that should be accepted: the target's workflow, URLs (only the sink's), and ids of
 server-side resources (a made-up one names nothing there: see `flows.send_run`)."""
-MAX_EDGES = 7
+MAX_EDGES = 8
 ALWAYS_EDGES = 5
 EDGE_PATHS = [path for path in FIELDS if path[0] not in INVENTED]
 """Fields that get positive edges (`parameters` its own: `{}` and subsets of the workflow's)."""

@@ -180,7 +180,12 @@ def test_an_operation_with_a_server_of_its_own_goes_there_unless_the_client_was_
     ]
     client_class = _generate(tmp_path, spec, "gen_servers").OddClient
     sent: list[str] = []
-    transport = httpx2.MockTransport(lambda request: (sent.append(str(request.url)), httpx2.Response(200, json="x"))[1])
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        sent.append(str(request.url))
+        return httpx2.Response(200, json="x")
+
+    transport = httpx2.MockTransport(answer)
     client = client_class(http_client=httpx2.Client(transport=transport))
     client.upload(), client.list_files(), client.get_thing(), client.relative()
     given = client_class(base_url="http://127.0.0.1:9", http_client=httpx2.Client(transport=transport))
