@@ -20,6 +20,9 @@ NAMED_MAPS = frozenset(
 )
 """The OpenAPI objects that map names of the author's choosing to objects (`components.parameters.type` is a
 parameter called `type`, not a keyword)."""
+METHOD_NAME_EXTENSIONS = ("x-fern-sdk-method-name",)
+"""Extensions that name an operation's SDK method (Skyvern's served document names `upload_file` there, its
+`operationId` being FastAPI's `upload_file_v1_upload_file_post`)."""
 SCHEMA_REF = "#/components/schemas/"
 """What a `$ref` to a component schema (a model) starts with."""
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from codegen.diff.changes import Change, Changes, Level, Place, Side
 from codegen.diff.schemas import compare_schemas, required, shape
+from codegen.openapi import METHOD_NAME_EXTENSIONS
 from codegen.pointer import join, pointer
 from codegen.view import Content, OperationView, SpecView
 
@@ -30,8 +31,6 @@ __all__ = ["compare", "label"]
 
 
 _DOCUMENTATION = ("description", "summary", "title", "example", "examples")
-_ALIASES = ("x-fern-sdk-method-name",)
-"""Extensions that name an operation's SDK method: a served document may keep our `operationId` only there."""
 
 
 def compare(old: SpecView, new: SpecView) -> list[Change]:
@@ -70,7 +69,11 @@ def match(
                 pairs.append((left.pop(key), right.pop(hits[0]), name))
 
     by("operationId", lambda op: op.operation.get("operationId"), lambda op: {op.operation.get("operationId")})
-    by("alias", lambda op: op.operation.get("operationId"), lambda op: {op.operation.get(x) for x in _ALIASES})
+    by(
+        "alias",
+        lambda op: op.operation.get("operationId"),
+        lambda op: {op.operation.get(x) for x in METHOD_NAME_EXTENSIONS},
+    )
     by("summary", lambda op: _norm(op.operation.get("summary")), lambda op: {_norm(op.operation.get("summary"))})
     order = {id(op): i for i, op in enumerate(olds)}
     yield from sorted(pairs, key=lambda pair: order[id(pair[0])])

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from codegen.errors import CodegenError, Diagnostic, warning
@@ -23,7 +24,7 @@ from codegen.ir.nodes import Api, Operation, Param, TypeRef, Waiter
 from codegen.ir.typemap import ANY, NONE, TypeMapper
 from codegen.ir.webhooks import build_webhooks
 from codegen.naming import CLIENT_ATTRIBUTES, RESERVED, doc_text, first_line, pascal, snake, unique
-from codegen.openapi import METHODS
+from codegen.openapi import METHOD_NAME_EXTENSIONS, METHODS
 from codegen.pointer import join, pointer
 from codegen.view import OperationView, SpecView
 from codegen.wait import X_WAIT, read_wait
@@ -56,7 +57,8 @@ def build(
     mapper = TypeMapper(view, model_names)
     used_names: set[str] = set()
     servers = _own_servers(view, notes)
-    operations = [_operation(mapper, op, notes, used_names, servers) for op in view.operations]
+    names = _sdk_names(view.operations)
+    operations = [_operation(mapper, op, notes, used_names, servers, names) for op in view.operations]
     waiters = _waiters(view, operations, notes, used_names)
     auth_header, auth_prefix = _auth(view, notes)
     hooks, hook_imports = build_webhooks(view, mapper, notes)
@@ -93,9 +95,11 @@ def _operation(
     notes: list[Diagnostic],
     used_names: set[str],
     servers: Mapping[tuple[str, str], str],
+    sdk_names: Mapping[tuple[str, str], str],
 ) -> Operation:
     operation = op.operation
-    name = _method_name(snake(operation.get("operationId") or f"{op.method}_{op.path}"), op.where, notes, used_names)
+    given = sdk_names.get((op.path, op.method)) or operation.get("operationId") or f"{op.method}_{op.path}"
+    name = _method_name(snake(given), op.where, notes, used_names)
     taken = set(RESERVED) | (WAIT_NAMES if X_WAIT in operation else set())
     names = body_names(op, taken)
     path_params: list[Param] = []
@@ -130,6 +134,20 @@ def _operation(
         tag=next((str(tag) for tag in operation.get("tags") or [] if isinstance(tag, str)), ""),
         server=servers.get((op.path, op.method)),
     )
+
+
+def _sdk_names(operations: Sequence[OperationView]) -> dict[tuple[str, str], str]:
+    """(path, method) -> the method name an SDK extension gives the operation (`METHOD_NAME_EXTENSIONS`), for those
+    whose name no other operation's extension also gives (the others keep their `operationId`)."""
+    named = {
+        (op.path, op.method): name
+        for op in operations
+        if isinstance(
+            name := next((op.operation.get(x) for x in METHOD_NAME_EXTENSIONS if op.operation.get(x)), None), str
+        )
+    }
+    counts = Counter(snake(name) for name in named.values())
+    return {key: name for key, name in named.items() if counts[snake(name)] == 1}
 
 
 def _method_name(name: str, where: str, notes: list[Diagnostic], used_names: set[str]) -> str:

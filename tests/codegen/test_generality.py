@@ -201,6 +201,25 @@ def test_an_operation_with_a_server_of_its_own_goes_there_unless_the_client_was_
     ]
 
 
+def test_an_sdk_method_name_extension_names_the_method_when_no_other_operation_takes_it(tmp_path: Path) -> None:
+    # Skyvern's served document: FastAPI's operationIds, Fern's method names beside them
+    ok = {"200": {"description": "ok"}}
+    upload = {
+        "operationId": "upload_file_v1_upload_file_post",
+        "x-fern-sdk-method-name": "upload_file",
+        "responses": ok,
+    }
+    paths = {
+        "/v1/upload_file": {"post": upload},
+        "/a": {"get": {"operationId": "get_a_v1", "x-fern-sdk-method-name": "get", "responses": ok}},
+        "/b": {"get": {"operationId": "get_b_v1", "x-fern-sdk-method-name": "get", "responses": ok}},  # taken twice
+        "/c": {"get": {"operationId": "plain", "responses": ok}},
+    }
+    client = _generate(tmp_path, _spec({"Unused": {"type": "string"}}, paths), "gen_sdk_names").OddClient
+    assert {"upload_file", "get_a_v1", "get_b_v1", "plain"} <= set(dir(client))
+    assert not {"upload_file_v1_upload_file_post", "get"} & set(dir(client))
+
+
 def test_an_operation_named_like_a_name_the_client_uses_gets_a_suffix(tmp_path: Path) -> None:
     ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}}}  # fmt: skip
     paths = {
