@@ -72,6 +72,7 @@ class OperationView:
         request_body: `None` when the operation takes none.
         responses: status code (as a string: `200`, `4XX`, `default`) -> the response.
         section: `paths`, or `webhooks` for a webhook.
+        servers: its own `servers`, else its path item's (empty: the spec's); `servers_where` is their pointer.
     """
 
     path: str
@@ -81,6 +82,8 @@ class OperationView:
     request_body: Content | None
     responses: Mapping[str, Content]
     section: str = "paths"
+    servers: tuple[Mapping[str, Any], ...] = ()
+    servers_where: str = ""
 
     @property
     def where(self) -> str:
@@ -168,6 +171,8 @@ def _operations(spec: Spec, section: str = "paths") -> list[OperationView]:
             for code, response in operation.get("responses", {}).items():
                 if str(code) not in responses or isinstance(code, str):  # `200` and `"200"`: the string wins
                     responses[str(code)] = _content(spec, _follow(spec, response))
+            owner, where = (operation, (path, method)) if "servers" in operation else (item, (path,))
+            servers = tuple(s for s in owner.get("servers") or () if isinstance(s, Mapping))
             found.append(
                 OperationView(
                     path=str(path),
@@ -177,6 +182,8 @@ def _operations(spec: Spec, section: str = "paths") -> list[OperationView]:
                     request_body=_content(spec, body) if isinstance(body, dict) else None,
                     responses=MappingProxyType(responses),
                     section=section,
+                    servers=servers,
+                    servers_where=pointer(section, *where, "servers"),
                 )
             )
     return found

@@ -24,7 +24,7 @@ from codegen.ir.nodes import Api, Operation, Param, TypeRef, Waiter
 from codegen.ir.typemap import ANY, NONE, TypeMapper
 from codegen.ir.webhooks import build_webhooks
 from codegen.naming import CLIENT_ATTRIBUTES, RESERVED, doc_text, first_line, pascal, snake, unique
-from codegen.openapi import METHOD_NAME_EXTENSIONS, METHODS
+from codegen.openapi import METHOD_NAME_EXTENSIONS
 from codegen.pointer import join, pointer
 from codegen.view import OperationView, SpecView
 from codegen.wait import X_WAIT, read_wait
@@ -56,9 +56,9 @@ def build(
     notes: list[Diagnostic] = []
     mapper = TypeMapper(view, model_names)
     used_names: set[str] = set()
-    servers = _own_servers(view, notes)
+    default = _server_url(view.servers[0]) if view.servers else None
     names = _sdk_names(view.operations)
-    operations = [_operation(mapper, op, notes, used_names, servers, names) for op in view.operations]
+    operations = [_operation(mapper, op, notes, used_names, default, names) for op in view.operations]
     waiters = _waiters(view, operations, notes, used_names)
     auth_header, auth_prefix = _auth(view, notes)
     hooks, hook_imports = build_webhooks(view, mapper, notes)
@@ -94,7 +94,7 @@ def _operation(
     op: OperationView,
     notes: list[Diagnostic],
     used_names: set[str],
-    servers: Mapping[tuple[str, str], str],
+    default_server: str | None,
     sdk_names: Mapping[tuple[str, str], str],
 ) -> Operation:
     operation = op.operation
@@ -132,22 +132,20 @@ def _operation(
         idempotent=operation["x-idempotent"] if isinstance(operation.get("x-idempotent"), bool) else None,
         deprecated=operation.get("deprecated") is True,
         tag=next((str(tag) for tag in operation.get("tags") or [] if isinstance(tag, str)), ""),
-        server=servers.get((op.path, op.method)),
+        server=_own_server(op, default_server, notes),
     )
 
 
 def _sdk_names(operations: Sequence[OperationView]) -> dict[tuple[str, str], str]:
     """(path, method) -> the method name an SDK extension gives the operation (`METHOD_NAME_EXTENSIONS`), for those
     whose name no other operation's extension also gives (the others keep their `operationId`)."""
-    named = {
-        (op.path, op.method): name
-        for op in operations
-        if isinstance(
-            name := next((op.operation.get(x) for x in METHOD_NAME_EXTENSIONS if op.operation.get(x)), None), str
-        )
-    }
-    counts = Counter(snake(name) for name in named.values())
-    return {key: name for key, name in named.items() if counts[snake(name)] == 1}
+    named = {}
+    for op in operations:
+        given = next((op.operation[x] for x in METHOD_NAME_EXTENSIONS if isinstance(op.operation.get(x), str)), "")
+        if given:
+            named[(op.path, op.method)] = snake(given)
+    counts = Counter(named.values())
+    return {key: name for key, name in named.items() if counts[name] == 1}
 
 
 def _method_name(name: str, where: str, notes: list[Diagnostic], used_names: set[str]) -> str:
@@ -227,33 +225,13 @@ def _auth(view: SpecView, notes: list[Diagnostic]) -> tuple[str | None, str]:
     return None, ""
 
 
-def _own_servers(view: SpecView, notes: list[Diagnostic]) -> dict[tuple[str, str], str]:
-    """(path, method) -> the URL of each operation's own server, when it or its path item has `servers` whose first
-    is not the spec's default one (an operation's own win over its path item's). One that is not an absolute URL is
-    a warning: its calls go to the client's base URL."""
-    default = _server_url(view.servers[0]) if view.servers else None
-    found: dict[tuple[str, str], str] = {}
-    for path, item in (view.data.get("paths") or {}).items():
-        item = view.target(item["$ref"]) if isinstance(item, Mapping) and isinstance(item.get("$ref"), str) else item
-        if not isinstance(item, Mapping):
-            continue
-        shared = _first_server(item, pointer("paths", path, "servers"), default, notes)
-        for method in METHODS:
-            if isinstance(item.get(method), Mapping):
-                own = _first_server(item[method], pointer("paths", path, method, "servers"), default, notes)
-                url = own if "servers" in item[method] else shared
-                if url is not None:
-                    found[(path, method)] = url
-    return found
-
-
-def _first_server(owner: Mapping[str, Any], where: str, default: str | None, notes: list[Diagnostic]) -> str | None:
-    """The URL of `owner`'s first server when it is absolute and not `default`."""
-    servers = [server for server in owner.get("servers") or () if isinstance(server, Mapping)]
-    if not servers or (url := _server_url(servers[0])) == default:
+def _own_server(op: OperationView, default: str | None, notes: list[Diagnostic]) -> str | None:
+    """The URL of the operation's own server (its or its path item's first), when that is not the spec's `default`;
+    one that is not an absolute URL is a warning: its calls go to the client's base URL."""
+    if not op.servers or (url := _server_url(op.servers[0])) == default:
         return None
     if not url.startswith(("http://", "https://")):
-        notes.append(warning(where, f"server url {url!r} is not absolute: its calls go to the client's base_url"))
+        notes.append(warning(op.servers_where, f"server url {url!r} is not absolute: its calls go to the client's base_url"))  # fmt: skip
         return None
     return url
 
