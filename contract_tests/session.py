@@ -24,7 +24,7 @@ from contract_tests.engine.plugin import ContractPlugin
 from contract_tests.model import baseline
 from contract_tests.model.verdict import EXIT_ERROR, EXIT_OK, Verdict
 from contract_tests.report import junit
-from contract_tests.spec import DEFAULT_SPEC
+from contract_tests.spec import DEFAULT_SPEC, Spec
 from contract_tests.transport.sink import Sink
 from contract_tests.transport.target import DEFAULT_PARAMETERS, ReferenceServer, TargetError
 
@@ -64,8 +64,6 @@ def _remote(environ: Mapping[str, str]) -> tuple[str, str, str, dict[str, Any]]:
 
 
 def _fields(environ: Mapping[str, str]) -> tuple[frozenset[str], dict[str, Any]]:
-    from contract_tests.spec import Spec
-
     spec = Spec.load()
     names = frozenset(n.strip() for n in environ.get("CONTRACT_NULL_ONLY_FIELDS", "").split(",") if n.strip())
     unknown = sorted(names - set(spec.nullable_fields("WorkflowRunRequest")))
@@ -206,9 +204,7 @@ def run(
                 webhook_secret=environ.get("CONTRACT_WEBHOOK_SECRET", ""),
                 max_runs=_max_runs(environ, base_url),
             )
-            plugin = ContractPlugin(
-                context, target=target, seed=seed, workers=workers, known=known_causes, selected=bool(keyword)
-            )
+            plugin = ContractPlugin(context, target=target, seed=seed, known=known_causes, selected=bool(keyword))
             served, no_drift = drift.for_target(
                 DEFAULT_SPEC, base_url, api_key, environ.get("CONTRACT_SERVED_SPEC", "")
             )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
     "is_nullable",
     "json_type",
     "non_null_branches",
+    "path_pattern",
     "schema_types",
     "unescape_pointer",
 ]
@@ -295,3 +297,9 @@ class Spec:
     def documented_statuses(self, operation_id: str) -> list[int]:
         """The status codes an operation documents."""
         return [int(code) for code in self.operation(operation_id)[2]["responses"] if code.isdigit()]
+
+
+@functools.cache
+def path_pattern(template: str) -> re.Pattern[str]:
+    """A path template (`/v1/runs/{run_id}`) as a pattern with one group per path parameter (one segment each)."""
+    return re.compile(re.sub(r"\\\{[^}]*\\\}", "([^/]+)", re.escape(template)))

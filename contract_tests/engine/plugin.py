@@ -204,14 +204,12 @@ class ContractPlugin:
         *,
         target: str,
         seed: int | None,
-        workers: int = 1,
         known: Mapping[str, baseline.Known] | None = None,
         selected: bool = False,
     ) -> None:
         self.context = context
         self.target = target
         self.seed = seed
-        self.workers = workers
         self.known = known
         self.selected = selected
         self.collected: dict[str, None] = {}
@@ -326,7 +324,7 @@ class ContractPlugin:
         elapsed = time.monotonic() - self.started
         ran = sum(t.executed for t in verdict.tests)
         lines = [
-            f"target {self.target} ({self.context.base_url}), profile {profile.name}{seed}, {self.workers} worker(s), "
+            f"target {self.target} ({self.context.base_url}), profile {profile.name}{seed}, {self.context.workers} worker(s), "
             f"{ran}/{len(verdict.tests)} tests run, {self.requests} requests, {elapsed:.1f} s, "
             f"exit status {verdict.exit_status} ({verdict.word})"
         ]
@@ -349,7 +347,7 @@ class ContractPlugin:
             "base_url": self.context.base_url,
             "profile": self.context.profile.name,
             "seed": self.seed,
-            "workers": self.workers,
+            "workers": self.context.workers,
             "requests": self.requests,
             "seconds": round(time.monotonic() - self.started, 1),
             "max_runs": self.context.max_runs,

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 from contract_tests.model.areas import ContractViolation
 from contract_tests.record.repro import Exchange
-from contract_tests.spec import Spec
+from contract_tests.spec import Spec, path_pattern
 
 __all__ = [
     "NULLABLE_REQUEST",
@@ -154,7 +154,7 @@ def _templates() -> tuple[tuple[str, re.Pattern[str], str], ...]:
     found = []
     for operation_id in spec.operation_ids():
         path, method, _ = spec.operation(operation_id)
-        pattern = re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$")
+        pattern = re.compile(path_pattern(path).pattern + "$")
         found.append((method, pattern, operation_id))
     return tuple(found)
 

@@ -19,7 +19,7 @@ import contextlib
 import functools
 import json
 import unittest
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -280,29 +280,10 @@ class Runner:
                     checks.nullable_keys_present(self.seen, SPEC, body, operation_id)
 
 
-@pytest.fixture(scope="session")
-def isolator(context: Context, spec: Spec) -> Iterator[Api]:
-    """The `Api` that narrows a 5xx of a Schemathesis case down to its trigger, for the whole run."""
-    client = Api(
-        context.base_url,
-        api_key=context.api_key,
-        key_header=KEY_HEADER,
-        paths={operation_id: spec.operation(operation_id)[0] for operation_id in spec.operation_ids()},
-        recorder=context.recorder,
-        timeout=context.profile.request_timeout,
-        minimal_body={"workflow_id": context.workflow_id},
-        sink_url=context.sink_url,
-        known_values=context.known_values,
-        admit_run=context.admit_run,
-    )
-    yield client
-    client.close()
-
-
 @pytest.fixture
-def runner(context: Context, seen: Observations, isolator: Api) -> Runner:
-    """This test's `Runner`."""
-    return Runner(context, seen, isolator.for_test(seen))
+def runner(context: Context, seen: Observations, api: Api) -> Runner:
+    """This test's `Runner` (its `Api` narrows a 5xx of a case down to its trigger)."""
+    return Runner(context, seen, api)
 
 
 @pytest.mark.cost(requests=1, runs=1, examples="operation")

@@ -28,7 +28,8 @@ import httpx2
 from contract_tests.model.areas import Area, ContractViolation
 from contract_tests.record.observations import Observations
 from contract_tests.record.repro import Exchange, Recorder, now
-from contract_tests.transport.paths import MovedRequestError, path_pattern, path_segment
+from contract_tests.spec import path_pattern
+from contract_tests.transport.paths import MovedRequestError, path_segment
 
 __all__ = ["Api", "Reply"]
 

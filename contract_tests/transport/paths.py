@@ -1,26 +1,19 @@
-"""Path values that reach the operation they are sent to: a path template as a pattern, a path parameter as one
+"""Path values that reach the operation they are sent to: a path parameter as one
 segment that nothing on the way normalises away (`path_segment`), a value Schemathesis encoded made routable
 (`routable_segment`), and the error of a request the HTTP client would move elsewhere (`MovedRequestError`).
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from urllib.parse import quote, unquote
 
-__all__ = ["MovedRequestError", "path_pattern", "path_segment", "routable_segment"]
+__all__ = ["MovedRequestError", "path_segment", "routable_segment"]
 
 
 class MovedRequestError(RuntimeError):
     """A request the HTTP client would send to another path than the one it was given: a bug in the suite (a path
     value not encoded as `path_segment` encodes it), never a finding about the target."""
-
-
-@functools.cache
-def path_pattern(template: str) -> re.Pattern[str]:
-    """A path template (`/v1/runs/{run_id}`) as a pattern with one group per path parameter (one segment each)."""
-    return re.compile(re.sub(r"\\\{[^}]*\\\}", "([^/]+)", re.escape(template)))
 
 
 def path_segment(value: str) -> str:
